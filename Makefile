@@ -1,0 +1,36 @@
+# `make demo` and `make test` each work on a fresh machine: they create .venv first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+AS_OF  ?= 2026-11-20
+
+.PHONY: install demo test bench golden clean help
+
+help:  ## list the targets
+	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)  ## create .venv and install techplan-nb with its test tools
+
+demo: install  ## render the bundled example into out/
+	$(BIN)/techplan validate examples/issue-57-roast-export.yaml
+	$(BIN)/techplan render examples/issue-57-roast-export.yaml --as-of $(AS_OF) -o out/issue-57-technical-plan.md --force
+	@echo "Plan written to out/issue-57-technical-plan.md"
+
+test: install  ## run every test (unit, golden, notebooks, browser)
+	$(BIN)/python -m pytest
+
+bench: install  ## run the benchmarks (by hand; figures go in the issue notes)
+	$(BIN)/python benchmarks/render_vs_papermill.py
+
+golden: install  ## regenerate the golden plans after a deliberate template change
+	$(BIN)/python tests/update_golden.py
+
+clean:  ## remove the virtual environment and outputs
+	rm -rf $(VENV) out build dist *.egg-info

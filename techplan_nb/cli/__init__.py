@@ -1,0 +1,1 @@
+"""The `techplan` command: thin argument parsing over the package."""

@@ -1,0 +1,99 @@
+"""validate, render, schema, new: the commands that need no Jupyter."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ..errors import InputError, UsageError
+from . import common
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = commands.add_parser("validate", help="check inputs files and report every problem",
+                            description="Check one or more inputs files (YAML or JSON). Every problem is "
+                                        "reported as FILE:LINE: field.path: message. Exit 2 if any is invalid.")
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE", help="inputs files (.yaml, .yml, .json)")
+    p.set_defaults(handler=_validate)
+
+    p = commands.add_parser("render", help="render an inputs file into the Markdown plan",
+                            description="Render the Technical Plan for one inputs file. Prints to standard "
+                                        "output unless -o is given. Refuses to overwrite a plan edited by hand.")
+    p.add_argument("file", type=Path, metavar="FILE", help="inputs file (.yaml, .yml, .json)")
+    p.add_argument("-o", "--output", type=Path, default=None, metavar="OUT", help="write the plan to this file")
+    common.add_as_of(p)
+    common.add_seed(p)
+    common.add_template(p)
+    p.add_argument("--force", action="store_true",
+                   help="overwrite OUT even if it was edited by hand (a .bak copy is kept)")
+    p.set_defaults(handler=_render)
+
+    p = commands.add_parser("schema", help="print the JSON Schema of the inputs format",
+                            description="Print the JSON Schema of the inputs format, for editors that "
+                                        "autocomplete and check YAML/JSON (e.g. yaml-language-server).")
+    p.add_argument("-o", "--output", type=Path, default=None, metavar="OUT", help="write the schema to this file")
+    p.set_defaults(handler=_schema)
+
+    p = commands.add_parser("new", help="write a commented starter inputs file",
+                            description="Write a commented starter inputs file that validates as it is.")
+    p.add_argument("-o", "--output", type=Path, required=True, metavar="FILE", help="where to write it")
+    p.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    p.set_defaults(handler=_new)
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from ..inputs import load_path
+
+    failed = 0
+    for path in args.files:
+        try:
+            load_path(path)
+        except InputError as exc:
+            failed += 1
+            for issue in exc.issues:
+                print(issue, file=sys.stderr)
+        else:
+            print(f"{path}: ok")
+    if failed:
+        print(f"techplan: {failed} of {len(args.files)} file(s) invalid", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _render(args: argparse.Namespace) -> int:
+    from ..inputs import load_path
+    from ..output import check_writable
+    from ..render import render_plan
+
+    if args.output is not None:
+        check_writable(args.output, force=args.force)
+    plan = load_path(args.file)
+    text = render_plan(plan, as_of=args.as_of or common.today(), seed=args.seed, template_path=args.template)
+    common.emit(text, args.output, force=args.force)
+    return 0
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from ..schema import json_schema
+
+    text = json.dumps(json_schema(), indent=2, sort_keys=False) + "\n"
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        from ..output import atomic_write
+
+        atomic_write(args.output, text)
+    return 0
+
+
+def _new(args: argparse.Namespace) -> int:
+    from ..output import atomic_write
+    from ..render import default_template_dir
+
+    if args.output.exists() and not args.force:
+        raise UsageError(f"{args.output} already exists; choose another name or pass --force")
+    atomic_write(args.output, (default_template_dir() / "starter-inputs.yaml").read_bytes())
+    print(f"wrote {args.output}; edit it, then: techplan render {args.output}", file=sys.stderr)
+    return 0

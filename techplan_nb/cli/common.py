@@ -1,0 +1,57 @@
+"""Argument types and helpers shared by the command modules."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+
+def iso_date(text: str) -> dt.date:
+    try:
+        if len(text) != 10:
+            raise ValueError
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date in the form YYYY-MM-DD") from None
+
+
+def seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError("the seed must be between 0 and 4294967295")
+    return value
+
+
+def today() -> dt.date:
+    return dt.date.today()
+
+
+def add_as_of(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--as-of", type=iso_date, default=None, metavar="YYYY-MM-DD",
+                        help="the plan's 'Last Updated' date and the day analysis counts from (default: today)")
+
+
+def add_seed(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--seed", type=seed, default=0, metavar="N",
+                        help="seed for the Monte Carlo schedule simulation (default: 0)")
+
+
+def add_template(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--template", type=Path, default=None, metavar="PATH",
+                        help="render with a team's own Jinja2 template (it may extend technical-plan.md.j2)")
+
+
+def emit(text: str, out: Path | None, *, force: bool = False) -> None:
+    """Print to stdout, or write a generated file without clobbering hand edits."""
+    if out is None:
+        sys.stdout.write(text)
+        return
+    from ..output import write_generated
+
+    changed = write_generated(out, text, force=force)
+    print(f"{'wrote' if changed else 'unchanged'}: {out}", file=sys.stderr)

@@ -1,0 +1,69 @@
+"""Entry point: build the argument parser from the command modules and map errors to exit codes.
+
+Exit codes: 0 success; 1 a check or verification found problems, or some batch items failed;
+2 bad input or usage (nothing written); 3 an internal error (a bug: please report it).
+Command modules import heavy libraries (papermill, matplotlib) only inside their handlers,
+so `techplan render` never pays for Jupyter.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from types import ModuleType
+
+from .. import __version__
+from ..errors import InputError, TechPlanError
+from . import basic
+
+
+def _command_modules() -> list[ModuleType]:
+    # Explicit, ordered list (help output follows it); no registry filled on import.
+    return [basic]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="techplan",
+        description="Turn a GitHub issue's inputs into a complete, reviewed Technical Plan.",
+        epilog="Exit codes: 0 ok, 1 problems found, 2 bad input or usage (nothing written), 3 internal error.",
+    )
+    parser.add_argument("--version", action="version", version=f"techplan-nb {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in _command_modules():
+        module.register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.handler(args)
+        return code
+    except InputError as exc:
+        for issue in exc.issues:
+            print(issue, file=sys.stderr)
+        count = len(exc.issues)
+        print(f"techplan: {count} problem{'s' if count != 1 else ''} in the inputs; nothing was written.",
+              file=sys.stderr)
+        return exc.exit_code
+    except TechPlanError as exc:
+        print(f"techplan: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("techplan: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
+        if os.environ.get("TECHPLAN_DEBUG"):
+            raise
+        print(f"techplan: internal error: {type(exc).__name__}: {exc}\n"
+              "This is a bug in techplan; rerun with TECHPLAN_DEBUG=1 for the traceback and report it.",
+              file=sys.stderr)
+        return 3
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""One exception tree, so every front end can map failures to messages and exit codes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class TechPlanError(Exception):
+    """Base of every error the tool reports to a user (never shown as a traceback)."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class InputIssue:
+    """One problem in an inputs file: where it is and what to do about it."""
+
+    file: str
+    line: int | None
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        field = self.field or "(file)"
+        return f"{where}: {field}: {self.message}"
+
+
+class InputError(TechPlanError):
+    """The inputs are wrong; carries every problem found, not just the first."""
+
+    def __init__(self, issues: list[InputIssue]) -> None:
+        self.issues = list(issues)
+        super().__init__("\n".join(str(i) for i in self.issues))
+
+    @classmethod
+    def single(cls, file: str, message: str, *, line: int | None = None, field: str = "") -> InputError:
+        return cls([InputIssue(file, line, field, message)])
+
+
+class ScheduleError(TechPlanError):
+    """The timeline cannot be scheduled (a cycle, an unknown dependency)."""
+
+
+class RenderError(TechPlanError):
+    """A template failed to render (a team template's mistake, usually)."""
+
+
+class OutputError(TechPlanError):
+    """A file could not be written safely, or would overwrite a person's edits."""
+
+
+class UsageError(TechPlanError):
+    """The command was called wrongly."""
+
+
+class VerificationError(TechPlanError):
+    """A check found a difference (plan vs audit record, lint findings)."""
+
+    exit_code = 1
+
+
+class NotebookRunError(TechPlanError):
+    """A notebook run failed; the failed notebook is kept at executed_path."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, executed_path: str | None = None, cell: int | None = None) -> None:
+        self.executed_path = executed_path
+        self.cell = cell
+        super().__init__(message)

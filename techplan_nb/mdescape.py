@@ -1,0 +1,146 @@
+"""Escaping of user text for GitHub-flavoured Markdown, by context.
+
+Whatever a user writes must show literally and must not change the document's structure:
+no raw HTML, no table with an extra column, no fence closed early, no @mention that pings.
+Balanced `code spans` are kept, since their content is literal in Markdown anyway.
+"""
+
+from __future__ import annotations
+
+import re
+
+from markupsafe import Markup
+
+
+class SafeMarkdown(Markup):
+    """Text already escaped for Markdown (or made by the template itself); never escaped again.
+
+    A Markup subclass so that Jinja's autoescaping, which would HTML-escape plain strings,
+    leaves it alone; our finalize hook escapes every other string for Markdown first.
+    """
+
+    __slots__ = ()
+
+
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.DOTALL)
+# Always escaped: emphasis, links, HTML, tables, strikethrough, backslash itself.
+_ALWAYS = re.compile(r"([\\*\[\]<>|~])")
+# `_` only opens or closes emphasis next to a non-alphanumeric character (CommonMark).
+_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+_ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
+_MENTION = re.compile(r"(?<![A-Za-z0-9_.+/-])@(?=[A-Za-z0-9])")
+_LINE_START = re.compile(r"^(\s*)([#>=+-]|\d+(?=[.)]))", re.MULTILINE)
+_URL_SCHEME = re.compile(r"(?i)\b(javascript|vbscript|data):")
+_ZWSP = "&#8203;"
+
+
+def _escape_plain(text: str, hashes: bool = False) -> str:
+    text = _ALWAYS.sub(r"\\\1", text)
+    if hashes:
+        text = text.replace("#", "\\#")
+    text = _UNDERSCORE.sub(r"\\_", text)
+    text = _ENTITY.sub("&amp;", text)
+    text = _MENTION.sub("@" + _ZWSP, text)
+    return text
+
+
+def _escape_spans(text: str, hashes: bool) -> str:
+    """Escape text outside balanced code spans; an unbalanced backtick is escaped."""
+    out: list[str] = []
+    pos = 0
+    for match in _CODE_SPAN.finditer(text):
+        out.append(_escape_plain(text[pos:match.start()], hashes).replace("`", "\\`"))
+        out.append(match.group(0))
+        pos = match.end()
+    out.append(_escape_plain(text[pos:], hashes).replace("`", "\\`"))
+    return "".join(out)
+
+
+def _escape_line_start(match: re.Match[str]) -> str:
+    lead, marker = match.group(1), match.group(2)
+    # "1." is escaped as "1\." (a backslash before a digit is not an escape).
+    return lead + (marker + "\\" if marker[0].isdigit() else "\\" + marker)
+
+
+def inline(text: object, *, hashes: bool = False, line_start: bool = True) -> SafeMarkdown:
+    """One line of text inside a paragraph, list item or heading: newlines become spaces."""
+    if isinstance(text, SafeMarkdown):
+        return text
+    flat = " ".join(str(text).split())
+    escaped = _escape_spans(flat, hashes)
+    if line_start:
+        # A line that starts like a heading, quote, list or ordered list must not become one.
+        escaped = _LINE_START.sub(_escape_line_start, escaped, count=1)
+    return SafeMarkdown(escaped)
+
+
+def heading(text: object) -> SafeMarkdown:
+    """Text inside a heading: also '#', which could close the heading early."""
+    return inline(text, hashes=True)
+
+
+def paragraph(text: object) -> SafeMarkdown:
+    """Multi-line text: paragraphs separated by blank lines survive; each line is escaped."""
+    if isinstance(text, SafeMarkdown):
+        return text
+    paragraphs = re.split(r"\n\s*\n", str(text).strip())
+    return SafeMarkdown("\n\n".join(" ".join(inline(line) for line in p.splitlines() if line.strip())
+                                    for p in paragraphs if p.strip()))
+
+
+def cell(text: object) -> SafeMarkdown:
+    """A table cell: keeps the table's column count whatever the text holds."""
+    if isinstance(text, SafeMarkdown):
+        return text
+    lines = [inline(line, line_start=False) for line in str(text).splitlines() if line.strip()]
+    # Inside a code span GFM still splits cells on '|', so every pipe gets its backslash.
+    joined = "<br>".join(_pipes_in_spans(line) for line in lines)
+    return SafeMarkdown(joined)
+
+
+def _pipes_in_spans(text: str) -> str:
+    return re.sub(r"(?<!\\)\|", r"\\|", text)
+
+
+def fence(text: object, info: str = "") -> SafeMarkdown:
+    """A fenced code block that no content can close early."""
+    body = str(text).rstrip()
+    longest = max((len(run) for run in re.findall(r"`+", body)), default=0)
+    marker = "`" * max(3, longest + 1)
+    return SafeMarkdown(f"{marker}{info}\n{body}\n{marker}")
+
+
+def url(text: object) -> SafeMarkdown:
+    """A link target shown as text: only http(s), never a script scheme."""
+    value = str(text)
+    if _URL_SCHEME.search(value) or not re.match(r"(?i)^https?://", value):
+        return inline(value)
+    return SafeMarkdown("<" + value.replace(">", "%3E").replace("<", "%3C").replace(" ", "%20") + ">")
+
+
+_FENCE_OPEN = re.compile(r"^(`{3,}|~{3,})")
+
+
+def tidy(document: str) -> str:
+    """Collapse runs of blank lines outside fenced blocks, so templates need no whitespace fiddling."""
+    out: list[str] = []
+    fence_marker = ""
+    blank = False
+    for line in document.split("\n"):
+        if fence_marker:
+            out.append(line)
+            if line.startswith(fence_marker) and not line.strip(fence_marker[0]).strip():
+                fence_marker = ""
+            continue
+        opening = _FENCE_OPEN.match(line)
+        if opening:
+            fence_marker = opening.group(1)
+        if not line.strip():
+            if blank or not out:
+                continue
+            blank = True
+            out.append("")
+            continue
+        blank = False
+        out.append(line.rstrip(" ") if not line.endswith("  ") else line)
+    return "\n".join(out).rstrip("\n") + "\n"

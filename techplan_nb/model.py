@@ -1,0 +1,497 @@
+"""The inputs of one Technical Plan: a strict pydantic schema covering every template section.
+
+Pure: no clock, disk or Jupyter. Dates arrive as text (the loader never lets YAML guess) and
+are parsed here, so "2026-02-30" is an error with a field path, not a silent surprise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+# C0 controls except tab/newline/CR, DEL, C1 controls, and the bidi overrides/isolates that
+# can make a plan read differently from what it says ("Trojan Source").
+_FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def _clean_text(value: str) -> str:
+    bad = _FORBIDDEN_CHARS.search(value)
+    if bad:
+        raise ValueError(
+            f"contains the invisible control character U+{ord(bad.group()):04X} at position "
+            f"{bad.start() + 1}; remove it (it can hide or reorder text)"
+        )
+    return value.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _strip_line(value: str) -> str:
+    return _clean_text(value).strip()
+
+
+def _coerce_text(value: Any) -> Any:
+    # YAML users write `request: -` or `response: 204`; numbers are text in a plan.
+    if isinstance(value, bool):
+        raise ValueError("expected text, got true/false; quote it if you mean the word")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+Text = Annotated[str, BeforeValidator(_coerce_text), AfterValidator(_strip_line)]
+"""One line or a paragraph of user text, stripped."""
+
+Block = Annotated[str, BeforeValidator(_coerce_text), AfterValidator(_clean_text)]
+"""Verbatim multi-line text (SQL, diagrams); only trailing whitespace is trimmed on render."""
+
+NonEmptyText = Annotated[Text, Field(min_length=1)]
+
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+Ident = Annotated[
+    str,
+    Field(pattern=ID_PATTERN, description="Letters, digits, '-', '_' or '.', starting with a letter or digit."),
+]
+
+
+def _parse_date(value: Any) -> Any:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("expected a date written as YYYY-MM-DD, e.g. 2026-11-20")
+    text = value.strip()
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        raise ValueError(f"{text!r} is not a date in the form YYYY-MM-DD (e.g. 2026-11-20)")
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a real calendar date") from None
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_parse_date)]
+
+
+def _as_list(value: Any) -> Any:
+    # A single string where a list is expected is almost always "a list of one".
+    if isinstance(value, str):
+        return [value] if value.strip() else []
+    if value is None:
+        return []
+    return value
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+
+
+# --- checklists -------------------------------------------------------------------------
+
+
+class CheckItem(Strict):
+    text: NonEmptyText
+    done: bool = False
+
+
+def _check_item(value: Any) -> Any:
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        return {"text": value}
+    return value
+
+
+CheckItemIn = Annotated[CheckItem, BeforeValidator(_check_item)]
+Checklist = Annotated[list[CheckItemIn], BeforeValidator(_as_list)]
+Bullets = Annotated[list[NonEmptyText], BeforeValidator(_as_list)]
+
+
+class Question(Strict):
+    text: NonEmptyText
+    answered: bool = False
+    answer: Text = ""
+
+
+def _question(value: Any) -> Any:
+    if isinstance(value, str):
+        return {"text": value}
+    return value
+
+
+# --- header ------------------------------------------------------------------------------
+
+STATUSES = ("Draft", "Under Review", "Approved")
+Status = Literal["Draft", "Under Review", "Approved"]
+
+
+def _status(value: Any) -> Any:
+    if isinstance(value, str):
+        key = re.sub(r"[\s_-]+", " ", value.strip()).lower()
+        for status in STATUSES:
+            if status.lower() == key:
+                return status
+        raise ValueError(f"{value!r} is not a status; use one of: {', '.join(STATUSES)}")
+    return value
+
+
+class Issue(Strict):
+    number: Annotated[int, Field(ge=1, le=10**9, strict=True)]
+    title: Annotated[Text, Field(min_length=1, max_length=200)]
+    url: Annotated[Text, Field(pattern=r"^https?://\S+$", max_length=500)] | None = None
+    summary: Text = ""
+    labels: Bullets = []
+
+
+class Stack(Strict):
+    frontend: NonEmptyText = "Next.js"
+    backend: NonEmptyText = "Django"
+
+
+class Requirements(Strict):
+    functional: Checklist = []
+    non_functional: Checklist = []
+    out_of_scope: Bullets = []
+
+
+class Architecture(Strict):
+    context: Bullets = []
+    components: Block = ""
+
+
+class FrontendApproach(Strict):
+    components: Text = ""
+    pages: Text = ""
+    state_management: Text = ""
+    api_integration: Text = ""
+    styling: Text = ""
+    routing: Text = ""
+
+
+class BackendApproach(Strict):
+    models: Text = ""
+    apis: Text = ""
+    authentication: Text = ""
+    business_logic: Text = ""
+    data_migration: Text = ""
+
+
+class Approach(Strict):
+    frontend: FrontendApproach = FrontendApproach()
+    backend: BackendApproach = BackendApproach()
+
+
+class Database(Strict):
+    new_tables: Block = ""
+    modified_tables: Block = ""
+    migration_strategy: Bullets = []
+
+
+HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+
+
+class Endpoint(Strict):
+    method: Annotated[str, BeforeValidator(lambda v: v.strip().upper() if isinstance(v, str) else v)]
+    path: NonEmptyText
+    description: Text = ""
+    request: Text = ""
+    response: Text = ""
+
+    @field_validator("method")
+    @classmethod
+    def _known_method(cls, value: str) -> str:
+        if value not in HTTP_METHODS:
+            raise ValueError(f"{value!r} is not an HTTP method; use one of: {', '.join(HTTP_METHODS)}")
+        return value
+
+
+class Api(Strict):
+    new_endpoints: list[Endpoint] = []
+    modified_endpoints: Bullets = []
+
+
+class Security(Strict):
+    authentication: Text = ""
+    authorization: Text = ""
+    data_protection: Text = ""
+    input_validation: Text = ""
+    output_sanitization: Text = ""
+
+
+class Performance(Strict):
+    database: Text = ""
+    api: Text = ""
+    frontend: Text = ""
+    caching: Text = ""
+
+
+class Testing(Strict):
+    unit: Bullets = []
+    integration: Bullets = []
+    e2e: Bullets = []
+
+
+# --- risks -------------------------------------------------------------------------------
+
+LEVELS = ("Low", "Medium", "High")
+Level = Literal["Low", "Medium", "High"]
+_LEVEL_ALIASES = {"h": "High", "high": "High", "m": "Medium", "med": "Medium", "medium": "Medium",
+                  "l": "Low", "low": "Low"}
+
+
+def _level(value: Any) -> Any:
+    if isinstance(value, str):
+        level = _LEVEL_ALIASES.get(value.strip().lower())
+        if level is None:
+            raise ValueError(f"{value!r} is not a level; use High, Medium or Low (or H, M, L)")
+        return level
+    return value
+
+
+RiskValue = Annotated[Level | int, BeforeValidator(_level)]
+
+
+class Risk(Strict):
+    id: Ident | None = None
+    risk: NonEmptyText
+    probability: RiskValue
+    impact: RiskValue
+    mitigation: Text = ""
+    owner: Text = ""
+    status: Literal["open", "closed"] = "open"
+
+    @field_validator("probability", "impact")
+    @classmethod
+    def _in_scale(cls, value: str | int) -> str | int:
+        if isinstance(value, int) and not 1 <= value <= 5:
+            raise ValueError(f"{value} is outside the scale; use 1-5 (with risk_scale: 5) or High/Medium/Low")
+        return value
+
+
+# --- timeline ----------------------------------------------------------------------------
+
+
+class ThreePoint(Strict):
+    optimistic: float
+    likely: float
+    pessimistic: float
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ThreePoint:
+        for name in ("optimistic", "likely", "pessimistic"):
+            value = getattr(self, name)
+            if not math.isfinite(value) or value <= 0:
+                raise ValueError(f"{name} must be a positive number of days, got {value}")
+        if not self.optimistic <= self.likely <= self.pessimistic:
+            raise ValueError(
+                "estimates must satisfy optimistic <= likely <= pessimistic, got "
+                f"{_days(self.optimistic)} / {_days(self.likely)} / {_days(self.pessimistic)}"
+            )
+        return self
+
+
+def _days(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+_RANGE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:-|–|to)\s*(\d+(?:\.\d+)?)\s*(?:d|days?)?\s*$")
+_SINGLE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:d|days?)?\s*$")
+
+
+def _estimate(value: Any) -> Any:
+    """Number of days, "a-b" range, or three-point mapping, all normalised to ThreePoint."""
+    if isinstance(value, bool):
+        raise ValueError("expected a number of days, a range like 2-3, or {optimistic, likely, pessimistic}")
+    if isinstance(value, (int, float)):
+        return {"optimistic": value, "likely": value, "pessimistic": value}
+    if isinstance(value, str):
+        single = _SINGLE.match(value)
+        if single:
+            days = float(single.group(1))
+            return {"optimistic": days, "likely": days, "pessimistic": days}
+        match = _RANGE.match(value)
+        if not match:
+            raise ValueError(
+                f"{value!r} is not an estimate; write a number of days (3), a range (2-4), "
+                "or {optimistic: 2, likely: 3, pessimistic: 5}"
+            )
+        low, high = float(match.group(1)), float(match.group(2))
+        if low > high:
+            raise ValueError(f"range {value!r} runs backwards; write the smaller number first")
+        return {"optimistic": low, "likely": (low + high) / 2, "pessimistic": high}
+    return value
+
+
+Estimate = Annotated[ThreePoint, BeforeValidator(_estimate)]
+IdList = Annotated[list[Ident], BeforeValidator(_as_list)]
+
+
+class Task(Strict):
+    id: Ident
+    name: NonEmptyText
+    estimate: Estimate
+    depends_on: IdList | None = None
+    done: bool = False
+
+
+class Phase(Strict):
+    id: Ident | None = None
+    name: NonEmptyText
+    depends_on: IdList | None = None
+    estimate: Estimate | None = None
+    tasks: list[Task] = []
+    items: Checklist = []
+
+    @model_validator(mode="after")
+    def _has_work(self) -> Phase:
+        if self.tasks and self.estimate is not None:
+            raise ValueError("give either tasks (each with its estimate) or one phase estimate, not both")
+        return self
+
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _weekday(value: Any) -> Any:
+    if isinstance(value, str):
+        key = value.strip()[:3].title()
+        if key in WEEKDAYS and WEEKDAYS[WEEKDAYS.index(key)].lower().startswith(value.strip().lower()[:3]):
+            return key
+        raise ValueError(f"{value!r} is not a weekday; use Mon, Tue, Wed, Thu, Fri, Sat or Sun")
+    return value
+
+
+Weekday = Annotated[Literal["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"], BeforeValidator(_weekday)]
+
+
+class Calendar(Strict):
+    weekends: Annotated[list[Weekday], BeforeValidator(_as_list)] = ["Sat", "Sun"]
+    holidays: Annotated[list[IsoDate], BeforeValidator(_as_list)] = []
+    country: Annotated[str, Field(pattern=r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")] | None = None
+
+    @field_validator("weekends")
+    @classmethod
+    def _some_workdays(cls, value: list[str]) -> list[str]:
+        if len(set(value)) >= 7:
+            raise ValueError("every day is a weekend; leave at least one working day")
+        return value
+
+
+class Timeline(Strict):
+    start: IsoDate | None = None
+    calendar: Calendar = Calendar()
+    phases: list[Phase] = []
+
+
+# --- reviews and approvals ---------------------------------------------------------------
+
+REVIEW_STATUSES = ("Approved", "Changes Requested")
+
+
+def _review_status(value: Any) -> Any:
+    if isinstance(value, str):
+        key = re.sub(r"[\s_-]+", " ", value.strip()).lower()
+        for status in REVIEW_STATUSES:
+            if status.lower() == key:
+                return status
+        raise ValueError(f"{value!r} is not a review status; use Approved or Changes Requested")
+    return value
+
+
+class Review(Strict):
+    round: Annotated[int, Field(ge=1, strict=True)]
+    date: IsoDate | None = None
+    reviewer: NonEmptyText
+    status: Annotated[Literal["Approved", "Changes Requested"], BeforeValidator(_review_status)]
+    feedback: Bullets = []
+    resolution: Bullets = []
+
+
+class Approval(Strict):
+    role: NonEmptyText
+    approved: bool = False
+    by: Text = ""
+    date: IsoDate | None = None
+
+
+DEFAULT_APPROVALS = (
+    "System Architect (Author)",
+    "Staff UX Designer (if UI changes)",
+    "Engineering Manager",
+    "Stakeholder",
+)
+
+
+# --- the whole plan ------------------------------------------------------------------------
+
+
+class PlanInput(Strict):
+    """Everything one Technical Plan is made from."""
+
+    issue: Issue
+    created_by: NonEmptyText = "System Architect"
+    created: IsoDate | None = None
+    last_updated: IsoDate | None = None
+    status: Annotated[Status, BeforeValidator(_status)] = "Draft"
+    stack: Stack = Stack()
+    requirements: Requirements = Requirements()
+    architecture: Architecture = Architecture()
+    approach: Approach = Approach()
+    database: Database = Database()
+    api: Api = Api()
+    security: Security = Security()
+    performance: Performance = Performance()
+    testing: Testing = Testing()
+    risk_scale: Literal[3, 5] = 3
+    risks: list[Risk] = []
+    timeline: Timeline = Timeline()
+    dependencies: Annotated[dict[Literal["internal", "external"], Bullets], BeforeValidator(lambda v: v or {})] = {}
+    monitoring: Annotated[dict[Literal["metrics", "logging", "alerts", "dashboards"], Text],
+                          BeforeValidator(lambda v: v or {})] = {}
+    rollback: Bullets = []
+    future: Bullets = []
+    questions: Annotated[list[Annotated[Question, BeforeValidator(_question)]], BeforeValidator(_as_list)] = []
+    assumptions: Bullets = []
+    reviews: list[Review] = []
+    approvals: list[Approval] = []
+
+
+
+Loc = tuple[str | int, ...]
+
+
+def cross_field_problems(plan: PlanInput) -> list[tuple[Loc, str]]:
+    """Problems no single field shows: duplicate ids, numbers on the wrong risk scale.
+
+    Returned with their field paths so the loader can point at the offending line.
+    """
+    problems: list[tuple[Loc, str]] = []
+    if plan.risk_scale == 3:
+        for index, risk in enumerate(plan.risks):
+            for name in ("probability", "impact"):
+                if isinstance(getattr(risk, name), int):
+                    problems.append((("risks", index, name),
+                                     "is a number; set risk_scale: 5 to use 1-5, or write High/Medium/Low"))
+    _unique(problems, [(("risks", i, "id"), r.id) for i, r in enumerate(plan.risks) if r.id])
+    _unique(problems, [(("timeline", "phases", i, "id"), p.id)
+                       for i, p in enumerate(plan.timeline.phases) if p.id])
+    _unique(problems, [(("timeline", "phases", i, "tasks", j, "id"), t.id)
+                       for i, p in enumerate(plan.timeline.phases) for j, t in enumerate(p.tasks)])
+    _unique(problems, [(("reviews", i, "round"), r.round) for i, r in enumerate(plan.reviews)])
+    return problems
+
+
+def _unique(problems: list[tuple[Loc, str]], located: list[tuple[Loc, object]]) -> None:
+    first: dict[object, Loc] = {}
+    for loc, ident in located:
+        if ident in first:
+            where = ".".join(str(part) for part in first[ident])
+            problems.append((loc, f"{ident!r} is already used at {where}; each must be unique"))
+        else:
+            first[ident] = loc

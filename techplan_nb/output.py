@@ -1,0 +1,131 @@
+"""Writing files safely: atomic replacement, names that cannot escape their folder, and no
+silent overwrite of a plan a person has edited since techplan generated it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import tempfile
+import unicodedata
+from pathlib import Path
+
+from .errors import OutputError
+
+STATE_FILE = ".techplan-state.json"
+"""Beside generated files: the SHA-256 of what techplan last wrote to each, to spot hand edits."""
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    return sha256_bytes(Path(path).read_bytes())
+
+
+def slug(text: str, limit: int = 50) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+    words = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
+    trimmed = words[:limit].rstrip("-")
+    return trimmed or "plan"
+
+
+def plan_dir_name(number: int, title: str) -> str:
+    return f"issue-{int(number)}-{slug(title)}"
+
+
+def child_path(root: Path, name: str) -> Path:
+    """root/name, refusing any name that would land outside root."""
+    if not name or name in (".", "..") or "/" in name or "\\" in name or "\x00" in name:
+        raise OutputError(f"{name!r} is not a safe file name")
+    root_resolved = Path(root).resolve()
+    candidate = (root_resolved / name).resolve()
+    if candidate.parent != root_resolved:
+        raise OutputError(f"{name!r} would be written outside {root}")
+    return candidate
+
+
+def atomic_write(path: Path, data: bytes | str) -> None:
+    """Write via a temporary file in the same folder, fsync, then rename over the target.
+
+    A crash, a full disk or a permission error leaves the previous file intact and no
+    temporary file behind.
+    """
+    path = Path(path)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write here: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp_name, 0o644)
+        os.replace(tmp_name, path)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp_name)
+        if isinstance(exc, OSError):
+            raise OutputError(f"{path}: could not be written ({exc.strerror or exc}); "
+                              "the previous file, if any, is unchanged") from None
+        raise
+
+
+def _read_state(folder: Path) -> dict[str, str]:
+    try:
+        data = json.loads((folder / STATE_FILE).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def recorded_hash(path: Path) -> str | None:
+    return _read_state(Path(path).parent).get(Path(path).name)
+
+
+def record_generated(path: Path, data: bytes) -> None:
+    folder = Path(path).parent
+    state = _read_state(folder)
+    state[Path(path).name] = sha256_bytes(data)
+    atomic_write(folder / STATE_FILE, json.dumps(state, indent=2, sort_keys=True) + "\n")
+
+
+def edited_by_hand(path: Path) -> bool:
+    """True when the file exists and is not what techplan last wrote there."""
+    path = Path(path)
+    if not path.exists():
+        return False
+    return recorded_hash(path) != sha256_file(path)
+
+
+def check_writable(path: Path, *, force: bool) -> None:
+    """Refuse, before any work, to replace a file a person edited (unless forced)."""
+    if not force and edited_by_hand(path):
+        raise OutputError(
+            f"{path} was edited by hand since techplan generated it (or techplan did not make it); "
+            "refusing to overwrite. Use `techplan update` to keep the edits, or --force to "
+            "overwrite (a .bak copy is kept)")
+
+
+def write_generated(path: Path, text: str, *, force: bool = False) -> bool:
+    """Write a generated file, keeping a person's edits safe. Returns False if it was unchanged."""
+    path = Path(path)
+    data = text.encode("utf-8")
+    check_writable(path, force=force)
+    if path.exists():
+        current = path.read_bytes()
+        if current == data:
+            record_generated(path, data)
+            return False
+        if force and edited_by_hand(path):
+            atomic_write(path.with_name(path.name + ".bak"), current)
+    atomic_write(path, data)
+    record_generated(path, data)
+    return True

@@ -1,0 +1,109 @@
+"""Render a PlanInput into Markdown with a sandboxed, strict Jinja2 environment.
+
+Pure apart from reading template files: no clock (as_of is passed in), no Jupyter. User text is
+escaped for Markdown by default (the environment's finalize); filters mark text already made safe.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from . import mdescape
+from .errors import RenderError
+from .model import PlanInput
+from .plan_view import build_context
+
+DEFAULT_TEMPLATE = "technical-plan.md.j2"
+
+
+def default_template_dir() -> Path:
+    """Templates ship inside the wheel as techplan_nb/templates; a checkout keeps them at top level."""
+    packaged = Path(__file__).with_name("templates")
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "templates"
+
+
+def _finalize(value: Any) -> Any:
+    if value is None:
+        raise RenderError("the template printed an empty value (None); guard it with `if` or `default`")
+    if isinstance(value, Markup):  # our filters' output, or a macro's
+        return value
+    if isinstance(value, (int, float, dt.date)) and not isinstance(value, bool):
+        return str(value)
+    return mdescape.inline(value)
+
+
+@lru_cache(maxsize=8)
+def _environment(search_path: tuple[str, ...]) -> ImmutableSandboxedEnvironment:
+    env = ImmutableSandboxedEnvironment(
+        loader=jinja2.FileSystemLoader(list(search_path)),
+        undefined=jinja2.StrictUndefined,
+        autoescape=True,  # finalize escapes for Markdown first; see mdescape.SafeMarkdown
+        finalize=_finalize,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,
+    )
+    env.filters.update(
+        md=mdescape.inline,
+        heading=mdescape.heading,
+        para=mdescape.paragraph,
+        cell=mdescape.cell,
+        fence=mdescape.fence,
+        url=mdescape.url,
+        raw_template=mdescape.SafeMarkdown,
+    )
+    return env
+
+
+def _template(template_path: Path | None) -> jinja2.Template:
+    default_dir = str(default_template_dir())
+    if template_path is None:
+        return _environment((default_dir,)).get_template(DEFAULT_TEMPLATE)
+    path = Path(template_path)
+    if not path.is_file():
+        raise RenderError(f"{path}: no such template file; give a Jinja2 template (it may extend "
+                          f"{DEFAULT_TEMPLATE!r})")
+    # A team template may `{% extends "technical-plan.md.j2" %}` and override its blocks.
+    env = _environment((str(path.resolve().parent), default_dir))
+    return env.get_template(path.name)
+
+
+def template_sha256(template_path: Path | None = None) -> str:
+    path = Path(template_path) if template_path else default_template_dir() / DEFAULT_TEMPLATE
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def render_plan(plan: PlanInput, *, as_of: dt.date, seed: int = 0,
+                template_path: Path | None = None) -> str:
+    """The finished Markdown plan. Same inputs, as_of and seed give the same bytes."""
+    context = build_context(plan, as_of=as_of, seed=seed)
+    name = str(template_path) if template_path else DEFAULT_TEMPLATE
+    try:
+        template = _template(template_path)
+        text = template.render(context)
+    except RenderError:
+        raise
+    except jinja2.TemplateSyntaxError as exc:
+        raise RenderError(f"{exc.filename or name}:{exc.lineno}: template syntax error: {exc.message}") from None
+    except jinja2.UndefinedError as exc:
+        raise RenderError(f"{name}: the template uses an undefined value: {exc.message}") from None
+    except jinja2.TemplateNotFound as exc:
+        raise RenderError(f"{name}: template {exc.name!r} not found") from None
+    except jinja2.exceptions.SecurityError as exc:
+        raise RenderError(f"{name}: the template tried an unsafe operation: {exc}") from None
+    except jinja2.TemplateError as exc:
+        raise RenderError(f"{name}: template error: {exc}") from None
+    except Exception as exc:  # a team template's arithmetic or attribute mistake
+        raise RenderError(f"{name}: the template failed: {type(exc).__name__}: {exc}") from None
+    return mdescape.tidy(text)
