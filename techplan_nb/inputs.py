@@ -82,8 +82,12 @@ def _yaml_problem(name: str, exc: yaml.YAMLError) -> InputError:
     return InputError.single(name, message, line=line)
 
 
+# Cheap pre-check: only text that could hold an anchor or alias pays for a full event parse.
+_MAYBE_ANCHOR = re.compile(r"(?:^|[\s\[{,:-])[&*][^\s,\[\]{}]")
+
+
 def _refuse_anchors(text: str, name: str) -> None:
-    if "&" not in text and "*" not in text:
+    if not _MAYBE_ANCHOR.search(text):
         return
     for event in yaml.parse(text, Loader=_Loader):
         anchor = getattr(event, "anchor", None)

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
+import sys
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.bccache
 from markupsafe import Markup
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -42,10 +45,39 @@ def _finalize(value: Any) -> Any:
     return mdescape.inline(value)
 
 
+class _QuietBytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Compiled templates cached on disk (keyed by source checksum): compiling the default
+    template costs a one-shot `techplan render` more than everything else it does. A cache that
+    cannot be read or written is simply not used."""
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except (OSError, ValueError, EOFError):
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
+
+
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = os.path.join(base, "techplan-nb", f"jinja-{jinja2.__version__}-py{sys.version_info[0]}{sys.version_info[1]}")
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+    except OSError:
+        return None
+    return _QuietBytecodeCache(folder)
+
+
 @lru_cache(maxsize=8)
 def _environment(search_path: tuple[str, ...]) -> ImmutableSandboxedEnvironment:
     env = ImmutableSandboxedEnvironment(
         loader=jinja2.FileSystemLoader(list(search_path)),
+        bytecode_cache=_bytecode_cache(),
         undefined=jinja2.StrictUndefined,
         autoescape=True,  # finalize escapes for Markdown first; see mdescape.SafeMarkdown
         finalize=_finalize,
