@@ -439,6 +439,9 @@ class PlanInput(Strict):
     created: IsoDate | None = None
     last_updated: IsoDate | None = None
     status: Annotated[Status, BeforeValidator(_status)] = "Draft"
+    status_since: IsoDate | None = Field(
+        default=None, description="The day the plan entered its current status; set by the review "
+        "commands, and used to flag plans left Under Review too long.")
     stack: Stack = Stack()
     requirements: Requirements = Requirements()
     architecture: Architecture = Architecture()
