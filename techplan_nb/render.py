@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import re
 import sys
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -116,10 +118,32 @@ def template_sha256(template_path: Path | None = None) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+CHART_KEYS = ("risk_heatmap", "gantt", "finish_distribution")
+"""Charts a plan can link (written beside it by `techplan run`); templates see `charts.<key>`."""
+
+_CHART_PATH = re.compile(r"^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9._/-]{0,120}\.png$")
+
+
+def _chart_links(charts: Mapping[str, str] | None) -> dict[str, Markup]:
+    links: dict[str, Markup] = {}
+    for key, path in (charts or {}).items():
+        if key not in CHART_KEYS:
+            raise RenderError(f"unknown chart {key!r}; known charts: {', '.join(CHART_KEYS)}")
+        if not _CHART_PATH.match(path):
+            raise RenderError(f"chart path {path!r} must be a relative .png path inside the plan's folder")
+        links[key] = mdescape.SafeMarkdown(path)
+    return links
+
+
 def render_plan(plan: PlanInput, *, as_of: dt.date, seed: int = 0,
-                template_path: Path | None = None) -> str:
-    """The finished Markdown plan. Same inputs, as_of and seed give the same bytes."""
+                template_path: Path | None = None, charts: Mapping[str, str] | None = None) -> str:
+    """The finished Markdown plan. Same inputs, as_of and seed give the same bytes.
+
+    `charts` maps CHART_KEYS to image paths relative to the plan; with none (the default) the
+    plan links no images, so `techplan render` is unchanged.
+    """
     context = build_context(plan, as_of=as_of, seed=seed)
+    context["charts"] = _chart_links(charts)
     name = str(template_path) if template_path else DEFAULT_TEMPLATE
     try:
         template = _template(template_path)
