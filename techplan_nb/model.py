@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     AfterValidator,
@@ -56,6 +56,17 @@ Block = Annotated[str, BeforeValidator(_coerce_text), AfterValidator(_clean_text
 """Verbatim multi-line text (SQL, diagrams); only trailing whitespace is trimmed on render."""
 
 NonEmptyText = Annotated[Text, Field(min_length=1)]
+
+
+def _verbatim_markdown(value: str) -> str:
+    from .verbatim import sanitize  # markdown-it is imported only when a plan carries such content
+
+    return sanitize(_clean_text(value))
+
+
+Markdown = Annotated[str, BeforeValidator(_coerce_text), AfterValidator(_verbatim_markdown)]
+"""Verbatim Markdown printed as written (raw HTML defused, see techplan_nb/verbatim.py); never
+ordinary user text, which is always escaped."""
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 Ident = Annotated[
@@ -428,6 +439,37 @@ DEFAULT_APPROVALS = (
 )
 
 
+# --- content kept from an imported plan ------------------------------------------------------
+
+SectionKey = Literal[
+    "header", "issue_summary",
+    "requirements", "functional", "non_functional", "out_of_scope",
+    "architecture", "system_context", "component_architecture",
+    "technical_approach", "frontend", "backend", "database", "new_tables", "modified_tables",
+    "migration_strategy",
+    "api", "new_endpoints", "modified_endpoints",
+    "security", "performance",
+    "testing", "unit_tests", "integration_tests", "e2e_tests",
+    "risks", "timeline",
+    "dependencies", "internal_dependencies", "external_dependencies",
+    "monitoring", "rollback", "future",
+    "questions", "stakeholder_questions", "assumptions",
+    "reviews", "approval",
+]
+SECTION_KEYS: tuple[str, ...] = get_args(SectionKey)
+
+
+class SectionExtra(Strict):
+    """What a hand-written plan has in one (sub)section beyond the template's fields, kept verbatim
+    so that importing a plan loses nothing. `heading` is the heading as written when it differs
+    from the template's (e.g. "Security Considerations (REVISED)"; for `header`, the title line after
+    '# '). Markdown that stood before a section's own content goes in `before`, the rest in `after`."""
+
+    heading: Text = ""
+    before: Markdown = ""
+    after: Markdown = ""
+
+
 # --- the whole plan ------------------------------------------------------------------------
 
 
@@ -439,6 +481,8 @@ class PlanInput(Strict):
     created: IsoDate | None = None
     last_updated: IsoDate | None = None
     status: Annotated[Status, BeforeValidator(_status)] = "Draft"
+    status_note: Annotated[Text, Field(description="Words kept beside the status, e.g. 'pending security "
+                                       "sign-off'; shown as 'Approved (pending security sign-off)'.")] = ""
     status_since: IsoDate | None = Field(
         default=None, description="The day the plan entered its current status; set by the review "
         "commands, and used to flag plans left Under Review too long.")
@@ -463,6 +507,9 @@ class PlanInput(Strict):
     assumptions: Bullets = []
     reviews: list[Review] = []
     approvals: list[Approval] = []
+    extra: Annotated[dict[SectionKey, SectionExtra], BeforeValidator(lambda v: v or {}), Field(
+        description="Verbatim Markdown a plan has beyond the template's fields, by section "
+                    "(filled by `techplan import markdown`).")] = {}
 
 
 
