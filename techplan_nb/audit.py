@@ -1,0 +1,283 @@
+"""The audit record of a plan run: stamped into the executed notebook's metadata, read back, verified.
+
+Two sources, merged: the data the notebook's cells stored in their outputs (SCRAP_MIME; present
+even when plain papermill ran the notebook) and `metadata.techplan`, which techplan's runner adds
+(times, the run's real status, the kernel, versions). No Jupyter imports: notebooks are JSON.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import UsageError, VerificationError
+from .output import sha256_bytes
+
+METADATA_KEY = "techplan"
+AUDIT_SCHEMA = "techplan-nb/audit@1"
+SCRAP_MIME = "application/vnd.techplan.scrap+json"  # same value as techplan_nb.notebook.SCRAP_MIME
+
+
+def scraps(nb: Any) -> dict[str, tuple[Any, dict[str, Any]]]:
+    """name -> (data, output metadata) of every datum the cells stored; the last of a name wins."""
+    found: dict[str, tuple[Any, dict[str, Any]]] = {}
+    for cell in nb.get("cells", []):
+        for output in cell.get("outputs", []) or []:
+            payload = (output.get("data") or {}).get(SCRAP_MIME)
+            if isinstance(payload, dict) and isinstance(payload.get("name"), str):
+                meta = (output.get("metadata") or {}).get(SCRAP_MIME) or {}
+                found[payload["name"]] = (payload.get("data"), meta)
+    return found
+
+
+def _summary(found: dict[str, tuple[Any, dict[str, Any]]]) -> dict[str, Any]:
+    summary: dict[str, Any] = {}
+    if "risk_summary" in found:
+        summary["risk"] = found["risk_summary"][0]
+    if "schedule_summary" in found:
+        summary["schedule"] = found["schedule_summary"][0]
+    return summary
+
+
+def stamp(nb: Any, *, status: str, error: dict[str, Any] | None, started: dt.datetime, ended: dt.datetime,
+          kernel: dict[str, Any], parameters: dict[str, Any], notebook_path: str, notebook_sha256: str,
+          versions: dict[str, str]) -> dict[str, Any]:
+    """Write the run's audit record into nb.metadata["techplan"] and return it."""
+    found = scraps(nb)
+    record = found.get("record", (None, {}))
+    kernel_record: dict[str, Any] = record[0] or {}
+    inputs = dict(kernel_record.get("inputs") or {})
+    if "inputs" in found:
+        inputs["normalised"] = found["inputs"][0].get("normalised")
+    plan = {k: v for k, v in (kernel_record.get("plan") or {}).items() if k != "text"}
+    meta: dict[str, Any] = {
+        "schema": AUDIT_SCHEMA,
+        "status": status,
+        "error": error,
+        "started": started.isoformat(),
+        "ended": ended.isoformat(),
+        "seconds": round((ended - started).total_seconds(), 3),
+        "as_of": kernel_record.get("as_of", parameters.get("as_of")),
+        "seed": kernel_record.get("seed", parameters.get("seed")),
+        "parameters": parameters,
+        "notebook": {"path": notebook_path, "sha256": notebook_sha256},
+        "inputs": inputs or {"path": parameters.get("inputs_path")},
+        "template": kernel_record.get("template"),
+        "plan": plan or None,
+        "files": kernel_record.get("files", []),
+        "summary": _summary(found),
+        "versions": versions,
+        "kernel_versions": record[1].get("versions"),
+        "kernel": kernel,
+    }
+    if status != "succeeded":
+        meta["plan"] = None  # a failed run produced no plan, whatever a cell may have computed
+    nb.metadata[METADATA_KEY] = meta
+    return meta
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Audit:
+    path: str
+    record: dict[str, Any]  # merged view; see read()
+    plan_text: str | None
+    source: str  # "techplan" (runner metadata) or "outputs" (e.g. a plain papermill run)
+
+    @property
+    def status(self) -> str:
+        return str(self.record.get("status", "unknown"))
+
+
+def load(path: Path) -> dict[str, Any]:
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such notebook") from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read it ({exc.strerror})") from None
+    try:
+        nb = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise UsageError(f"{path}: not a Jupyter notebook (it is not JSON)") from None
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
+        raise UsageError(f"{path}: not a Jupyter notebook (no cells)")
+    return nb
+
+
+def read(path: Path) -> Audit:
+    """The audit record of an executed notebook, from techplan's metadata and the cells' data."""
+    nb = load(path)
+    found = scraps(nb)
+    meta = (nb.get("metadata") or {}).get(METADATA_KEY)
+    kernel_record = found.get("record", (None, {}))
+    plan_text = (kernel_record[0] or {}).get("plan", {}).get("text") if kernel_record[0] else None
+    if isinstance(meta, dict):
+        return Audit(str(path), meta, plan_text if meta.get("status") == "succeeded" else None, "techplan")
+    if not found:
+        raise UsageError(f"{path}: holds no techplan audit record; was it executed from "
+                         "notebooks/technical_plan.ipynb (by techplan or papermill)?")
+    papermill = (nb.get("metadata") or {}).get("papermill") or {}
+    failed = bool(papermill.get("exception")) or _has_error(nb)
+    status = "failed" if failed else "succeeded" if kernel_record[0] else "incomplete"
+    record = dict(kernel_record[0] or {})
+    plan = {k: v for k, v in (record.get("plan") or {}).items() if k != "text"}
+    inputs = dict(record.get("inputs") or {})
+    if "inputs" in found:
+        inputs["normalised"] = found["inputs"][0].get("normalised")
+    merged = {
+        "schema": AUDIT_SCHEMA,
+        "status": status,
+        "error": _first_error(nb) if failed else None,
+        "started": papermill.get("start_time"),
+        "ended": papermill.get("end_time"),
+        "seconds": papermill.get("duration"),
+        "as_of": record.get("as_of"),
+        "seed": record.get("seed"),
+        "parameters": papermill.get("parameters"),
+        "notebook": {"path": papermill.get("input_path")},
+        "inputs": inputs,
+        "template": record.get("template"),
+        "plan": plan if status == "succeeded" else None,
+        "files": record.get("files", []),
+        "summary": _summary(found),
+        "versions": dict(kernel_record[1].get("versions") or {}, papermill=papermill.get("version")),
+        "kernel": None,
+    }
+    if "validation" in found and not found["validation"][0].get("ok", True):
+        merged["input_problems"] = found["validation"][0].get("issues")
+    return Audit(str(path), merged, plan_text if status == "succeeded" else None, "outputs")
+
+
+def _has_error(nb: dict[str, Any]) -> bool:
+    return _first_error(nb) is not None
+
+
+def _first_error(nb: dict[str, Any]) -> dict[str, Any] | None:
+    for index, cell in enumerate(nb.get("cells", [])):
+        for output in cell.get("outputs", []) or []:
+            if output.get("output_type") == "error":
+                return {"reason": "cell-error", "cell": index, "ename": output.get("ename"),
+                        "evalue": output.get("evalue")}
+    return None
+
+
+# --- presenting ----------------------------------------------------------------------------------
+
+
+def _short(sha: object) -> str:
+    return f"{sha}"[:16] + "…" if sha else "n/a"
+
+
+def format_text(audit: Audit) -> str:
+    r = audit.record
+    lines = [f"Audit record of {audit.path}" + ("" if audit.source == "techplan" else
+                                                 " (read from the cells' outputs: not run by techplan)")]
+
+    def row(label: str, value: object) -> None:
+        lines.append(f"  {label:<12} {value}")
+
+    timing = f"started {r.get('started') or 'n/a'}"
+    if r.get("seconds") is not None:
+        timing += f", {float(r['seconds']):.2f} s"
+    row("Status", f"{audit.status} ({timing})")
+    error = r.get("error")
+    if error:
+        where = f"cell {error.get('cell')}: " if error.get("cell") is not None else ""
+        row("Error", f"{error.get('reason', 'error')}: {where}{error.get('ename', '')}: {error.get('evalue', '')}")
+    for issue in r.get("input_problems") or []:
+        row("Input", f"{issue.get('file')}:{issue.get('line') or ''}: {issue.get('field')}: {issue.get('message')}")
+    inputs = r.get("inputs") or {}
+    row("Inputs", f"{inputs.get('path', 'n/a')} (SHA-256 {_short(inputs.get('sha256'))})")
+    template = r.get("template") or {}
+    if template:
+        row("Template", f"{template.get('path') or 'default technical-plan.md.j2'} "
+                        f"(SHA-256 {_short(template.get('sha256'))}, with includes {_short(template.get('bundle_sha256'))})")
+    row("As of, seed", f"{r.get('as_of', 'n/a')}, {r.get('seed', 'n/a')}")
+    plan = r.get("plan")
+    if plan:
+        where = f"{plan.get('folder')}/{plan.get('file')}" if plan.get("folder") else plan.get("file")
+        row("Plan", f"{where} (SHA-256 {_short(plan.get('sha256'))}, {plan.get('bytes', 0):,} bytes)")
+    else:
+        row("Plan", "none (the run did not produce one)")
+    for item in r.get("files") or []:
+        row("File", f"{item.get('name')} ({item.get('bytes', 0):,} bytes, SHA-256 {_short(item.get('sha256'))})")
+    summary = r.get("summary") or {}
+    risk = summary.get("risk")
+    if risk:
+        counts = ", ".join(f"{n} {level}" for level, n in (risk.get("counts") or {}).items() if n)
+        row("Risk", f"overall {risk.get('overall')}" + (f" ({counts})" if counts else ""))
+    schedule = summary.get("schedule")
+    if schedule:
+        row("Schedule", f"P50 {schedule.get('p50')}, P80 {schedule.get('p80')}, P90 {schedule.get('p90')}; "
+                        f"critical path {' -> '.join(schedule.get('critical_path') or []) or 'none'}")
+    kernel = r.get("kernel")
+    if kernel:
+        reuse = (f"reused, plan {kernel.get('sequence')} in this kernel" if kernel.get("reused")
+                 else "fresh kernel" if kernel.get("sequence", 1) == 1 else f"plan {kernel.get('sequence')}")
+        row("Kernel", f"{kernel.get('id')} (pid {kernel.get('pid')}, {reuse}; {kernel.get('python')})")
+    versions = r.get("versions") or {}
+    if versions:
+        row("Versions", ", ".join(f"{k} {v}" for k, v in versions.items() if v))
+    notebook = r.get("notebook") or {}
+    if notebook.get("path"):
+        row("Notebook", f"{notebook.get('path')}" + (f" (SHA-256 {_short(notebook.get('sha256'))})"
+                                                      if notebook.get("sha256") else ""))
+    return "\n".join(lines) + "\n"
+
+
+def as_json(audit: Audit) -> str:
+    document = dict(audit.record, source=audit.source, notebook_file=audit.path)
+    return json.dumps(document, indent=2, sort_keys=False, default=str) + "\n"
+
+
+# --- verifying -----------------------------------------------------------------------------------
+
+
+def _show(line: str, limit: int = 100) -> str:
+    shown = repr(line.rstrip("\n"))
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+
+
+def first_difference(expected: str, actual: str) -> str:
+    want, got = expected.split("\n"), actual.split("\n")
+    for number, (a, b) in enumerate(zip(want, got), start=1):
+        if a != b:
+            return f"line {number} differs:\n  run produced: {_show(a)}\n  file has:     {_show(b)}"
+    if len(got) > len(want):
+        return f"line {len(want) + 1}: the file has extra text: {_show(got[len(want)])}"
+    if len(got) < len(want):
+        return f"line {len(got) + 1}: the file ends early; the run produced {_show(want[len(got)])}"
+    return "the files differ only in their line endings or encoding"
+
+
+def verify(plan_path: Path, notebook_path: Path) -> str:
+    """Return a confirmation when plan_path holds exactly the plan the notebook's run produced.
+
+    Raises VerificationError (exit 1) naming the first differing line otherwise.
+    """
+    audit = read(notebook_path)
+    if audit.status != "succeeded":
+        raise VerificationError(f"{notebook_path} records a {audit.status} run, which produced no plan")
+    plan = audit.record.get("plan") or {}
+    expected_sha = plan.get("sha256")
+    if not expected_sha or audit.plan_text is None:
+        raise VerificationError(f"{notebook_path} records no plan to compare with")
+    if sha256_bytes(audit.plan_text.encode("utf-8")) != expected_sha:
+        raise VerificationError(f"{notebook_path}: the record is inconsistent (its plan text does not match "
+                                "its SHA-256); the notebook was altered")
+    try:
+        actual = Path(plan_path).read_bytes()
+    except FileNotFoundError:
+        raise UsageError(f"{plan_path}: no such file") from None
+    except OSError as exc:
+        raise UsageError(f"{plan_path}: cannot read it ({exc.strerror})") from None
+    if sha256_bytes(actual) == expected_sha:
+        return f"{plan_path}: identical to the plan recorded in {notebook_path} (SHA-256 {expected_sha[:16]}…)"
+    where = first_difference(audit.plan_text, actual.decode("utf-8", errors="replace"))
+    raise VerificationError(f"{plan_path} is not the plan recorded in {notebook_path}: {where}")

@@ -1,0 +1,451 @@
+"""`techplan batch`: many plans, each with its audit notebook, on a pool of warm kernels.
+
+The main process validates inputs, hands one plan at a time to N worker processes, shows progress
+and writes the summary. Each worker owns one kernel and reuses it (namespace reset between plans;
+replaced after a timeout or a death, recycled after a bounded number of plans because a reused
+kernel's memory grows), or starts a fresh one per plan with --isolate. Workers talk to the main
+process over their own pipes, so a worker that must be killed (a stall no timeout caught) takes
+nothing else down with it: its plan fails, a new worker takes its place, the rest finish.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import glob
+import json
+import multiprocessing
+import os
+import signal
+import sys
+import time
+import traceback
+from collections import deque
+from dataclasses import asdict, dataclass, field
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError, OutputError, UsageError
+from .output import atomic_write, child_path, slug
+
+INPUT_SUFFIXES = (".yaml", ".yml", ".json")
+DEFAULT_RECYCLE_AFTER = 200
+SUMMARY_JSON = "summary.json"
+SUMMARY_MD = "summary.md"
+KERNEL_START_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    out_dir: Path
+    as_of: dt.date
+    seed: int = 0
+    template: Path | None = None
+    notebook: Path | None = None
+    force: bool = False
+    jobs: int = 2
+    isolate: bool = False
+    timeout: float | None = 600.0
+    recycle_after: int = DEFAULT_RECYCLE_AFTER
+    progress: bool = True
+
+
+@dataclass
+class Item:
+    index: int
+    path: Path
+    job: Any = None  # runner.PlanJob
+    result: dict[str, Any] | None = None
+
+
+@dataclass
+class Outcome:
+    items: list[dict[str, Any]]
+    succeeded: int
+    failed: int
+    seconds: float
+    summary_json: Path
+    summary_md: Path
+    kernels: dict[str, int] = field(default_factory=dict)
+
+
+# --- inputs --------------------------------------------------------------------------------------
+
+
+def expand_inputs(specs: list[str]) -> list[Path]:
+    """Files, folders (their .yaml/.yml/.json files) and glob patterns, in order, without repeats."""
+    found: list[Path] = []
+    problems: list[str] = []
+    for spec in specs:
+        path = Path(spec)
+        if path.is_dir():
+            matches = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in INPUT_SUFFIXES)
+            if not matches:
+                problems.append(f"{spec}: the folder holds no .yaml, .yml or .json files")
+        elif path.is_file():
+            matches = [path]
+        elif glob.has_magic(spec):
+            matches = sorted(Path(p) for p in glob.glob(spec, recursive=True)
+                             if Path(p).is_file() and Path(p).suffix.lower() in INPUT_SUFFIXES)
+            if not matches:
+                problems.append(f"{spec}: the pattern matches no .yaml, .yml or .json files")
+        else:
+            matches = []
+            problems.append(f"{spec}: no such file or folder")
+        found.extend(matches)
+    if problems:
+        raise UsageError("; ".join(problems))
+    unique: dict[Path, Path] = {}
+    for path in found:
+        unique.setdefault(path.resolve(), path)
+    return list(unique.values())
+
+
+def _plan_items(paths: list[Path], options: BatchOptions) -> list[Item]:
+    from . import runner
+
+    items: list[Item] = []
+    folders: dict[str, Path] = {}
+    failed_names: set[str] = set()
+    for index, path in enumerate(paths):
+        item = Item(index, path)
+        items.append(item)
+        try:
+            job = runner.job_for(path, options.out_dir, as_of=options.as_of, seed=options.seed,
+                                 template=options.template, force=options.force)
+        except InputError as exc:
+            # The notebook still runs, so the failed notebook records every problem in a table.
+            name = f"invalid-{slug(path.stem, 40)}.failed.ipynb"
+            if name in failed_names:
+                name = f"invalid-{slug(path.stem, 40)}-{index + 1}.failed.ipynb"
+            failed_names.add(name)
+            item.job = runner.PlanJob(inputs_path=path, out_dir=options.out_dir, as_of=options.as_of,
+                                      seed=options.seed, template=options.template, force=options.force,
+                                      folder_name=None, failed_name=name)
+            del exc
+            continue
+        except OutputError as exc:
+            item.result = _failure(path, "refused", str(exc))
+            continue
+        assert job.folder_name is not None
+        if job.folder_name in folders:
+            item.result = _failure(path, "duplicate", f"makes the same plan folder {job.folder_name} as "
+                                                      f"{folders[job.folder_name]}; give each issue one inputs file")
+            continue
+        folders[job.folder_name] = path
+        item.job = job
+    return items
+
+
+def _failure(path: Path, reason: str, message: str) -> dict[str, Any]:
+    return {"inputs_path": str(path), "status": "failed", "notebook": None, "plan": None,
+            "error": {"reason": reason, "cell": None, "ename": "", "evalue": message}, "seconds": 0.0,
+            "overall_risk": None, "p80": None, "kernel": None}
+
+
+# --- workers -------------------------------------------------------------------------------------
+
+
+def _worker_main(conn: Connection, options: BatchOptions, worker_id: int) -> None:
+    """One worker process: owns one kernel at a time, runs the plans it is sent, reports back."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process decides when to stop
+    from . import runner
+
+    source, source_path = runner.read_source(options.notebook)
+    kernel: runner.Kernel | None = None
+    counters = {"started": 0, "replaced": 0, "recycled": 0}
+
+    def fresh_kernel() -> runner.Kernel:
+        last: Exception | None = None
+        for _ in range(KERNEL_START_ATTEMPTS):
+            try:
+                started = runner.Kernel().start()
+            except runner.KernelFailed as exc:
+                last = exc
+                continue
+            counters["started"] += 1
+            conn.send(("kernel", worker_id, started.info.pid if started.info else None))
+            return started
+        raise runner.KernelFailed(f"{last} (after {KERNEL_START_ATTEMPTS} attempts)")
+
+    try:
+        if not options.isolate:
+            with contextlib.suppress(runner.KernelFailed):
+                kernel = fresh_kernel()
+        while True:
+            message = conn.recv()
+            if message is None:
+                break
+            index, job = message
+            try:
+                if kernel is not None and not options.isolate:
+                    if kernel.info is not None and kernel.info.plans >= options.recycle_after:
+                        kernel.shutdown()
+                        kernel = None
+                        counters["recycled"] += 1
+                    elif not kernel.alive():
+                        kernel.shutdown()
+                        kernel = None
+                        counters["replaced"] += 1
+                if kernel is None:
+                    kernel = fresh_kernel()
+                result, execution = runner.execute_job(job, source, source_path, kernel, timeout=options.timeout)
+                if options.isolate or not execution.kernel_usable:
+                    kernel.shutdown()
+                    kernel = None
+                    if not options.isolate:
+                        counters["replaced"] += 1
+                payload = asdict(result)
+            except runner.KernelFailed as exc:
+                if kernel is not None:
+                    kernel.shutdown()
+                    kernel = None
+                payload = _failure(job.inputs_path, "kernel", str(exc))
+            except Exception as exc:  # noqa: BLE001 - one plan's surprise must not end the batch
+                payload = _failure(job.inputs_path, "internal", f"{type(exc).__name__}: {exc}")
+                payload["error"]["traceback"] = traceback.format_exc()
+            conn.send(("done", index, payload))
+    except (EOFError, KeyboardInterrupt, BrokenPipeError):
+        pass
+    finally:
+        if kernel is not None:
+            kernel.shutdown()
+        with contextlib.suppress(Exception):
+            conn.send(("counters", worker_id, counters))
+        with contextlib.suppress(Exception):
+            conn.close()
+
+
+class _Worker:
+    def __init__(self, ctx: Any, options: BatchOptions, worker_id: int) -> None:
+        self.id = worker_id
+        parent, child = ctx.Pipe()
+        self.conn: Connection = parent
+        self.process = ctx.Process(target=_worker_main, args=(child, options, worker_id), daemon=True,
+                                   name=f"techplan-worker-{worker_id}")
+        self.process.start()
+        child.close()
+        self.kernel_pid: int | None = None
+        self.current: int | None = None
+        self.since = 0.0
+        self.counters: dict[str, int] = {}
+
+    def send(self, index: int, job: Any) -> None:
+        self.current = index
+        self.since = time.monotonic()
+        self.conn.send((index, job))
+
+    def kill(self) -> None:
+        for pid in (self.kernel_pid, self.process.pid):
+            if pid:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(pid, signal.SIGKILL)
+        self.process.join(timeout=5)
+        with contextlib.suppress(Exception):
+            self.conn.close()
+
+    def stop(self) -> None:
+        with contextlib.suppress(Exception):
+            self.conn.send(None)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and self.process.is_alive():
+            if self.conn.poll(0.1):
+                with contextlib.suppress(EOFError, OSError):
+                    message = self.conn.recv()
+                    if message[0] == "counters":
+                        self.counters = message[2]
+        if self.process.is_alive():
+            self.kill()
+
+
+# --- the batch -----------------------------------------------------------------------------------
+
+
+def run_batch(specs: list[str], options: BatchOptions) -> Outcome:
+    from . import runner
+
+    paths = expand_inputs(specs)
+    runner.check_template(options.template)
+    source, _ = runner.read_source(options.notebook)  # a bad --notebook is a usage error, before any work
+    code_cells = sum(1 for cell in source.cells if cell.get("cell_type") == "code") + 1
+    # A backstop for stalls no cell timeout catches (the kernel client itself hanging).
+    hard_limit = (options.timeout or runner.DEFAULT_TIMEOUT) * code_cells + runner.STARTUP_TIMEOUT * 2 + 30
+    started_at = dt.datetime.now(dt.timezone.utc)
+    clock = time.perf_counter()
+    options.out_dir.mkdir(parents=True, exist_ok=True)
+
+    ctx = multiprocessing.get_context("spawn")
+    jobs = max(1, min(options.jobs, len(paths)))
+    workers = [_Worker(ctx, options, n) for n in range(jobs)]
+    retired: list[_Worker] = []
+    items = _plan_items(paths, options)
+    queue = deque(item for item in items if item.result is None)
+    failures = sum(1 for item in items if item.result is not None)
+    bar = _progress(len(items), options.progress)
+    bar.update(len(items) - len(queue))
+    crashed = 0
+    try:
+        while queue or any(w.current is not None for w in workers):
+            for worker in workers:
+                if worker.current is None and queue and worker.process.is_alive():
+                    item = queue.popleft()
+                    try:
+                        worker.send(item.index, item.job)
+                    except OSError:  # it died just now: the plan goes back, the worker is replaced below
+                        queue.appendleft(item)
+                        worker.current = None
+                        continue
+                    bar.set_postfix_str(f"failed={failures} now={item.path.name}", refresh=False)
+            ready = wait([w.conn for w in workers] + [w.process.sentinel for w in workers], timeout=0.5)
+            for n, worker in enumerate(list(workers)):
+                lost = False
+                if worker.conn in ready:
+                    try:
+                        while worker.conn.poll():
+                            kind, key, payload = worker.conn.recv()
+                            if kind == "kernel":
+                                worker.kernel_pid = payload
+                            elif kind == "counters":
+                                worker.counters = payload
+                            elif kind == "done":
+                                items[key].result = payload
+                                worker.current = None
+                                failures += payload["status"] != "succeeded"
+                                bar.update(1)
+                                bar.set_postfix_str(f"failed={failures} now={items[key].path.name}")
+                    except (EOFError, OSError):
+                        lost = True
+                overdue = worker.current is not None and time.monotonic() - worker.since > hard_limit
+                dead = not worker.process.is_alive() and (worker.current is not None or bool(queue))
+                if lost or overdue or dead:
+                    reason = "stalled" if overdue else "worker-died"
+                    message = (f"no result after {hard_limit:g} s; the worker and its kernel were killed"
+                               if overdue else "the worker process died while running this plan")
+                    worker.kill()
+                    if worker.current is not None:
+                        items[worker.current].result = _failure(items[worker.current].path, reason, message)
+                        failures += 1
+                        bar.update(1)
+                    crashed += 1
+                    retired.append(worker)
+                    workers[n] = _Worker(ctx, options, len(workers) + len(retired))
+    finally:
+        for worker in workers:
+            if worker.current is None:
+                worker.stop()
+            else:
+                worker.kill()
+        bar.close()
+    results = [item.result or _failure(item.path, "interrupted", "not run") for item in items]
+    kernels: dict[str, int] = {"workers_replaced": crashed}
+    for worker in workers + retired:
+        for key, value in worker.counters.items():
+            kernels[f"kernels_{key}"] = kernels.get(f"kernels_{key}", 0) + value
+    seconds = time.perf_counter() - clock
+    return _write_summary(results, options, started_at, seconds, kernels)
+
+
+class _NoBar:
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def set_postfix_str(self, text: str, refresh: bool = True) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _progress(total: int, enabled: bool) -> Any:
+    if not enabled:
+        return _NoBar()
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="plan", desc="techplan batch", file=sys.stderr, dynamic_ncols=True,
+                mininterval=0.2, smoothing=0.1)
+
+
+# --- summary -------------------------------------------------------------------------------------
+
+
+def _message(result: dict[str, Any]) -> str:
+    error = result.get("error")
+    if not error:
+        return ""
+    where = f"cell {error['cell']}: " if error.get("cell") is not None else ""
+    name = f"{error['ename']}: " if error.get("ename") else ""
+    return f"{error.get('reason', 'error')}: {where}{name}{error.get('evalue', '')}".strip()
+
+
+def _relative(path: str | None, root: Path) -> str | None:
+    if not path:
+        return None
+    try:
+        return os.path.relpath(path, root)
+    except ValueError:  # pragma: no cover - another drive on Windows
+        return path
+
+
+def _write_summary(results: list[dict[str, Any]], options: BatchOptions, started_at: dt.datetime, seconds: float,
+                   kernels: dict[str, int]) -> Outcome:
+    root = options.out_dir
+    rows = []
+    for result in results:
+        kernel = result.get("kernel") or {}
+        rows.append({
+            "input": result["inputs_path"],
+            "status": result["status"],
+            "plan": _relative(result.get("plan"), root),
+            "notebook": _relative(result.get("notebook"), root),
+            "overall_risk": result.get("overall_risk"),
+            "p80": result.get("p80"),
+            "seconds": result.get("seconds"),
+            "error": _message(result) or None,
+            "reason": (result.get("error") or {}).get("reason"),
+            "kernel": {"id": kernel.get("id"), "sequence": kernel.get("sequence"),
+                       "reused": kernel.get("reused")} if kernel else None,
+        })
+    succeeded = sum(1 for r in rows if r["status"] == "succeeded")
+    failed = len(rows) - succeeded
+    document = {
+        "started": started_at.isoformat(),
+        "seconds": round(seconds, 3),
+        "options": {"out": str(options.out_dir), "as_of": options.as_of.isoformat(), "seed": options.seed,
+                    "template": str(options.template) if options.template else None,
+                    "notebook": str(options.notebook) if options.notebook else None, "jobs": options.jobs,
+                    "isolate": options.isolate, "timeout": options.timeout,
+                    "recycle_after": options.recycle_after},
+        "counts": {"total": len(rows), "succeeded": succeeded, "failed": failed},
+        "kernels": kernels,
+        "items": rows,
+    }
+    json_path = child_path(root, SUMMARY_JSON)
+    md_path = child_path(root, SUMMARY_MD)
+    atomic_write(json_path, json.dumps(document, indent=2) + "\n")
+    atomic_write(md_path, _summary_markdown(document))
+    return Outcome(items=rows, succeeded=succeeded, failed=failed, seconds=seconds, summary_json=json_path,
+                   summary_md=md_path, kernels=kernels)
+
+
+def _summary_markdown(document: dict[str, Any]) -> str:
+    from .mdescape import cell
+
+    counts = document["counts"]
+    mode = "a fresh kernel per plan" if document["options"]["isolate"] else "warm kernels, reused"
+    lines = [
+        "# Batch summary",
+        "",
+        f"{counts['succeeded']} of {counts['total']} plans made, {counts['failed']} failed, in "
+        f"{document['seconds']:.1f} s with {document['options']['jobs']} workers ({mode}); "
+        f"as of {document['options']['as_of']}, seed {document['options']['seed']}.",
+        "",
+        "| Input | Status | Plan | Overall risk | P80 | Seconds | Error |",
+        "|-------|--------|------|--------------|-----|---------|-------|",
+    ]
+    for row in document["items"]:
+        plan = row["plan"] or row["notebook"] or ""
+        lines.append("| " + " | ".join(str(cell(value)) if value else " " for value in (
+            row["input"], row["status"], plan, row["overall_risk"] or "", row["p80"] or "",
+            f"{row['seconds']:.2f}" if row["seconds"] is not None else "", row["error"] or "")) + " |")
+    return "\n".join(lines) + "\n"

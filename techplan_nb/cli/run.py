@@ -1,0 +1,99 @@
+"""run, audit, verify: plans made by executing the notebook, and their audit records."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import common
+
+
+def timeout_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value <= 86400:
+        raise argparse.ArgumentTypeError("the timeout must be between 0 and 86400 seconds")
+    return value
+
+
+def add_notebook(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--notebook", type=Path, default=None, metavar="PATH",
+                        help="run a team's own parameterised notebook instead of the bundled "
+                             "technical_plan.ipynb (it needs a `parameters` cell with inputs_path and output_dir)")
+
+
+def add_timeout(parser: argparse.ArgumentParser, default: float) -> None:
+    parser.add_argument("--timeout", type=timeout_seconds, default=default, metavar="SECONDS",
+                        help=f"fail a run when one cell runs longer than this (default: {default:g})")
+
+
+DEFAULT_TIMEOUT = 600.0  # runner.DEFAULT_TIMEOUT; not imported, so `techplan render` never loads papermill
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = commands.add_parser(
+        "run", help="make a plan by executing the notebook, keeping it as the audit record",
+        description="Validate FILE, then execute the plan notebook with papermill in a real Jupyter kernel. "
+                    "Writes DIR/issue-<number>-<slug>/ with technical-plan.md, the executed notebook "
+                    "technical-plan.ipynb (the audit record), the PNG charts and a copy of the inputs. "
+                    "Bad inputs: exit 2, nothing written. A failed run: exit 1, the notebook kept as "
+                    "technical-plan.failed.ipynb, no plan written.")
+    p.add_argument("file", type=Path, metavar="FILE", help="inputs file (.yaml, .yml, .json)")
+    p.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder to write the plan's folder into")
+    common.add_as_of(p)
+    common.add_seed(p)
+    common.add_template(p)
+    add_notebook(p)
+    add_timeout(p, DEFAULT_TIMEOUT)
+    p.add_argument("--force", action="store_true",
+                   help="overwrite a plan that was edited by hand (a .bak copy is kept)")
+    p.set_defaults(handler=_run)
+
+    p = commands.add_parser(
+        "audit", help="print the audit record of an executed plan notebook",
+        description="Print what an executed notebook records about its run: status, inputs and their "
+                    "SHA-256, template, plan hash, as_of and seed, versions, kernel, times and summaries.")
+    p.add_argument("notebook", type=Path, metavar="NOTEBOOK", help="an executed notebook (.ipynb)")
+    p.add_argument("--format", choices=("text", "json"), default="text",
+                   help="text for people (default) or json for tools")
+    p.set_defaults(handler=_audit)
+
+    p = commands.add_parser(
+        "verify", help="check a plan is byte-for-byte what a notebook's run produced",
+        description="Exit 0 when PLAN is byte-for-byte the plan recorded in NOTEBOOK's run; exit 1 "
+                    "naming the first differing line when it is not.")
+    p.add_argument("plan", type=Path, metavar="PLAN.md", help="the plan file to check")
+    p.add_argument("notebook", type=Path, metavar="NOTEBOOK", help="the executed notebook of the run")
+    p.set_defaults(handler=_verify)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from ..runner import run_plan
+
+    result = run_plan(args.file, args.out, as_of=args.as_of or common.today(), seed=args.seed,
+                      template=args.template, notebook=args.notebook, force=args.force, timeout=args.timeout)
+    if result.status != "succeeded":
+        print(f"techplan: the notebook run failed: {result.message}\n"
+              f"techplan: no plan was written; the failed notebook is kept at {result.notebook}",
+              file=sys.stderr)
+        return 1
+    print(f"wrote {result.plan}\naudit record: {result.notebook} ({result.seconds:.2f} s)", file=sys.stderr)
+    return 0
+
+
+def _audit(args: argparse.Namespace) -> int:
+    from ..audit import as_json, format_text, read
+
+    audit = read(args.notebook)
+    sys.stdout.write(as_json(audit) if args.format == "json" else format_text(audit))
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from ..audit import verify
+
+    print(verify(args.plan, args.notebook))
+    return 0

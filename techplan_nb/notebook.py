@@ -1,0 +1,413 @@
+"""What the cells of notebooks/technical_plan.ipynb call: the notebook holds no logic of its own.
+
+Each `show_*` function displays a human view (Markdown tables, PNG charts) and stores the same
+facts as data in the cell's output under SCRAP_MIME (the way scrapbook did, without depending on
+it), so `techplan audit` can read a run back from the executed notebook alone, even one run by
+plain papermill. Runs in the kernel; imports IPython lazily so the module stays testable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.metadata
+import os
+import platform
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import __version__
+from .errors import InputError, TechPlanError
+from .inputs import load_bytes, MAX_BYTES
+from .model import PlanInput
+from .output import atomic_write, child_path, plan_dir_name, sha256_bytes, write_generated
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .analysis import Analysis
+
+SCRAP_MIME = "application/vnd.techplan.scrap+json"
+"""Output mime type of the data a run stores in its notebook (a mapping {"name", "data"})."""
+
+RECORD_SCHEMA = "techplan-nb/record@1"
+PLAN_FILE = "technical-plan.md"
+CHART_FILES = {
+    "risk_heatmap": "risk-heatmap.png",
+    "gantt": "schedule-gantt.png",
+    "finish_distribution": "finish-distribution.png",
+}
+VERSIONED = ("techplan-nb", "papermill", "nbclient", "jinja2", "matplotlib", "numpy", "pydantic")
+
+
+class InputsInvalid(TechPlanError):
+    """The inputs did not validate; the table above the error lists every problem."""
+
+    def __init__(self, name: str, count: int) -> None:
+        self.name = name
+        self.count = count
+        super().__init__(f"{count} problem{'s' if count != 1 else ''} in {name}; see the table above. "
+                         "Nothing was written.")
+
+    def _render_traceback_(self) -> list[str]:
+        # IPython shows this instead of a stack trace: the table above already says what to fix.
+        return [f"InputsInvalid: {self}"]
+
+
+class ParameterInvalid(TechPlanError):
+    """A notebook parameter has the wrong form (papermill passes whatever it is given)."""
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"ParameterInvalid: {self}"]
+
+
+# --- parameters --------------------------------------------------------------------------------
+
+
+def _as_of(value: object) -> dt.date:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if value in ("", None):
+        return dt.date.today()
+    text = str(value).strip()
+    try:
+        if len(text) != 10:
+            raise ValueError
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ParameterInvalid(f"as_of={value!r} is not a date in the form YYYY-MM-DD") from None
+
+
+def _seed(value: object) -> int:
+    if isinstance(value, bool):
+        raise ParameterInvalid(f"seed={value!r} is not a whole number")
+    try:
+        number = int(str(value).strip()) if isinstance(value, str) else int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        raise ParameterInvalid(f"seed={value!r} is not a whole number") from None
+    if not 0 <= number < 2**32 or (isinstance(value, float) and not value.is_integer()):
+        raise ParameterInvalid(f"seed={value!r} must be a whole number between 0 and 4294967295")
+    return number
+
+
+def _text(name: str, value: object) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, (str, os.PathLike)):
+        raise ParameterInvalid(f"{name}={value!r} must be text (a path)")
+    return os.fspath(value)
+
+
+def _flag(name: str, value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false", ""):
+        return value.strip().lower() == "true"
+    raise ParameterInvalid(f"{name}={value!r} must be True or False")
+
+
+# --- the run -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    """One plan being made in a notebook: validated parameters, inputs and everything derived."""
+
+    inputs_path: str
+    as_of: dt.date
+    seed: int
+    output_dir: str
+    template: str
+    force: bool
+    plan: PlanInput
+    inputs_sha256: str
+    inputs_raw: bytes = field(repr=False)
+    written: list[dict[str, Any]] = field(default_factory=list)
+
+    @cached_property
+    def analysis(self) -> Analysis:
+        from .analysis import analyse
+
+        return analyse(self.plan, as_of=self.as_of, seed=self.seed)
+
+    @cached_property
+    def charts(self) -> dict[str, bytes]:
+        """PNG bytes of each chart this plan has data for (none without risks or tasks)."""
+        from . import charts
+
+        return charts.plan_charts(self.analysis)
+
+    @property
+    def chart_links(self) -> dict[str, str]:
+        return {key: CHART_FILES[key] for key in self.charts}
+
+    @property
+    def template_path(self) -> Path | None:
+        return Path(self.template) if self.template else None
+
+    @cached_property
+    def plan_text(self) -> str:
+        from .render import render_plan
+
+        return render_plan(self.plan, as_of=self.as_of, seed=self.seed, template_path=self.template_path,
+                           charts=self.chart_links)
+
+    @property
+    def folder_name(self) -> str:
+        return plan_dir_name(self.plan.issue.number, self.plan.issue.title)
+
+    def shown_path(self, name: str) -> str:
+        """A written file's path as the user gave output_dir (relative stays relative)."""
+        return os.path.join(self.output_dir, self.folder_name, name)
+
+
+def load_or_form(inputs_path: str) -> tuple[str, bytes]:
+    """The inputs file's name and bytes; with no path, the interactive form's (when it exists).
+
+    This is the hook for the widget form (techplan_nb.widgets): when `inputs_path` is empty and a
+    person runs the notebook, `techplan_nb.widgets.gather_inputs()` may return `(name, bytes)` of
+    the inputs it gathered; the rest of the notebook then runs on them exactly as on a file.
+    """
+    if inputs_path:
+        path = Path(inputs_path)
+        try:
+            with path.open("rb") as handle:
+                return inputs_path, handle.read(MAX_BYTES + 1)
+        except FileNotFoundError:
+            raise InputError.single(inputs_path, "no such file") from None
+        except IsADirectoryError:
+            raise InputError.single(inputs_path, "is a folder; give an inputs file (.yaml, .yml or .json)") from None
+        except OSError as exc:
+            raise InputError.single(inputs_path, f"cannot read the file: {exc.strerror}") from None
+    try:
+        from . import widgets  # type: ignore[attr-defined]
+    except ImportError:
+        widgets = None
+    gather = getattr(widgets, "gather_inputs", None)
+    if gather is None:
+        raise ParameterInvalid("inputs_path is empty: pass an inputs file, e.g. "
+                               "`papermill technical_plan.ipynb out.ipynb -p inputs_path inputs.yaml`")
+    name, raw = gather()
+    return str(name), bytes(raw)
+
+
+def start(inputs_path: str = "", *, as_of: object = "", seed: object = 0, output_dir: str = "",
+          template: str = "", force: object = False) -> Run:
+    """Check the parameters, load and validate the inputs, and show them (or every problem)."""
+    path = _text("inputs_path", inputs_path)
+    params = dict(as_of=_as_of(as_of), seed=_seed(seed), output_dir=_text("output_dir", output_dir),
+                  template=_text("template", template), force=_flag("force", force))
+    if params["template"] and not Path(params["template"]).is_file():
+        raise ParameterInvalid(f"template={params['template']!r}: no such template file")
+    try:
+        name, raw = load_or_form(path)
+        plan = load_bytes(raw, name)
+    except InputError as exc:
+        _show_input_errors(exc)
+        glue("validation", {"ok": False, "issues": [_issue_dict(i) for i in exc.issues]})
+        raise InputsInvalid(path or "the inputs", len(exc.issues)) from None
+    run = Run(inputs_path=name, plan=plan, inputs_sha256=sha256_bytes(raw), inputs_raw=raw, **params)
+    _show_inputs(run)
+    glue("validation", {"ok": True, "issues": []})
+    glue("inputs", {"path": run.inputs_path, "sha256": run.inputs_sha256,
+                    "normalised": plan.model_dump(mode="json")})
+    return run
+
+
+# --- views ---------------------------------------------------------------------------------------
+
+
+def _md_cell(value: object) -> str:
+    from . import mdescape
+
+    return str(mdescape.cell(str(value))) if str(value) else " "
+
+
+def _table(headers: list[str], rows: list[list[object]]) -> str:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    lines += ["| " + " | ".join(_md_cell(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _issue_dict(issue: Any) -> dict[str, Any]:
+    return {"file": issue.file, "line": issue.line, "field": issue.field, "message": issue.message}
+
+
+def _show_input_errors(exc: InputError) -> None:
+    rows: list[list[object]] = [[i.line or "", i.field or "(file)", i.message] for i in exc.issues]
+    count = len(exc.issues)
+    name = exc.issues[0].file if exc.issues else "the inputs"
+    markdown(f"### The inputs are not valid\n\n{count} problem{'s' if count != 1 else ''} in "
+             f"`{name}`; fix {'them' if count != 1 else 'it'} and run again.\n\n"
+             + _table(["Line", "Field", "Problem"], rows))
+
+
+def _show_inputs(run: Run) -> None:
+    plan = run.plan
+    tasks = sum(len(p.tasks) for p in plan.timeline.phases)
+    rows: list[list[object]] = [
+        ["Issue", f"#{plan.issue.number}: {plan.issue.title}"],
+        ["Status", plan.status],
+        ["Created by", plan.created_by],
+        ["Requirements", f"{len(plan.requirements.functional)} functional, "
+                         f"{len(plan.requirements.non_functional)} non-functional"],
+        ["Risks", len(plan.risks)],
+        ["Timeline", f"{len(plan.timeline.phases)} phases, {tasks} tasks, starting "
+                     f"{plan.timeline.start or 'as of the run'}"],
+        ["Inputs file", f"{run.inputs_path} (SHA-256 {run.inputs_sha256[:16]}…)"],
+        ["As of / seed", f"{run.as_of.isoformat()} / {run.seed}"],
+        ["Template", run.template or "default (technical-plan.md.j2)"],
+    ]
+    markdown("### Validated inputs\n\n" + _table(["", ""], rows))
+
+
+def show_risks(run: Run) -> None:
+    """The scored risk register and the probability × impact heat-map."""
+    risk = run.analysis.risk
+    if not risk.register:
+        markdown("### Risk register\n\nNo risks listed.")
+    else:
+        rows: list[list[object]] = [[r.id or "", r.risk, r.probability, r.impact, r.score, r.level,
+                                     r.owner or "", r.status] for r in risk.register]
+        counts = ", ".join(f"{count} {level}" for level, count in risk.counts.items() if count)
+        text = (f"### Risk register\n\nOverall risk: **{risk.overall}** ({counts or 'none open'}).\n\n"
+                + _table(["ID", "Risk", "Probability", "Impact", "Score", "Level", "Owner", "Status"], rows))
+        if risk.flags:
+            text += "\n\n" + "\n".join(f"- {_md_cell(flag)}" for flag in risk.flags)
+        markdown(text)
+    if "risk_heatmap" in run.charts:
+        image(run.charts["risk_heatmap"])
+    glue("risk_summary", {"overall": risk.overall, "counts": dict(risk.counts), "flags": list(risk.flags)})
+
+
+def _date(value: dt.date | None) -> str:
+    return value.isoformat() if value else "n/a"
+
+
+def show_schedule(run: Run) -> None:
+    """Task dates, slack and the critical path; the Gantt chart and the finish-date distribution."""
+    schedule = run.analysis.schedule
+    if not schedule.tasks:
+        markdown("### Schedule\n\nNo tasks in the timeline, so there is nothing to schedule.")
+    else:
+        rows: list[list[object]] = [
+            [t.id, t.name, t.phase_id or "", t.start.isoformat(), t.end.isoformat(), f"{t.expected_days:g}",
+             f"{t.slack:g}", "yes" if t.critical else ""] for t in schedule.tasks]
+        summary = (f"Expected length **{schedule.expected_days:g} working days**; finish P50 "
+                   f"{_date(schedule.p50)}, **P80 {_date(schedule.p80)}**, P90 {_date(schedule.p90)} "
+                   f"(P80 with contingency {_date(schedule.p80_with_contingency)}).\n\n"
+                   f"Critical path: {' → '.join(schedule.critical_path) or 'none'}.")
+        markdown("### Schedule\n\n" + summary + "\n\n"
+                 + _table(["Task", "Name", "Phase", "Start", "End", "Expected days", "Slack", "Critical"], rows))
+    for key in ("gantt", "finish_distribution"):
+        if key in run.charts:
+            image(run.charts[key])
+    glue("schedule_summary", {
+        "expected_days": schedule.expected_days, "critical_path": list(schedule.critical_path),
+        "p50": _date(schedule.p50), "p80": _date(schedule.p80), "p90": _date(schedule.p90),
+        "p80_with_contingency": _date(schedule.p80_with_contingency)})
+
+
+def show_plan(run: Run) -> None:
+    """The plan exactly as it will be written (its images resolve beside the written plan)."""
+    markdown(run.plan_text)
+
+
+def versions() -> dict[str, str]:
+    found = {"python": platform.python_version()}
+    for name in VERSIONED:
+        try:
+            found[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            found[name] = "not installed"
+    found["techplan-nb"] = __version__
+    return found
+
+
+def write_outputs(run: Run) -> None:
+    """Write charts, the inputs copy and, last, the plan; show where they went; store the record."""
+    files: list[dict[str, Any]] = []
+    if run.output_dir:
+        folder = child_path(Path(run.output_dir), run.folder_name)
+        suffix = ".json" if run.inputs_path.lower().endswith(".json") else ".yaml"
+        payloads: list[tuple[str, bytes]] = [(CHART_FILES[key], png) for key, png in run.charts.items()]
+        payloads.append(("inputs" + suffix, run.inputs_raw))
+        # The plan goes last, so a failure anywhere before leaves no plan behind.
+        plan_bytes = run.plan_text.encode("utf-8")
+        from .output import check_writable
+
+        check_writable(folder / PLAN_FILE, force=run.force)
+        for name, data in payloads:
+            atomic_write(child_path(folder, name), data)
+            files.append({"name": name, "bytes": len(data), "sha256": sha256_bytes(data)})
+        write_generated(folder / PLAN_FILE, run.plan_text, force=run.force)
+        files.append({"name": PLAN_FILE, "bytes": len(plan_bytes), "sha256": sha256_bytes(plan_bytes)})
+        rows: list[list[object]] = [[f"`{run.shown_path(f['name'])}`", f["bytes"], f["sha256"][:16] + "…"]
+                                    for f in files]
+        markdown("### Files written\n\n" + _table(["File", "Bytes", "SHA-256"], rows))
+    else:
+        markdown("### Files written\n\nNone: `output_dir` is empty, so this run only previews the plan.")
+    run.written = files
+    # Versions differ between machines, so they go in the output's metadata, which nbval does not
+    # compare; the record itself stays byte-stable for the committed notebook.
+    glue("record", record(run), metadata={"versions": versions()})
+
+
+def record(run: Run) -> dict[str, Any]:
+    """Provenance of this run as the kernel sees it; the runner adds times, status and kernel facts."""
+    from .render import template_sha256
+
+    plan_bytes = run.plan_text.encode("utf-8")
+    return {
+        "schema": RECORD_SCHEMA,
+        "as_of": run.as_of.isoformat(),
+        "seed": run.seed,
+        "inputs": {"path": run.inputs_path, "sha256": run.inputs_sha256},
+        "template": {"path": run.template or "", "sha256": template_sha256(run.template_path),
+                     "bundle_sha256": template_bundle_sha256(run.template_path)},
+        "plan": {"folder": run.folder_name if run.output_dir else "", "file": PLAN_FILE,
+                 "sha256": sha256_bytes(plan_bytes), "bytes": len(plan_bytes), "text": run.plan_text},
+        "output_dir": run.output_dir,
+        "files": run.written,
+        "analysis": run.analysis.to_json(),
+    }
+
+
+def template_bundle_sha256(template_path: Path | None) -> str:
+    """One hash over every template file a render could load (the team's and the defaults)."""
+    from .render import default_template_dir
+
+    folders = [default_template_dir()]
+    if template_path is not None:
+        folders.insert(0, Path(template_path).resolve().parent)
+    digest = []
+    for folder in folders:
+        for path in sorted(folder.glob("*.j2")):
+            digest.append(f"{path.name}:{sha256_bytes(path.read_bytes())}")
+    return sha256_bytes("\n".join(digest).encode("utf-8"))
+
+
+# --- display helpers -----------------------------------------------------------------------------
+
+
+def glue(name: str, data: Any, *, metadata: dict[str, Any] | None = None) -> None:
+    """Store data in this cell's output under SCRAP_MIME (read back by techplan_nb.audit)."""
+    from IPython.display import display
+
+    bundle = {SCRAP_MIME: {"name": name, "data": data}, "text/plain": f"[techplan data: {name}]"}
+    display(bundle, raw=True, metadata={SCRAP_MIME: metadata} if metadata else None)
+
+
+def markdown(text: str) -> None:
+    from IPython.display import Markdown, display
+
+    display(Markdown(text))
+
+
+def image(png: bytes) -> None:
+    from IPython.display import Image, display
+
+    display(Image(data=png, format="png"))
+
+
+__all__ = ["Run", "start", "load_or_form", "show_risks", "show_schedule", "show_plan", "write_outputs",
+           "glue", "SCRAP_MIME", "InputsInvalid", "ParameterInvalid"]

@@ -1,0 +1,551 @@
+"""Executing plan notebooks in real Jupyter kernels: the only module that imports papermill,
+nbclient and jupyter_client.
+
+A notebook is prepared exactly as `papermill` prepares it (injected-parameters cell,
+`metadata.papermill`, per-cell timing) and executed by papermill's nbclient wrapper, either in a
+fresh kernel (`techplan run`, `batch --isolate`) or in a warm kernel reused across plans (batch).
+What ../shared/KERNELS.md measured shapes the choices here:
+
+- kernels are the running interpreter's own (never whatever `python` is first on PATH);
+- local-socket (ipc) transport: no TCP port races between workers starting kernels at once;
+- immediate shutdown: no 2.5 s graceful-shutdown stalls;
+- a reused kernel's user namespace, history and working directory are reset between plans, and
+  the audit record says the kernel was reused (modules stay imported: it is not a fresh process);
+- papermill may record "completed" for a timed-out or dead kernel: the status is stamped here.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import importlib.metadata
+import os
+import platform
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from queue import Empty
+from typing import Any
+
+import nbformat
+from jupyter_client.kernelspec import NATIVE_KERNEL_NAME, KernelSpec, KernelSpecManager
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import run_sync
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+from nbformat import NotebookNode
+from papermill.clientwrap import PapermillNotebookClient
+from papermill.engines import NotebookExecutionManager
+from papermill.execute import prepare_notebook_metadata, remove_error_markers
+from papermill.inspection import _infer_parameters
+from papermill.iorw import load_notebook_node
+from papermill.parameterize import parameterize_notebook
+from traitlets import CaselessStrEnum, default
+
+from . import __version__, audit
+from .errors import NotebookRunError, RenderError, UsageError
+from .output import atomic_write, check_writable, child_path, plan_dir_name, sha256_bytes, sha256_file
+
+KERNEL_NAME = NATIVE_KERNEL_NAME  # "python3": resolved to this interpreter, see _NativeSpecs
+PLAN_FILE = "technical-plan.md"
+NOTEBOOK_FILE = "technical-plan.ipynb"
+FAILED_NOTEBOOK_FILE = "technical-plan.failed.ipynb"
+PARAMETERS = ("inputs_path", "as_of", "seed", "output_dir", "template", "force")
+REQUIRED_PARAMETERS = ("inputs_path", "output_dir")
+DEFAULT_TIMEOUT = 600.0
+STARTUP_TIMEOUT = 60.0
+# The kernel keeps no input history on disk: it costs a SQLite write per cell and reused kernels
+# would share (and lock) one history file.
+KERNEL_ARGUMENTS = ["--HistoryManager.enabled=False"]
+
+
+def default_notebook() -> Path:
+    """The bundled notebook: inside the wheel as techplan_nb/notebooks, at top level in a checkout."""
+    packaged = Path(__file__).with_name("notebooks") / "technical_plan.ipynb"
+    if packaged.is_file():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "notebooks" / "technical_plan.ipynb"
+
+
+def versions() -> dict[str, str]:
+    found = {"techplan-nb": __version__, "python": platform.python_version()}
+    for name in ("papermill", "nbclient", "jupyter_client", "ipykernel", "jinja2", "matplotlib", "nbformat"):
+        try:
+            found[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:  # pragma: no cover - all are dependencies
+            found[name] = "not installed"
+    return found
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+# --- kernels -------------------------------------------------------------------------------------
+
+
+class _NativeSpecs(KernelSpecManager):
+    """"python3" is always the interpreter running techplan, whatever kernelspecs are installed.
+
+    jupyter_client would take a user-installed python3 kernelspec first, which may point at
+    another Python without techplan_nb (or with another version of it).
+    """
+
+    def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
+        if kernel_name == NATIVE_KERNEL_NAME:
+            from ipykernel.kernelspec import RESOURCES, get_kernel_dict
+
+            spec = get_kernel_dict(extra_arguments=KERNEL_ARGUMENTS)
+            spec["argv"][0] = sys.executable
+            return self.kernel_spec_class(resource_dir=RESOURCES, **spec)
+        return super().get_kernel_spec(kernel_name)
+
+
+class NativeKernelManager(AsyncKernelManager):
+    """This interpreter's kernel, over local sockets (no port races)."""
+
+    transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True,
+                                help="ipc: unix sockets, so concurrent starts never race for TCP ports")
+
+    @default("kernel_spec_manager")
+    def _kernel_spec_manager_default(self) -> KernelSpecManager:
+        return _NativeSpecs(data_dir=self.data_dir)
+
+
+# Defined in the kernel at start (hidden from the namespace reset); clears what a plan left behind.
+_KERNEL_SETUP = """
+def __techplan_reset(_ip=get_ipython(), _os=__import__("os"), _cwd=__import__("os").getcwd(),
+                     _environ=dict(__import__("os").environ)):
+    ns = _ip.user_ns
+    for name in [name for name in ns if name not in _ip.user_ns_hidden]:
+        del ns[name]
+    ns["_"] = ns["__"] = ns["___"] = ""
+    _ip.history_manager.reset(new_session=True)
+    _ip.execution_count = 1
+    if _os.getcwd() != _cwd:
+        _os.chdir(_cwd)
+    for key in [key for key in _os.environ if key not in _environ]:
+        del _os.environ[key]
+    _os.environ.update(_environ)
+get_ipython().user_ns_hidden["__techplan_reset"] = __techplan_reset
+"""
+_KERNEL_RESET = "__techplan_reset()"
+
+
+class KernelFailed(Exception):
+    """A kernel could not be started, reset or reached."""
+
+
+@dataclass
+class KernelInfo:
+    id: str
+    pid: int | None
+    plans: int = 0  # plans run in this kernel so far
+    started: dt.datetime = field(default_factory=now)
+
+
+class Kernel:
+    """One live kernel that runs plan notebooks one after another."""
+
+    def __init__(self, *, startup_timeout: float = STARTUP_TIMEOUT, cwd: str | None = None) -> None:
+        self.startup_timeout = startup_timeout
+        self.cwd = cwd or os.getcwd()
+        self.km: NativeKernelManager | None = None
+        self.kc: Any = None
+        self.info: KernelInfo | None = None
+
+    # -- life cycle
+
+    def start(self) -> Kernel:
+        run_sync(self._start)()
+        return self
+
+    async def _start(self) -> None:
+        km = NativeKernelManager(kernel_name=KERNEL_NAME)
+        self.km = km
+        try:
+            await km.start_kernel(cwd=self.cwd)
+            kc = km.client()
+            kc.start_channels()
+            self.kc = kc
+            await self._ready(kc, km)
+            await self._execute_silently(_KERNEL_SETUP)
+        except Exception as exc:
+            await self._shutdown()
+            raise KernelFailed(f"the kernel did not start: {type(exc).__name__}: {exc}") from None
+        provisioner = getattr(km, "provisioner", None)
+        process = getattr(provisioner, "process", None)
+        self.info = KernelInfo(id=str(km.kernel_id), pid=getattr(process, "pid", None))
+
+    async def _ready(self, kc: Any, km: NativeKernelManager) -> None:
+        # A lean version of wait_for_ready: the first kernel_info reply is enough (the stock check
+        # then waits for 0.2 s of IOPub silence, a third of a start's cost).
+        deadline = time.monotonic() + self.startup_timeout
+        msg_id = kc.kernel_info()
+        while True:
+            if not await km.is_alive():
+                raise KernelFailed("the kernel died while starting")
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise KernelFailed(f"no reply within {self.startup_timeout:g} s")
+            try:
+                reply = await kc.get_shell_msg(timeout=min(0.5, remaining))
+            except Empty:
+                msg_id = kc.kernel_info()  # the first request can be lost while sockets connect
+                continue
+            if reply["parent_header"].get("msg_id") == msg_id or reply["msg_type"] == "kernel_info_reply":
+                return
+
+    async def _execute_silently(self, code: str, timeout: float = 30.0) -> None:
+        msg_id = self.kc.execute(code, silent=True, store_history=False, allow_stdin=False)
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise KernelFailed("the kernel did not answer a reset request")
+            try:
+                reply = await self.kc.get_shell_msg(timeout=remaining)
+            except Empty:
+                continue
+            if reply["parent_header"].get("msg_id") == msg_id:
+                if reply["content"].get("status") != "ok":
+                    raise KernelFailed(f"kernel reset failed: {reply['content'].get('evalue', '')}")
+                return
+
+    def reset(self) -> None:
+        """Clear what the previous plan left: user names, history, working directory, environment."""
+        try:
+            run_sync(self._execute_silently)(_KERNEL_RESET)
+        except Exception as exc:
+            raise KernelFailed(f"could not reset the kernel: {exc}") from None
+
+    def alive(self) -> bool:
+        if self.km is None:
+            return False
+        try:
+            return bool(run_sync(self.km.is_alive)())
+        except Exception:  # noqa: BLE001 - a manager that cannot tell counts as dead
+            return False
+
+    def shutdown(self) -> None:
+        """Immediate shutdown (a kill): graceful shutdowns stall for 2.5 s about 5% of the time."""
+        run_sync(self._shutdown)()
+
+    async def _shutdown(self) -> None:
+        km, kc = self.km, self.kc
+        self.km = self.kc = None
+        if kc is not None:
+            try:
+                kc.stop_channels()
+            except Exception:  # noqa: BLE001,S110 - best effort while tearing down
+                pass
+        if km is not None:
+            try:
+                if km.has_kernel:
+                    await km.shutdown_kernel(now=True)
+            except Exception:  # noqa: BLE001
+                try:
+                    await km.cleanup_resources()
+                except Exception:  # noqa: BLE001,S110
+                    pass
+
+    # -- running notebooks
+
+    def run(self, nb: NotebookNode, *, timeout: float | None, reused_ok: bool = True) -> Execution:
+        """Execute a prepared notebook (see prepare()); never raises for the notebook's own failures."""
+        if self.km is None or self.info is None:
+            raise KernelFailed("the kernel is not running")
+        if self.info.plans and reused_ok:
+            self.reset()
+        self.info.plans += 1
+        kernel = {"id": self.info.id, "pid": self.info.pid, "reused": self.info.plans > 1,
+                  "sequence": self.info.plans, "started": self.info.started.isoformat(),
+                  "transport": "ipc", "python": sys.executable, "shutdown": "immediate",
+                  "cleared_between_plans": "user namespace, history, working directory, environment variables"}
+        return _execute(nb, self.km, self.kc, timeout=timeout, kernel=kernel)
+
+
+@dataclass
+class Execution:
+    """A notebook after a run, with the run's real outcome (whatever papermill recorded)."""
+
+    nb: NotebookNode
+    status: str  # "succeeded" | "failed"
+    error: dict[str, Any] | None
+    started: dt.datetime
+    ended: dt.datetime
+    kernel: dict[str, Any]
+    kernel_usable: bool = True  # False after a timeout or death: the caller must replace it
+
+    @property
+    def seconds(self) -> float:
+        return (self.ended - self.started).total_seconds()
+
+
+def _execute(nb: NotebookNode, km: NativeKernelManager, kc: Any, *, timeout: float | None,
+             kernel: dict[str, Any]) -> Execution:
+    started = now()
+    nb_man = NotebookExecutionManager(nb, output_path=None, progress_bar=False, log_output=False,
+                                      autosave_cell_every=0)
+    nb_man.notebook_start()
+    client = PapermillNotebookClient(nb_man, km=km, timeout=timeout, startup_timeout=STARTUP_TIMEOUT,
+                                     kernel_name=KERNEL_NAME, shutdown_kernel="immediate",
+                                     iopub_timeout=10, raise_on_iopub_timeout=True)
+    client.kc = kc  # reuse the live client: a new one per plan would leak its sockets
+    error: dict[str, Any] | None = None
+    usable = True
+    try:
+        client.execute()
+    except CellTimeoutError as exc:
+        usable = False
+        error = _stamp_cell_failure(nb, "timeout", "CellTimeoutError",
+                                    f"a cell ran longer than the {timeout:g} s timeout" if timeout else str(exc))
+    except DeadKernelError:
+        usable = False
+        error = _stamp_cell_failure(nb, "dead-kernel", "DeadKernelError", "the kernel died while running a cell")
+    except CellExecutionError:  # pragma: no cover - papermill's client records these itself
+        pass
+    except Exception as exc:  # noqa: BLE001 - anything else also fails only this plan
+        usable = False
+        error = _stamp_cell_failure(nb, "kernel-error", type(exc).__name__, str(exc) or type(exc).__name__)
+    finally:
+        nb_man.cleanup_pbar()
+        nb_man.notebook_complete()
+    if error is None:
+        error = _first_cell_error(nb)
+    ended = now()
+    status = "failed" if error else "succeeded"
+    if error:
+        nb.metadata.papermill["exception"] = True
+    return Execution(nb=nb, status=status, error=error, started=started, ended=ended, kernel=kernel,
+                     kernel_usable=usable)
+
+
+def _running_cell(nb: NotebookNode) -> int | None:
+    for index, cell in enumerate(nb.cells):
+        if cell.get("metadata", {}).get("papermill", {}).get("status") == NotebookExecutionManager.RUNNING:
+            return index
+    return None
+
+
+def _stamp_cell_failure(nb: NotebookNode, reason: str, ename: str, message: str) -> dict[str, Any]:
+    index = _running_cell(nb)
+    if index is not None:
+        cell = nb.cells[index]
+        cell.metadata.papermill["exception"] = True
+        cell.metadata.papermill["status"] = NotebookExecutionManager.FAILED
+        if cell.get("cell_type") == "code":
+            cell.outputs.append(nbformat.v4.new_output("error", ename=ename, evalue=message, traceback=[
+                f"{ename}: {message} (recorded by techplan)"]))
+    return {"reason": reason, "cell": index, "ename": ename, "evalue": message}
+
+
+def _first_cell_error(nb: NotebookNode) -> dict[str, Any] | None:
+    for index, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                if output.get("ename") == "SystemExit" and output.get("evalue") in ("", "0"):
+                    continue
+                reason = "invalid-inputs" if output.get("ename") == "InputsInvalid" else "cell-error"
+                return {"reason": reason, "cell": index, "ename": output.get("ename", ""),
+                        "evalue": output.get("evalue", "")}
+        if cell.get("metadata", {}).get("papermill", {}).get("exception") is True:
+            return {"reason": "cell-error", "cell": index, "ename": "CellExecutionError", "evalue": ""}
+    return None
+
+
+# --- preparing notebooks -------------------------------------------------------------------------
+
+
+def load_notebook(path: Path) -> NotebookNode:
+    if not Path(path).is_file():
+        raise UsageError(f"{path}: no such notebook")
+    try:
+        # papermill's own loader (it adds the metadata its engine expects); local files only.
+        nb = load_notebook_node(str(path))
+    except Exception as exc:  # noqa: BLE001 - nbformat raises many kinds for a bad file
+        raise UsageError(f"{path}: not a readable Jupyter notebook ({type(exc).__name__}: {exc})") from None
+    declared = {p.name for p in _infer_parameters(nb)}
+    missing = [name for name in REQUIRED_PARAMETERS if name not in declared]
+    if missing:
+        raise UsageError(f"{path}: the notebook needs a cell tagged `parameters` that sets "
+                         f"{', '.join(missing)}; see notebooks/technical_plan.ipynb")
+    nb.metadata["techplan_declared_parameters"] = sorted(declared)
+    return nb
+
+
+def check_parameters(parameters: dict[str, Any]) -> dict[str, Any]:
+    """Only known names and plain scalars reach papermill, which checks neither (KERNELS.md)."""
+    checked: dict[str, Any] = {}
+    for name, value in parameters.items():
+        if name not in PARAMETERS:
+            raise UsageError(f"unknown notebook parameter {name!r}")
+        if name == "seed":
+            if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 2**32:
+                raise UsageError(f"seed must be a whole number, got {value!r}")
+        elif name == "force":
+            if not isinstance(value, bool):
+                raise UsageError(f"force must be True or False, got {value!r}")
+        elif not isinstance(value, str) or "\x00" in value:
+            raise UsageError(f"{name} must be text, got {value!r}")
+        checked[name] = value
+    return checked
+
+
+def prepare(source: NotebookNode, parameters: dict[str, Any], *, input_path: str,
+            output_path: str) -> NotebookNode:
+    """The notebook papermill would run: parameters injected, papermill metadata in place."""
+    declared = set(source.metadata.get("techplan_declared_parameters", PARAMETERS))
+    passed = {k: v for k, v in check_parameters(parameters).items() if k in declared}
+    nb = copy.deepcopy(source)
+    nb.metadata.pop("techplan_declared_parameters", None)
+    nb.metadata.pop(audit.METADATA_KEY, None)
+    nb = parameterize_notebook(nb, passed, kernel_name=KERNEL_NAME, language="python")
+    nb = prepare_notebook_metadata(nb, input_path, output_path)
+    return remove_error_markers(nb)
+
+
+# --- one plan ------------------------------------------------------------------------------------
+
+
+@dataclass
+class PlanJob:
+    """Everything needed to run one plan; built from validated values only."""
+
+    inputs_path: Path
+    out_dir: Path
+    as_of: dt.date
+    seed: int
+    template: Path | None
+    force: bool
+    folder_name: str | None  # None when the inputs are invalid (their notebook still runs)
+    failed_name: str | None = None  # where an invalid input's failed notebook goes (batch)
+
+    def parameters(self) -> dict[str, Any]:
+        return {"inputs_path": str(self.inputs_path.resolve()), "as_of": self.as_of.isoformat(),
+                "seed": self.seed, "output_dir": str(self.out_dir.resolve()),
+                "template": str(self.template.resolve()) if self.template else "", "force": self.force}
+
+    @property
+    def folder(self) -> Path | None:
+        return child_path(self.out_dir, self.folder_name) if self.folder_name else None
+
+
+@dataclass
+class PlanResult:
+    inputs_path: str
+    status: str
+    notebook: str | None
+    plan: str | None
+    error: dict[str, Any] | None
+    seconds: float
+    overall_risk: str | None = None
+    p80: str | None = None
+    kernel: dict[str, Any] | None = None
+
+    @property
+    def message(self) -> str:
+        if not self.error:
+            return ""
+        err = self.error
+        where = f"cell {err['cell']}: " if err.get("cell") is not None else ""
+        return f"{where}{err.get('ename', '')}: {err.get('evalue', '')}".strip(": ")
+
+
+def job_for(inputs_path: Path, out_dir: Path, *, as_of: dt.date, seed: int, template: Path | None,
+            force: bool) -> PlanJob:
+    """Validate the inputs and choose the output folder before any kernel starts (raises InputError)."""
+    from .inputs import load_path
+
+    plan = load_path(inputs_path)
+    folder_name = plan_dir_name(plan.issue.number, plan.issue.title)
+    job = PlanJob(inputs_path=inputs_path, out_dir=out_dir, as_of=as_of, seed=seed, template=template,
+                  force=force, folder_name=folder_name)
+    check_writable(job.folder / PLAN_FILE, force=force)  # type: ignore[operator]
+    return job
+
+
+def check_template(template: Path | None) -> None:
+    if template is not None and not template.is_file():
+        raise RenderError(f"{template}: no such template file; give a Jinja2 template (it may extend "
+                          "'technical-plan.md.j2')")
+
+
+def execute_job(job: PlanJob, source: NotebookNode, source_path: Path, kernel: Kernel, *,
+                timeout: float | None) -> tuple[PlanResult, Execution]:
+    """Run one plan's notebook in `kernel` and write the executed notebook with its audit record."""
+    if job.folder is not None:
+        target = job.folder / NOTEBOOK_FILE
+    else:
+        target = child_path(job.out_dir, job.failed_name or "invalid.failed.ipynb")
+    nb = prepare(source, job.parameters(), input_path=str(source_path), output_path=str(target))
+    execution = kernel.run(nb, timeout=timeout)
+    plan_path = job.folder / PLAN_FILE if job.folder is not None else None
+    if execution.status == "succeeded" and plan_path is not None:
+        problem = _plan_problem(execution.nb, plan_path)
+        if problem:
+            execution.status = "failed"
+            execution.error = {"reason": "no-plan", "cell": None, "ename": "NoPlanWritten", "evalue": problem}
+    record = audit.stamp(execution.nb, status=execution.status, error=execution.error,
+                         started=execution.started, ended=execution.ended, kernel=execution.kernel,
+                         parameters=job.parameters(), notebook_path=str(source_path),
+                         notebook_sha256=source.metadata.get("techplan_source_sha256", ""),
+                         versions=versions())
+    if execution.status == "failed" and job.folder is not None:
+        target = job.folder / FAILED_NOTEBOOK_FILE
+        execution.nb.metadata.papermill["output_path"] = str(target)
+    atomic_write(target, nbformat.writes(execution.nb, version=4))
+    if execution.status == "succeeded" and job.folder is not None:
+        stale = job.folder / FAILED_NOTEBOOK_FILE
+        if stale.exists():
+            stale.unlink()
+    summary = record.get("summary", {})
+    result = PlanResult(
+        inputs_path=str(job.inputs_path), status=execution.status, notebook=str(target),
+        plan=str(plan_path) if execution.status == "succeeded" and plan_path else None,
+        error=execution.error, seconds=round(execution.seconds, 3),
+        overall_risk=summary.get("risk", {}).get("overall"), p80=summary.get("schedule", {}).get("p80"),
+        kernel=execution.kernel)
+    return result, execution
+
+
+def _plan_problem(nb: NotebookNode, plan_path: Path) -> str | None:
+    record = audit.scraps(nb).get("record")
+    if not plan_path.is_file():
+        return f"the notebook finished without writing {plan_path.name}"
+    if record is None:
+        return "the notebook wrote no record (it must call techplan_nb.notebook.write_outputs)"
+    expected = record[0].get("plan", {}).get("sha256")
+    if expected != sha256_file(plan_path):
+        return f"{plan_path.name} on disk is not the plan this run produced"
+    return None
+
+
+def read_source(path: Path | None) -> tuple[NotebookNode, Path]:
+    source_path = Path(path) if path else default_notebook()
+    source = load_notebook(source_path)
+    source.metadata["techplan_source_sha256"] = sha256_file(source_path)
+    return source, source_path
+
+
+def run_plan(inputs_path: Path, out_dir: Path, *, as_of: dt.date, seed: int = 0, template: Path | None = None,
+             notebook: Path | None = None, force: bool = False, timeout: float | None = DEFAULT_TIMEOUT
+             ) -> PlanResult:
+    """`techplan run`: validate first (nothing written on bad input), then one fresh kernel."""
+    check_template(template)
+    job = job_for(inputs_path, out_dir, as_of=as_of, seed=seed, template=template, force=force)
+    source, source_path = read_source(notebook)
+    kernel = Kernel()
+    try:
+        kernel.start()
+    except KernelFailed as exc:
+        raise NotebookRunError(f"{exc}; nothing was written") from None
+    try:
+        result, _ = execute_job(job, source, source_path, kernel, timeout=timeout)
+    finally:
+        kernel.shutdown()
+    return result
+
+
+__all__ = ["Kernel", "KernelFailed", "Execution", "PlanJob", "PlanResult", "run_plan", "execute_job",
+           "prepare", "read_source", "job_for", "default_notebook"]
