@@ -129,3 +129,60 @@ def write_generated(path: Path, text: str, *, force: bool = False) -> bool:
     atomic_write(path, data)
     record_generated(path, data)
     return True
+
+
+# --- the last generated text, for three-way merges (`techplan update`) ---------------------------
+
+COPY_FILE = ".techplan-generated.json"
+"""Beside generated plans: the text techplan last generated for each, and how (seed, template).
+
+`techplan update` compares three versions of a plan: this one (what was generated), the file as
+a person left it, and a fresh render; a hand edit is whatever differs between the first two.
+A copy counts only while its hash equals the one in STATE_FILE, so a stale copy is never used.
+"""
+
+
+def _read_copies(folder: Path) -> dict[str, dict[str, object]]:
+    try:
+        data = json.loads((folder / COPY_FILE).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {str(k): v for k, v in data.items() if isinstance(v, dict) and isinstance(v.get("text"), str)}
+
+
+def keep_generated_copy(path: Path, text: str, settings: dict[str, object] | None = None) -> None:
+    folder = Path(path).parent
+    copies = _read_copies(folder)
+    copies[Path(path).name] = {"sha256": sha256_bytes(text.encode("utf-8")), "text": text,
+                               "settings": dict(settings or {})}
+    atomic_write(folder / COPY_FILE, json.dumps(copies, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+
+
+def generated_copy(path: Path) -> tuple[str, dict[str, object]] | None:
+    """(text, settings) techplan last generated for path, if the copy matches the recorded hash."""
+    entry = _read_copies(Path(path).parent).get(Path(path).name)
+    if entry is None:
+        return None
+    text = str(entry["text"])
+    if sha256_bytes(text.encode("utf-8")) != recorded_hash(path):
+        return None
+    settings = entry.get("settings")
+    return text, dict(settings) if isinstance(settings, dict) else {}
+
+
+def write_keeping_edits(path: Path, text: str, generated: str, *, backup: bytes | None = None,
+                        settings: dict[str, object] | None = None) -> None:
+    """Write a plan that holds a person's edits merged into `generated`.
+
+    The hash recorded is the generated text's, not the file's: the file still differs from what
+    techplan made, so `render -o`, `run` and `batch` keep refusing to overwrite it. `backup`, when
+    given, is kept as PATH.bak first (the previous file, when a hand edit had to be replaced).
+    """
+    path = Path(path)
+    if backup is not None:
+        atomic_write(path.with_name(path.name + ".bak"), backup)
+    atomic_write(path, text)
+    record_generated(path, generated.encode("utf-8"))
+    keep_generated_copy(path, generated, settings)

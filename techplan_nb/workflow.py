@@ -44,9 +44,12 @@ _WHY_NOT: dict[tuple[str, str], str] = {
 class TransitionRefused(UsageError):
     """A status change, approval or review the workflow does not allow; the message says why."""
 
-    def __init__(self, reasons: Sequence[str]) -> None:
+    def __init__(self, reasons: Sequence[str], headline: str = "") -> None:
         self.reasons = list(reasons)
-        super().__init__("; ".join(self.reasons))
+        if headline:
+            super().__init__(headline + ":" + "".join(f"\n  - {reason}" for reason in self.reasons))
+        else:
+            super().__init__("; ".join(self.reasons))
 
 
 # --- roles ------------------------------------------------------------------------------------
@@ -185,17 +188,16 @@ def transition_blockers(plan: PlanInput, new_status: str) -> list[str]:
     if new_status == current:
         return []
     if new_status not in TRANSITIONS[current]:
-        reason = _WHY_NOT.get((current, new_status), f"{current} cannot change to {new_status}")
-        return [f"cannot change status from {current} to {new_status}: {reason}"]
+        return [_WHY_NOT.get((current, new_status), f"{current} cannot change to {new_status}")]
     if new_status == APPROVED:
-        return [f"cannot approve the plan: {reason}" for reason in approval_blockers(plan)]
+        return approval_blockers(plan)
     return []
 
 
 def check_transition(plan: PlanInput, new_status: str) -> None:
     reasons = transition_blockers(plan, new_status)
     if reasons:
-        raise TransitionRefused(reasons)
+        raise TransitionRefused(reasons, f"cannot change the status from {plan.status} to {new_status}")
 
 
 def status_after_review(plan: PlanInput, review_status: str) -> str:
