@@ -19,10 +19,16 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .errors import InputError, InputIssue
-from .model import Loc, PlanInput, cross_field_problems
+from .model import ID_PATTERN, Loc, PlanInput, cross_field_problems
 
 MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 40
+# Far above any real plan, low enough that a hostile 1 MiB file is refused in well under a second
+# instead of being validated, rendered and analysed item by item.
+MAX_ITEMS = 1000  # entries in one list (risks, tasks, bullets, ...)
+MAX_VALUES = 20_000  # values in the whole file
+MAX_TEXT = 65_536  # characters in one text value: GitHub's own limit for an issue body
+MAX_REPORTED = 50  # problems listed before "N more"
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STD = "tag:yaml.org,2002:"
@@ -52,13 +58,20 @@ class Document:
 
 def decode(raw: bytes, name: str) -> str:
     if len(raw) > MAX_BYTES:
+        # The line where the limit is passed points at what grew (often a pasted log or dump).
+        line = raw[:MAX_BYTES].count(b"\n") + 1
         raise InputError.single(
-            name, f"file is {len(raw):,} bytes; inputs files are limited to {MAX_BYTES:,} bytes (1 MiB)")
+            name, f"file is over {MAX_BYTES:,} bytes (1 MiB), the limit for inputs files; it passes the limit "
+                  "on this line", line=line)
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise InputError.single(name, "file is UTF-16; save it as UTF-8 (without a byte-order mark)", line=1)
     if raw.startswith(b"\xef\xbb\xbf"):
         raise InputError.single(name, "file starts with a UTF-8 byte-order mark; save it as UTF-8 without BOM",
                                 line=1)
+    if b"\x00" in raw:
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        raise InputError.single(name, "file contains NUL bytes (UTF-16 or a binary file?); save it as UTF-8 text",
+                                line=line)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -66,14 +79,20 @@ def decode(raw: bytes, name: str) -> str:
         raise InputError.single(
             name, f"byte 0x{raw[exc.start]:02x} is not valid UTF-8; save the file as UTF-8", line=line) from None
     if not text.strip():
-        raise InputError.single(name, "file is empty; start from `techplan new -o FILE`")
+        raise InputError.single(name, "file is empty; start from `techplan new -o FILE`", line=1)
     return text
 
 
 # --- YAML ------------------------------------------------------------------------------------
 
 
-def _yaml_problem(name: str, exc: yaml.YAMLError) -> InputError:
+def _yaml_problem(name: str, exc: yaml.YAMLError, text: str) -> InputError:
+    if isinstance(exc, yaml.reader.ReaderError):
+        # libyaml refuses control characters before parsing; it gives a position, not a line.
+        char = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        return InputError.single(
+            name, f"the control character U+{ord(char):04X} is not allowed in YAML; remove it",
+            line=text[: exc.position].count("\n") + 1)
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     line = mark.line + 1 if mark is not None else None
     problem = getattr(exc, "problem", None) or str(exc)
@@ -118,6 +137,9 @@ class _Converter:
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, loc)
         if isinstance(node, yaml.SequenceNode):
+            if len(node.value) > MAX_ITEMS:  # refused here too, before converting every entry
+                self.problems.append(InputIssue(self.name, self.lines[loc], _path(loc), _too_many(len(node.value))))
+                return []
             return [self.convert(item, (*loc, index)) for index, item in enumerate(node.value)]
         return _scalar(node)
 
@@ -157,7 +179,7 @@ def _scalar(node: yaml.ScalarNode) -> Any:
         text = value.replace("_", "")
         if ":" in text or not re.fullmatch(r"[-+]?\d+", text):
             return value  # sexagesimal, octal and hex forms are almost never meant
-        return int(text)
+        return _int_or_text(text, value)
     if node.tag == _STD + "float":
         lowered = value.lower()
         if lowered in (".nan", ".inf", "-.inf", "+.inf"):
@@ -169,16 +191,23 @@ def _scalar(node: yaml.ScalarNode) -> Any:
     return value
 
 
+def _int_or_text(digits: str, original: str) -> int | str:
+    try:
+        return int(digits)
+    except ValueError:  # longer than sys.get_int_max_str_digits(): no plan needs such a number
+        return original
+
+
 def parse_yaml(text: str, name: str) -> Document:
     try:
         _refuse_anchors(text, name)
         node = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError as exc:
-        raise _yaml_problem(name, exc) from None
+        raise _yaml_problem(name, exc, text) from None
     except RecursionError:
         raise InputError.single(name, f"nesting is too deep (limit {MAX_DEPTH} levels)") from None
     if node is None:
-        raise InputError.single(name, "file holds no data; start from `techplan new -o FILE`")
+        raise InputError.single(name, "file holds no data; start from `techplan new -o FILE`", line=1)
     converter = _Converter(name)
     data = converter.convert(node, ())
     if converter.problems:
@@ -189,45 +218,103 @@ def parse_yaml(text: str, name: str) -> Document:
 # --- JSON ------------------------------------------------------------------------------------
 
 
+class _NonFinite:
+    """NaN or Infinity in JSON: kept as a marker so the error can name its field and line."""
+
+    def __init__(self, word: str) -> None:
+        self.word = word
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def parse_json(text: str, name: str) -> Document:
-    duplicates: list[str] = []
+    duplicated = False
 
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        nonlocal duplicated
         result: dict[str, Any] = {}
         for key, value in items:
-            if key in result:
-                duplicates.append(key)
+            duplicated = duplicated or key in result
             result[key] = value
         return result
 
-    def constant(word: str) -> Any:
-        raise ValueError(f"{word} is not allowed in JSON inputs; write a finite number")
-
     try:
-        data = json.loads(text, object_pairs_hook=pairs, parse_constant=constant)
+        data = json.loads(text, object_pairs_hook=pairs, parse_constant=_NonFinite,
+                          parse_int=lambda digits: _int_or_text(digits, digits))
     except json.JSONDecodeError as exc:
         raise InputError.single(name, f"not valid JSON: {exc.msg} (column {exc.colno})", line=exc.lineno) from None
-    except ValueError as exc:
-        raise InputError.single(name, str(exc)) from None
     except RecursionError:
-        raise InputError.single(name, f"nesting is too deep (limit {MAX_DEPTH} levels)") from None
-    lines = _json_lines(text, name)
-    if duplicates:
-        raise InputError([InputIssue(name, None, key, "duplicate key; keep one") for key in duplicates])
-    if _depth(data) > MAX_DEPTH:
-        raise InputError.single(name, f"nesting deeper than {MAX_DEPTH} levels")
-    return Document(name, data, lines)
+        data = None
+    if data is None or _depth(data) > MAX_DEPTH:
+        raise InputError.single(name, f"nesting deeper than {MAX_DEPTH} levels", line=_json_too_deep_line(text))
+    converter = _json_converter(text, name)
+    doc = Document(name, data, converter.lines)
+    problems: list[InputIssue] = []
+    if duplicated:
+        problems = [p for p in converter.problems if p.message.startswith("duplicate key")]
+        problems = problems or [InputIssue(name, 1, "", "a key is given twice in one object; keep one")]
+    problems.extend(_json_value_problems(doc, data, ()))
+    if problems:
+        raise InputError(problems)
+    return doc
 
 
-def _json_lines(text: str, name: str) -> dict[Loc, int]:
-    # JSON is (nearly) YAML, so the YAML composer gives line numbers for free; values come from json.
+def _json_value_problems(doc: Document, value: Any, loc: Loc) -> Iterator[InputIssue]:
+    """Values json.loads accepts that no plan can hold: NaN/Infinity, lone UTF-16 surrogates."""
+    if isinstance(value, _NonFinite):
+        yield InputIssue(doc.name, doc.line_of(loc), _path(loc),
+                         f"{value.word} is not allowed in JSON inputs; write a finite number")
+    elif isinstance(value, str) and _SURROGATE.search(value):
+        yield InputIssue(doc.name, doc.line_of(loc), _path(loc),
+                         "holds a \\ud800-\\udfff escape that is half of a character pair (not valid "
+                         "Unicode text); remove it")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if _SURROGATE.search(key):
+                yield InputIssue(doc.name, doc.line_of(loc), _path(loc),
+                                 "a key holds half of a \\ud800-\\udfff character pair; remove it")
+                continue
+            yield from _json_value_problems(doc, item, (*loc, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _json_value_problems(doc, item, (*loc, index))
+
+
+_JSON_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|[\[\]{}\n]')
+
+
+def _json_too_deep_line(text: str) -> int:
+    """The line where JSON nesting first passes MAX_DEPTH (strings skipped; only run when too deep)."""
+    depth, line = 0, 1
+    for match in _JSON_TOKEN.finditer(text):
+        token = match.group()
+        if token == "\n":
+            line += 1
+        elif token in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return line
+        elif token in "]}":
+            depth -= 1
+    return line
+
+
+# libyaml refuses \uD83D-style escapes, which json.dumps writes for every emoji by default; an
+# escaped backslash is matched first so that `\\uD800` (a backslash, then text) is left alone.
+_SURROGATE_ESCAPE = re.compile(r"\\\\|\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _json_converter(text: str, name: str) -> _Converter:
+    # JSON is (nearly) YAML, so the YAML composer gives line numbers (and where a duplicate key
+    # sits) for free; the values themselves come from json.
+    converter = _Converter(name)
+    as_yaml = _SURROGATE_ESCAPE.sub(lambda m: m.group() if m.group() == "\\\\" else "\\u0078", text)
     try:
-        node = yaml.compose(text, Loader=_Loader)
-        converter = _Converter(name)
-        converter.convert(node, ())
-        return converter.lines
+        converter.convert(yaml.compose(as_yaml, Loader=_Loader), ())
     except (yaml.YAMLError, InputError, RecursionError):
-        return {}
+        return _Converter(name)
+    return converter
 
 
 def _depth(data: Any) -> int:
@@ -259,14 +346,54 @@ def validate_document(doc: Document) -> PlanInput:
     if not isinstance(doc.data, dict):
         raise InputError.single(doc.name, "the file must hold a mapping of sections (issue:, requirements:, ...)",
                                 line=1)
+    oversized = _size_problems(doc)
+    if oversized:
+        raise InputError(_capped(oversized))
     try:
         plan = PlanInput.model_validate(doc.data)
     except ValidationError as exc:
-        raise InputError(list(_issues_from(exc, doc))) from None
+        raise InputError(_capped(list(_issues_from(exc, doc)))) from None
     problems = cross_field_problems(plan)
     if problems:
-        raise InputError([InputIssue(doc.name, doc.line_of(loc), _path(loc), msg) for loc, msg in problems])
+        raise InputError(_capped([InputIssue(doc.name, doc.line_of(loc), _path(loc), msg) for loc, msg in problems]))
     return plan
+
+
+def _size_problems(doc: Document) -> list[InputIssue]:
+    """Lists, texts and files far larger than any plan: refused before the schema walks them."""
+    problems: list[InputIssue] = []
+    count = 0
+    stack: list[tuple[Loc, Any]] = [((), doc.data)]
+    while stack:
+        loc, value = stack.pop()
+        count += 1
+        if count > MAX_VALUES:
+            return [InputIssue(doc.name, doc.line_of(loc), _path(loc),
+                               f"the file holds more than {MAX_VALUES:,} values; split the plan or trim it")]
+        if isinstance(value, str) and len(value) > MAX_TEXT:
+            problems.append(InputIssue(doc.name, doc.line_of(loc), _path(loc),
+                                       f"is {len(value):,} characters long; a text is limited to {MAX_TEXT:,}"))
+        elif isinstance(value, list):
+            if len(value) > MAX_ITEMS:
+                problems.append(InputIssue(doc.name, doc.line_of(loc), _path(loc), _too_many(len(value))))
+                continue
+            stack.extend(((*loc, index), item) for index, item in reversed(list(enumerate(value))))
+        elif isinstance(value, dict):
+            stack.extend(((*loc, key), item) for key, item in reversed(list(value.items())))
+    return problems
+
+
+def _too_many(count: int) -> str:
+    return f"has {count:,} entries; a list is limited to {MAX_ITEMS:,} (split the plan, or group entries)"
+
+
+def _capped(issues: list[InputIssue]) -> list[InputIssue]:
+    if len(issues) <= MAX_REPORTED:
+        return issues
+    rest = issues[MAX_REPORTED:]
+    return [*issues[:MAX_REPORTED],
+            InputIssue(rest[0].file, rest[0].line, rest[0].field,
+                       f"and {len(rest):,} more problems from here on, not listed; fix the ones above first")]
 
 
 def load_bytes(raw: bytes, name: str) -> PlanInput:
@@ -350,6 +477,22 @@ def _message(error: Any, loc: Loc) -> str:
         return f"{text}; allowed keys here: {', '.join(allowed)}" if allowed else text
     if kind == "missing":
         return "is required"
+    value = error.get("input")
+    if kind in ("too_short", "too_long") and isinstance(value, str):
+        limit = error["ctx"].get("min_length", error["ctx"].get("max_length"))
+        if kind == "too_short" and limit == 1:
+            return "must not be empty"
+        if kind == "too_short":
+            return f"is {len(value.strip()):,} characters long; write at least {limit}"
+        return f"is {len(value.strip()):,} characters long; shorten it to at most {limit}"
+    if kind == "string_pattern_mismatch" and isinstance(value, str):
+        shown = repr(value) if len(value) <= 60 else repr(value[:60]) + "…"
+        pattern = error["ctx"]["pattern"]
+        if pattern == ID_PATTERN:
+            return (f"{shown} is not an id: use 1-64 letters, digits, '-', '_' or '.', starting with a letter "
+                    "or digit")
+        if pattern.startswith("^https?://"):
+            return f"{shown} is not a web address; write one starting with https:// (or http://)"
     if kind == "literal_error" and loc and loc[0] in ("dependencies", "monitoring") and len(loc) == 2:
         allowed = allowed_keys(loc[:1])
         hint = difflib.get_close_matches(str(loc[1]), allowed, n=1, cutoff=0.6)
