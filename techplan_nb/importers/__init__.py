@@ -1,0 +1,95 @@
+"""Importers: turn a GitHub issue export or an existing Markdown plan into an inputs file.
+
+Both produce plain data that `techplan_nb.inputs` validates like any inputs file, and both write
+it with `dump_inputs`, whose output `inputs.load_path` reads back unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from ..inputs import load_bytes
+from ..model import PlanInput
+
+# The order of an inputs file as people write it (the shared example's order).
+KEY_ORDER = (
+    "issue", "created_by", "created", "last_updated", "status", "status_note", "status_since", "stack",
+    "requirements", "architecture", "approach", "database", "api", "security", "performance",
+    "testing", "risk_scale", "risks", "timeline", "dependencies", "monitoring", "rollback", "future",
+    "questions", "assumptions", "reviews", "approvals", "extra",
+)
+
+
+@dataclass
+class ImportResult:
+    """The inputs an importer found, and what it has to tell the user about them."""
+
+    data: dict[str, Any]
+    notes: list[str] = field(default_factory=list)
+
+    def ordered(self) -> dict[str, Any]:
+        known = {key: self.data[key] for key in KEY_ORDER if key in self.data}
+        known.update({key: value for key, value in self.data.items() if key not in known})
+        return known
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block style, multi-line text as `|` blocks, key order kept."""
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    if "\n" in value:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+
+
+_Dumper.add_representer(str, _str)
+
+
+def dump_inputs(result: ImportResult, comments: list[str], name: str) -> str:
+    """The inputs file's text, checked by the same loader `techplan render` uses."""
+    body = yaml.dump(result.ordered(), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100,
+                     default_flow_style=False)
+    header = "".join(f"# {line}\n" if line else "#\n" for line in comments)
+    text = header + body
+    load_bytes(text.encode("utf-8"), name)  # raises InputError naming the field; nothing is written
+    return text
+
+
+def empty_sections(plan: PlanInput) -> list[str]:
+    """Plan sections the inputs leave empty (the plan would print "_Not specified._" there)."""
+    checks: list[tuple[str, object]] = [
+        ("Issue Summary", plan.issue.summary),
+        ("Functional Requirements", plan.requirements.functional),
+        ("Non-Functional Requirements", plan.requirements.non_functional),
+        ("Out of Scope", plan.requirements.out_of_scope),
+        ("System Context", plan.architecture.context),
+        ("Component Architecture", plan.architecture.components.strip()),
+        ("Frontend", any(getattr(plan.approach.frontend, f) for f in type(plan.approach.frontend).model_fields)),
+        ("Backend", any(getattr(plan.approach.backend, f) for f in type(plan.approach.backend).model_fields)),
+        ("New Tables", plan.database.new_tables.strip()),
+        ("Modified Tables", plan.database.modified_tables.strip()),
+        ("Data Migration Strategy", plan.database.migration_strategy),
+        ("New Endpoints", plan.api.new_endpoints),
+        ("Modified Endpoints", plan.api.modified_endpoints),
+        ("Security Considerations", any(getattr(plan.security, f) for f in type(plan.security).model_fields)),
+        ("Performance Implications",
+         any(getattr(plan.performance, f) for f in type(plan.performance).model_fields)),
+        ("Unit Tests", plan.testing.unit),
+        ("Integration Tests", plan.testing.integration),
+        ("End-to-End Tests", plan.testing.e2e),
+        ("Risk Assessment", plan.risks),
+        ("Implementation Timeline", plan.timeline.phases),
+        ("Internal Dependencies", plan.dependencies.get("internal")),
+        ("External Dependencies", plan.dependencies.get("external")),
+        ("Monitoring & Observability", any(plan.monitoring.values())),
+        ("Rollback Strategy", plan.rollback),
+        ("Future Considerations", plan.future),
+        ("Questions for Stakeholders", plan.questions),
+        ("Assumptions Made", plan.assumptions),
+        ("Review Feedback", plan.reviews),
+    ]
+    return [title for title, value in checks if not value]

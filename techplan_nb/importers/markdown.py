@@ -1,0 +1,1139 @@
+"""Import a Technical Plan written in Markdown (by hand from the house template, or by techplan)
+back into inputs, losing nothing.
+
+The plan is parsed with markdown-it; every top-level block keeps its source lines (token maps).
+Headings are matched to the template's sections by title, whatever suffix a person added
+("(REVISED)"), in any order. Each section reads the blocks it understands into fields; every other
+block (extra paragraphs, sub-sections, tables, lists that do not fit, lines no parser claims) is
+kept verbatim as `extra.<section>.before` / `.after`, and the template prints it back in place.
+Computed material (scores, the risk matrix, dates, percentiles, charts, the Gantt block) is
+recognised and skipped: rendering recomputes it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from markdown_it.token import Token
+
+from .. import mdescape
+from ..errors import InputError
+from ..model import HTTP_METHODS, LEVELS, REVIEW_STATUSES, STATUSES
+from ..verbatim import parser
+from . import ImportResult
+from .mdtext import TextReader, split_unescaped, table_cells, unescape
+
+NOT_SPECIFIED = "_Not specified._"
+
+
+# --- blocks ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Block:
+    """One top-level Markdown block and the source lines [start, end) it came from."""
+
+    kind: str
+    start: int
+    end: int
+    tokens: list[Token]
+    level: int = 0
+
+    @property
+    def inline(self) -> Token | None:
+        return next((t for t in self.tokens if t.type == "inline"), None)
+
+
+def split_blocks(lines: list[str]) -> list[Block]:
+    """Top-level blocks in order, plus "orphan" blocks for non-blank lines no token covers
+    (link reference definitions), so that no line of the plan is ever dropped."""
+    tokens = parser().parse("\n".join(lines))
+    blocks: list[Block] = []
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        if token.nesting == 1:
+            depth, stop = 0, index
+            while True:
+                depth += tokens[stop].nesting
+                if depth == 0:
+                    break
+                stop += 1
+            group = tokens[index:stop + 1]
+            index = stop + 1
+        else:
+            group = [token]
+            index += 1
+        if token.map is None:
+            continue
+        start, end = token.map
+        while end > start + 1 and not lines[end - 1].strip():
+            end -= 1
+        kind = token.type[:-5] if token.type.endswith("_open") else token.type
+        level = int(token.tag[1]) if kind == "heading" else 0
+        blocks.append(Block(kind, start, end, group, level))
+    covered = [False] * len(lines)
+    for block in blocks:
+        for line in range(block.start, block.end):
+            covered[line] = True
+    line = 0
+    while line < len(lines):
+        if covered[line] or not lines[line].strip():
+            line += 1
+            continue
+        stop = line
+        while stop < len(lines) and not covered[stop] and lines[stop].strip():
+            stop += 1
+        blocks.append(Block("orphan", line, stop, []))
+        line = stop
+    blocks.sort(key=lambda b: b.start)
+    return blocks
+
+
+# --- the template's outline -------------------------------------------------------------------
+
+H2_SECTIONS = {
+    "issue summary": "issue_summary", "summary": "issue_summary",
+    "requirements analysis": "requirements", "requirements": "requirements",
+    "architecture overview": "architecture", "architecture": "architecture",
+    "technical approach": "technical_approach",
+    "api design": "api",
+    "security considerations": "security", "security": "security",
+    "performance implications": "performance", "performance": "performance",
+    "testing strategy": "testing", "testing": "testing",
+    "risk assessment": "risks", "risks": "risks",
+    "implementation timeline": "timeline", "timeline": "timeline",
+    "dependencies": "dependencies",
+    "monitoring and observability": "monitoring", "monitoring": "monitoring",
+    "rollback strategy": "rollback", "rollback plan": "rollback", "rollback": "rollback",
+    "future considerations": "future",
+    "questions and assumptions": "questions",
+    "review feedback": "reviews", "reviews": "reviews",
+    "approval": "approval", "approvals": "approval",
+}
+SUBSECTIONS = {
+    "requirements": {"functional requirements": "functional", "non-functional requirements": "non_functional",
+                     "nonfunctional requirements": "non_functional", "out of scope": "out_of_scope"},
+    "architecture": {"system context": "system_context", "component architecture": "component_architecture"},
+    "technical_approach": {"frontend": "frontend", "backend": "backend", "database design": "database",
+                           "new tables": "new_tables", "modified tables": "modified_tables",
+                           "data migration strategy": "migration_strategy"},
+    "api": {"new endpoints": "new_endpoints", "modified endpoints": "modified_endpoints"},
+    "testing": {"unit tests": "unit_tests", "integration tests": "integration_tests",
+                "end-to-end tests": "e2e_tests", "end to end tests": "e2e_tests", "e2e tests": "e2e_tests"},
+    "dependencies": {"internal dependencies": "internal_dependencies",
+                     "external dependencies": "external_dependencies"},
+    "questions": {"questions for stakeholders": "stakeholder_questions", "questions": "stakeholder_questions",
+                  "assumptions made": "assumptions", "assumptions": "assumptions"},
+}
+TITLES = {
+    "issue_summary": "Issue Summary", "requirements": "Requirements Analysis",
+    "functional": "Functional Requirements", "non_functional": "Non-Functional Requirements",
+    "out_of_scope": "Out of Scope", "architecture": "Architecture Overview",
+    "system_context": "System Context", "component_architecture": "Component Architecture",
+    "technical_approach": "Technical Approach", "database": "Database Design", "new_tables": "New Tables",
+    "modified_tables": "Modified Tables", "migration_strategy": "Data Migration Strategy",
+    "api": "API Design", "new_endpoints": "New Endpoints", "modified_endpoints": "Modified Endpoints",
+    "security": "Security Considerations", "performance": "Performance Implications",
+    "testing": "Testing Strategy", "unit_tests": "Unit Tests", "integration_tests": "Integration Tests",
+    "e2e_tests": "End-to-End Tests", "risks": "Risk Assessment", "timeline": "Implementation Timeline",
+    "dependencies": "Dependencies", "internal_dependencies": "Internal Dependencies",
+    "external_dependencies": "External Dependencies", "monitoring": "Monitoring & Observability",
+    "rollback": "Rollback Strategy", "future": "Future Considerations", "questions": "Questions & Assumptions",
+    "stakeholder_questions": "Questions for Stakeholders", "assumptions": "Assumptions Made",
+    "reviews": "Review Feedback", "approval": "Approval",
+}
+# The template cannot print `before` or a changed heading in these (their blocks belong to the
+# risk and schedule analysis); what they hold beyond the fields is kept as `after`.
+AFTER_ONLY = {"risks", "timeline"}
+
+_SUFFIX = re.compile(r"\s*(?:\([^()]*\)|\[[^\[\]]*\]|[-–—:]\s*(?:revised|updated|draft|new|v\d+)\b.*)\s*$", re.I)
+_NUMBERING = re.compile(r"^\s*(?:\d+(?:\.\d+)*[.)]?|[A-Z][.)])\s+")
+PHASE_HEADING = re.compile(r"^phase\s+(\d+)\b", re.IGNORECASE)
+REVIEW_HEADING = re.compile(r"^review\s+round\s+(\d+)\b", re.IGNORECASE)
+
+
+def core_title(text: str) -> str:
+    """A heading's words for matching: numbering, "(REVISED)"-style suffixes and case removed."""
+    value = _NUMBERING.sub("", text.strip())
+    value = value.replace("*", "").replace("_", " ").strip().rstrip(":").strip()
+    previous = None
+    while previous != value:
+        previous = value
+        value = _SUFFIX.sub("", value).strip()
+    value = value.replace("&", " and ").lower()
+    return " ".join(value.split())
+
+
+@dataclass
+class Section:
+    key: str
+    heading: Block | None
+    blocks: list[Block] = field(default_factory=list)
+
+
+def heading_text(lines: list[str], block: Block) -> str:
+    inline = block.inline
+    if inline is not None and block.tokens[0].markup.startswith("#"):
+        return inline.content.strip()
+    return inline.content.strip() if inline is not None else ""
+
+
+def outline(lines: list[str], blocks: list[Block]) -> list[Section]:
+    """The plan's sections by template key, in the order they appear; content before the
+    title and under headings the template does not know stays with the section before it."""
+    sections: list[Section] = [Section("header", None)]
+    seen: set[str] = set()
+    parent = ""
+    for block in blocks:
+        key = None
+        if block.kind == "heading":
+            core = core_title(heading_text(lines, block))
+            if block.level == 1 and "header" not in seen and sections[-1].key == "header":
+                key = "header"
+            elif block.level == 2:
+                key = H2_SECTIONS.get(core)
+                if key is None and core.startswith(("frontend", "backend")):
+                    key = None
+            elif block.level >= 3 and parent in SUBSECTIONS:
+                children = SUBSECTIONS[parent]
+                key = children.get(core)
+                if key is None and parent == "technical_approach":
+                    for stem in ("frontend", "backend"):
+                        if core == stem or core.startswith(stem + " "):
+                            key = stem
+            if key is not None and key in seen:
+                key = None  # a second "## Security Considerations" is kept as extra content
+        if key is None:
+            sections[-1].blocks.append(block)
+            continue
+        seen.add(key)
+        if block.level == 2:
+            parent = key
+        if key == "header":
+            sections[0].heading = block
+            continue
+        sections.append(Section(key, block))
+    return sections
+
+
+# --- the importer ------------------------------------------------------------------------------
+
+_BOLD_LABEL = re.compile(r"^(\*\*|__)(?P<label>[^*_]{1,60}?)\1(?P<rest>.*)$", re.DOTALL)
+
+
+def split_label(text: str) -> tuple[str, str] | None:
+    """"**Label**: value" (as printed) or a person's "**Label:** value": (label, value source)."""
+    match = _BOLD_LABEL.match(text.strip())
+    if not match:
+        return None
+    label, rest = match.group("label").strip(), match.group("rest")
+    if label.endswith(":"):
+        label, value = label[:-1].strip(), rest
+    elif rest.startswith(":"):
+        value = rest[1:]
+    else:
+        return None
+    return " ".join(label.lower().split()), value.strip()
+_CHECK = re.compile(r"^\[( |x|X)\](?:\s+|$)")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DAYS = re.compile(
+    r"\((?P<low>\d+(?:\.\d+)?)(?:\s*(?:-|–|to)\s*(?P<high>\d+(?:\.\d+)?))?\s*(?P<unit>days?|d|weeks?|w)\)\s*$",
+    re.IGNORECASE)
+_DAYS_PLACEHOLDER = re.compile(r"\(\s*X\s+days?\s*\)\s*$", re.IGNORECASE)
+
+FRONTEND_LABELS = {"components": "components", "pages": "pages", "state management": "state_management",
+                   "state": "state_management", "api integration": "api_integration", "styling": "styling",
+                   "routing": "routing"}
+BACKEND_LABELS = {"models": "models", "apis": "apis", "api": "apis", "authentication": "authentication",
+                  "business logic": "business_logic", "data migration": "data_migration",
+                  "migrations": "data_migration"}
+SECURITY_LABELS = {"authentication": "authentication", "authorization": "authorization",
+                   "data protection": "data_protection", "input validation": "input_validation",
+                   "output sanitization": "output_sanitization", "output sanitisation": "output_sanitization"}
+PERFORMANCE_LABELS = {"database performance": "database", "database": "database", "api performance": "api",
+                      "api": "api", "frontend performance": "frontend", "frontend": "frontend",
+                      "caching strategy": "caching", "caching": "caching"}
+MONITORING_LABELS = {"metrics": "metrics", "logging": "logging", "logs": "logging", "alerts": "alerts",
+                     "alerting": "alerts", "dashboards": "dashboards", "dashboard": "dashboards"}
+# What the risk and schedule analysis adds to a plan: recomputed on render, so never imported.
+COMPUTED_COLUMNS = {"score", "level", "exposure", "rank"}
+_COMPUTED_HEADING = re.compile(
+    r"^(risk (matrix|summary|register|heat-?map)|timeline summary|schedule( summary)?|critical path|"
+    r"gantt( chart)?|schedule confidence|monte carlo.*)$", re.IGNORECASE)
+_CHART_IMAGE = re.compile(r"^!\[(Risk heat-map|Schedule: Gantt chart|Monte Carlo distribution)[^\]]*\]\([^)]*\)\s*$")
+
+
+class MarkdownImporter:
+    def __init__(self, text: str, name: str) -> None:
+        self.name = name
+        self.lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        self.reader = TextReader()
+        self.notes: list[str] = []
+        self.data: dict[str, Any] = {}
+        self.extra: dict[str, dict[str, str]] = {}
+
+    # -- helpers --
+
+    def where(self, line: int) -> str:
+        return f"{self.name}:{line + 1}"
+
+    def note(self, line: int, message: str) -> None:
+        self.notes.append(f"{self.where(line)}: {message}")
+
+    def source(self, start: int, end: int) -> str:
+        return "\n".join(self.lines[start:end])
+
+    def set(self, path: str, value: Any) -> None:
+        target = self.data
+        parts = path.split(".")
+        for part in parts[:-1]:
+            target = target.setdefault(part, {})
+        target[parts[-1]] = value
+
+    def keep(self, key: str, where: str, text: str) -> None:
+        if not text.strip():
+            return
+        slot = self.extra.setdefault(key, {})
+        slot[where] = f"{slot[where]}\n\n{text}" if slot.get(where) else text
+
+    def is_not_specified(self, block: Block) -> bool:
+        return block.kind == "paragraph" and self.source(block.start, block.end).strip() == NOT_SPECIFIED
+
+    # -- lists --
+
+    def items(self, block: Block) -> list[tuple[Block, str | None]]:
+        """A list's items with their text (None when an item holds more than one paragraph)."""
+        result: list[tuple[Block, str | None]] = []
+        tokens = block.tokens
+        index = 1
+        while index < len(tokens) - 1:
+            token = tokens[index]
+            if token.type != "list_item_open":
+                index += 1
+                continue
+            depth, stop = 0, index
+            while True:
+                depth += tokens[stop].nesting
+                if depth == 0:
+                    break
+                stop += 1
+            inner = tokens[index + 1:stop]
+            start, end = token.map or (block.start, block.end)
+            while end > start + 1 and not self.lines[end - 1].strip():
+                end -= 1
+            item = Block("list_item", start, end, tokens[index:stop + 1])
+            simple = (len(inner) == 3 and inner[0].type == "paragraph_open" and inner[1].type == "inline")
+            text = " ".join(line.strip() for line in inner[1].content.splitlines()) if simple else None
+            result.append((item, text))
+            index = stop + 1
+        return result
+
+    def residual_list(self, items: list[Block]) -> str:
+        return "\n".join(self.source(item.start, item.end) for item in items)
+
+    # -- generic readers: each returns the blocks it consumed --
+
+    def read_list(self, blocks: list[Block], key: str, path: str, checklist: bool) -> set[int]:
+        for index, block in enumerate(blocks):
+            if self.is_not_specified(block):
+                return {index}
+            if block.kind == "bullet_list":
+                values: list[Any] = []
+                leftovers: list[Block] = []
+                for item, text in self.items(block):
+                    value = self.list_value(item, text, checklist)
+                    if value is None:
+                        leftovers.append(item)
+                    else:
+                        values.append(value)
+                if not values:
+                    return set()
+                self.set(path, values)
+                if leftovers:
+                    self.keep(key, "after", self.residual_list(leftovers))
+                    self.note(leftovers[0].start, "list items with nested content are kept verbatim "
+                                                  f"after the list in '{TITLES.get(key, key)}'")
+                return {index}
+        return set()
+
+    def list_value(self, item: Block, text: str | None, checklist: bool) -> Any:
+        if text is None:
+            return None
+        match = _CHECK.match(text)
+        if checklist:
+            if match:
+                value = self.reader.inline(text[match.end():], item.start)
+                return {"text": value, "done": match.group(1) != " "} if value else None
+            value = self.reader.inline(text, item.start)
+            return value or None
+        value = self.reader.inline(text, item.start)
+        return value or None
+
+    def read_labelled(self, blocks: list[Block], key: str, path: str, labels: dict[str, str]) -> set[int]:
+        """"- **Label**: value" bullets, or a person's "**Label**: value" paragraphs."""
+        consumed: set[int] = set()
+        found: dict[str, str] = {}
+        for index, block in enumerate(blocks):
+            if self.is_not_specified(block) and not consumed:
+                return {index}
+            if block.kind == "bullet_list":
+                pairs = [(item, text, self.label_of(text, labels)) for item, text in self.items(block)]
+                if not any(label for _, _, label in pairs):
+                    continue
+                leftovers = []
+                for item, text, label in pairs:
+                    if label and label[0] not in found:
+                        found[label[0]] = self.reader.inline(label[1], item.start)
+                    else:
+                        leftovers.append(item)
+                if leftovers:
+                    self.keep(key, "after", self.residual_list(leftovers))
+                consumed.add(index)
+            elif block.kind == "paragraph" and block.inline is not None:
+                parts = block.inline.content.split("\n")
+                parsed = [self.label_of(part, labels) for part in parts]
+                if not all(parsed):
+                    continue
+                first = block.start
+                for offset, label in enumerate(parsed):
+                    assert label is not None
+                    if label[0] in found:
+                        break
+                    found[label[0]] = self.reader.inline(label[1], first + offset)
+                else:
+                    consumed.add(index)
+        for name, value in found.items():
+            if value:
+                self.set(f"{path}.{name}", value)
+        return consumed
+
+    @staticmethod
+    def label_of(text: str | None, labels: dict[str, str]) -> tuple[str, str] | None:
+        parsed = split_label(text) if text is not None else None
+        if parsed is None:
+            return None
+        name = labels.get(parsed[0])
+        return (name, parsed[1]) if name else None
+
+    def read_code(self, blocks: list[Block], path: str) -> set[int]:
+        for index, block in enumerate(blocks):
+            if self.is_not_specified(block):
+                return {index}
+            if block.kind in ("fence", "code_block"):
+                content = block.tokens[0].content
+                self.set(path, content[:-1] if content.endswith("\n") else content)
+                return {index}
+        return set()
+
+    # -- sections --
+
+    def run(self) -> ImportResult:
+        blocks = split_blocks(self.lines)
+        sections = outline(self.lines, blocks)
+        for previous, following in zip(sections, sections[1:]):
+            # The template's rule above "## Approval" is printed by the template itself.
+            if following.key == "approval" and previous.blocks and previous.blocks[-1].kind == "hr":
+                previous.blocks.pop()
+        for section in sections:
+            consumed = self.read_section(section)
+            self.distribute(section, consumed)
+        if "issue" not in self.data or "number" not in self.data.get("issue", {}):
+            raise InputError.single(self.name, "no issue number found; the plan needs a line like "
+                                               "'**Issue Number**: #57' under its title", field="issue.number")
+        if not self.data["issue"].get("title"):
+            raise InputError.single(self.name, "no title found; the plan needs a first line like "
+                                               "'# Technical Plan: Export roasts to CSV'", line=1, field="issue.title")
+        cleaned = {key: {k: v for k, v in slot.items() if v.strip()} for key, slot in self.extra.items()}
+        cleaned = {key: slot for key, slot in cleaned.items() if slot}
+        if cleaned:
+            self.data["extra"] = cleaned
+        if self.reader.simplified:
+            lines = ", ".join(str(line + 1) for line in sorted(set(self.reader.simplified))[:12])
+            self.notes.append(f"{self.name}: Markdown formatting (emphasis, links) in field text became plain "
+                              f"text; lines {lines}")
+        return ImportResult(self.data, self.notes)
+
+    def distribute(self, section: Section, consumed: set[int]) -> None:
+        """What a section did not read: before its first read block, or after it."""
+        first = min(consumed) if consumed else len(section.blocks)
+        runs: dict[str, list[list[Block]]] = {"before": [], "after": []}
+        previous = -2
+        for index, block in enumerate(section.blocks):
+            if index in consumed:
+                previous = -2
+                continue
+            if block.kind == "paragraph" and _CHART_IMAGE.match(self.source(block.start, block.end)):
+                continue
+            where = "before" if index < first and section.key not in AFTER_ONLY else "after"
+            if previous == index - 1 and runs[where]:
+                runs[where][-1].append(block)
+            else:
+                runs[where].append([block])
+            previous = index
+        for where in ("before", "after"):
+            for run in runs[where]:
+                self.keep(section.key, where, self.source(run[0].start, run[-1].end))
+
+    def read_section(self, section: Section) -> set[int]:
+        key, blocks = section.key, section.blocks
+        if section.heading is not None and key != "header":
+            self.read_heading(section)
+        reader = getattr(self, f"section_{key}", None)
+        if reader is not None:
+            return set(reader(blocks, section))
+        lists = {
+            "functional": ("requirements.functional", True), "non_functional": ("requirements.non_functional", True),
+            "out_of_scope": ("requirements.out_of_scope", False), "system_context": ("architecture.context", False),
+            "migration_strategy": ("database.migration_strategy", False),
+            "modified_endpoints": ("api.modified_endpoints", False), "unit_tests": ("testing.unit", False),
+            "integration_tests": ("testing.integration", False), "e2e_tests": ("testing.e2e", False),
+            "internal_dependencies": ("dependencies.internal", False),
+            "external_dependencies": ("dependencies.external", False), "rollback": ("rollback", False),
+            "future": ("future", False), "assumptions": ("assumptions", False),
+        }
+        if key in lists:
+            path, checklist = lists[key]
+            return self.read_list(blocks, key, path, checklist)
+        codes = {"component_architecture": "architecture.components", "new_tables": "database.new_tables",
+                 "modified_tables": "database.modified_tables"}
+        if key in codes:
+            return self.read_code(blocks, codes[key])
+        labelled = {"frontend": ("approach.frontend", FRONTEND_LABELS), "backend": ("approach.backend", BACKEND_LABELS),
+                    "security": ("security", SECURITY_LABELS), "performance": ("performance", PERFORMANCE_LABELS),
+                    "monitoring": ("monitoring", MONITORING_LABELS)}
+        if key in labelled:
+            path, labels = labelled[key]
+            return self.read_labelled(blocks, key, path, labels)
+        return set()  # container sections: everything under them is extra content
+
+    def read_heading(self, section: Section) -> None:
+        assert section.heading is not None
+        block = section.heading
+        src = heading_text(self.lines, block)
+        key = section.key
+        if key in ("frontend", "backend"):
+            default = self.read_stack(key, src, block.start)
+        else:
+            default = TITLES[key]
+        if src != default or not block.tokens[0].markup.startswith("#"):
+            if key in AFTER_ONLY:
+                self.note(block.start, f"the heading '{src}' is kept in extra.{key}.heading, but the "
+                                       "default template does not print it there yet")
+            self.extra.setdefault(key, {})["heading"] = self.reader.heading(src, block.start)
+
+    def read_stack(self, key: str, src: str, line: int) -> str:
+        """The stack named in "Frontend (Next.js)"; the heading as the template would print it."""
+        stem = "Frontend" if key == "frontend" else "Backend"
+        rest = src[len(stem):] if src.lower().startswith(stem.lower()) else ""
+        group = _first_group(rest)
+        if group is not None:
+            inner, after = group
+            value = self.reader.heading(inner, line)
+            candidate = f"{stem} ({mdescape.heading(value)})" if value else ""
+            if value and (not after.strip() or candidate + after == src):
+                self.set(f"stack.{key}", value)
+                return candidate
+        if rest.startswith(" (") and rest.endswith(")"):
+            value = self.reader.heading(rest[2:-1], line)
+            if value and f"{stem} ({mdescape.heading(value)})" == src:
+                self.set(f"stack.{key}", value)
+                return src
+        return f"{stem} ({'Next.js' if key == 'frontend' else 'Django'})"
+
+    # header: title, metadata lines, status
+    def section_header(self, blocks: list[Block], section: Section) -> set[int]:
+        if section.heading is not None:
+            src = heading_text(self.lines, section.heading)
+            match = re.match(r"^technical plan\s*:\s*", src, re.IGNORECASE)
+            if match and src[match.end():].strip():
+                title_src = src[match.end():]
+                title = self.reader.heading(title_src, section.heading.start)
+                if f"Technical Plan: {mdescape.heading(title)}" != src:
+                    self.extra.setdefault("header", {})["heading"] = self.reader.heading(src, section.heading.start)
+            else:
+                title = self.reader.heading(src, section.heading.start)
+                self.extra.setdefault("header", {})["heading"] = title
+            self.set("issue.title", title[:200])
+            if len(title) > 200:
+                self.note(section.heading.start, "the title is longer than 200 characters; the inputs keep "
+                                                 "its first 200 (the full heading is kept in extra.header)")
+                self.extra.setdefault("header", {})["heading"] = self.reader.heading(src, section.heading.start)
+        consumed: set[int] = set()
+        for index, block in enumerate(blocks):
+            if section.heading is not None and block.start < section.heading.start:
+                continue
+            if block.kind != "paragraph" or block.inline is None:
+                continue
+            leftover: list[int] = []
+            used = False
+            for offset, raw in enumerate(self.lines[block.start:block.end]):
+                if self.header_line(raw.strip(), block.start + offset):
+                    used = True
+                else:
+                    leftover.append(block.start + offset)
+            if used:
+                consumed.add(index)
+                if leftover:
+                    self.keep("header", "after", "\n".join(self.lines[n].rstrip() for n in leftover))
+            if consumed:
+                break
+        return consumed
+
+    def header_line(self, text: str, line: int) -> bool:
+        parsed = split_label(text)
+        if parsed is None:
+            return False
+        label, value = parsed
+        if label in ("issue number", "issue", "github issue", "issue #"):
+            number = re.search(r"#?(\d+)", value)
+            url = re.search(r"https?://[^\s)>\]]+", value)
+            if number is None and url is None:
+                return False
+            if number is not None and "issue.number" not in self.data:
+                self.set("issue.number", int(number.group(1)))
+            if url is not None and not self.data.get("issue", {}).get("url"):
+                self.set("issue.url", url.group(0))
+            return number is not None and (label != "github issue" or url is None or
+                                           value.strip("<>") == url.group(0))
+        if label == "labels":
+            self.set("issue.labels", self.read_labels(value, line))
+            return True
+        if label in ("created by", "author"):
+            text_value = self.reader.inline(value, line)
+            if text_value:
+                self.set("created_by", text_value)
+                return True
+            return False
+        if label in ("created date", "created", "date", "last updated", "updated"):
+            target = "last_updated" if "updated" in label else "created"
+            if value == NOT_SPECIFIED and target == "created":
+                return True
+            if _DATE.match(value):
+                try:
+                    dt.date.fromisoformat(value)
+                except ValueError:
+                    return False
+                self.set(target, value)
+                return True
+            return False
+        if label == "status":
+            self.read_status(value, line)
+            return True
+        return False
+
+    def read_labels(self, value: str, line: int) -> list[str]:
+        # A label may itself hold ", ": pieces that do not print back alone belong to their neighbour.
+        def exact(src: str) -> bool:
+            return str(mdescape.inline(unescape(src))) == src.strip()
+
+        parts = split_unescaped(value, ", ")
+        labels: list[str] = []
+        current = parts[0]
+        for part in parts[1:]:
+            if exact(current) and exact(part):
+                labels.append(current)
+                current = part
+            else:
+                current = f"{current}, {part}"
+        labels.append(current)
+        return [text for text in (self.reader.inline(label, line) for label in labels) if text]
+
+    def read_status(self, value: str, line: int) -> None:
+        for status in sorted(STATUSES, key=len, reverse=True):
+            if value.lower().startswith(status.lower()):
+                rest = value[len(status):]
+                if rest and rest[0] not in " (-–—:,":
+                    continue
+                self.set("status", status)
+                note_src = rest.strip()
+                if note_src.startswith("(") and note_src.endswith(")"):
+                    note_src = note_src[1:-1]
+                else:
+                    note_src = note_src.lstrip("-–—:, ").strip()
+                if note_src:
+                    self.set("status_note", self.reader.inline(note_src, line))
+                return
+        self.set("status", "Draft")
+        self.set("status_note", self.reader.inline(value, line))
+        self.note(line, f"status {value!r} is not Draft, Under Review or Approved; imported as Draft with the "
+                        "words kept as status_note; set `status` in the inputs")
+
+    def section_issue_summary(self, blocks: list[Block], section: Section) -> set[int]:
+        consumed: set[int] = set()
+        texts = [self.source(b.start, b.end).strip() if b.kind == "paragraph" else None for b in blocks]
+        marker = next((i for i, text in enumerate(texts) if text == NOT_SPECIFIED), None)
+        if marker is not None:
+            consumed.add(marker)
+            start = marker + 1
+        else:
+            # The summary is the first run of paragraphs; anything before it is extra content.
+            first = next((i for i, text in enumerate(texts) if text is not None), len(blocks))
+            stop = first
+            while stop < len(blocks) and texts[stop] is not None and not (
+                    stop > first and re.fullmatch(r"GitHub issue:\s+\S+", texts[stop] or "")):
+                stop += 1
+            if stop > first:
+                sources = [self.source(b.start, b.end) for b in blocks[first:stop]]
+                self.set("issue.summary", self.reader.paragraph(sources, blocks[first].start))
+                consumed.update(range(first, stop))
+            start = stop
+        # "GitHub issue: <url>" follows the summary (or its "_Not specified._").
+        if consumed:
+            for index in range(start, len(blocks)):
+                text = texts[index]
+                url = re.fullmatch(r"GitHub issue:\s+(\S+)", text or "")
+                if url and self.read_url(url.group(1), blocks[index].start):
+                    consumed.add(index)
+                    break
+        return consumed
+
+    def read_url(self, src: str, line: int) -> bool:
+        src = src.strip()
+        if src.startswith("<") and src.endswith(">"):
+            value = src[1:-1]
+            ok = str(mdescape.url(value)) == src
+        else:
+            value = unescape(src)
+            ok = str(mdescape.url(value)) == src
+        if not ok or not re.fullmatch(r"https?://\S+", value) or len(value) > 500:
+            return False
+        self.set("issue.url", value)
+        return True
+
+    # API table
+    def section_new_endpoints(self, blocks: list[Block], section: Section) -> set[int]:
+        for index, block in enumerate(blocks):
+            if self.is_not_specified(block):
+                return {index}
+            if block.kind != "table":
+                continue
+            rows = [table_cells(line) for line in self.lines[block.start:block.end]]
+            header = [core_title(unescape(cell)) for cell in rows[0]]
+            columns = {"method": "method", "endpoint": "path", "path": "path", "url": "path",
+                       "description": "description", "request": "request", "response": "response"}
+            if "method" not in header or not all(name in columns for name in header):
+                continue
+            endpoints, rejected = [], []
+            for offset, cells in enumerate(rows[2:], start=2):
+                line = block.start + offset
+                if len(cells) != len(header):
+                    rejected.append(line)
+                    continue
+                row = {columns[name]: self.reader.cell(cell, line) for name, cell in zip(header, cells)}
+                if row.get("method", "").strip().upper() not in HTTP_METHODS or not row.get("path"):
+                    rejected.append(line)
+                    continue
+                endpoints.append(row)
+            if not endpoints:
+                continue
+            self.set("api.new_endpoints", endpoints)
+            if rejected:
+                self.keep("new_endpoints", "after", "\n".join(self.lines[block.start:block.start + 2] +
+                                                              [self.lines[n] for n in rejected]))
+                self.note(rejected[0], "API table rows that are not 'METHOD | path | ...' are kept verbatim "
+                                       "in a table after the endpoints")
+            return {index}
+        return set()
+
+    # risks
+    def section_risks(self, blocks: list[Block], section: Section) -> set[int]:
+        consumed: set[int] = set()
+        for index, block in enumerate(blocks):
+            if self.is_not_specified(block) and not consumed:
+                consumed.add(index)
+                continue
+            if block.kind == "heading" and _COMPUTED_HEADING.match(core_title(heading_text(self.lines, block))):
+                consumed.add(index)
+                consumed.update(self.computed_after(blocks, index))
+                continue
+            if block.kind != "table" or "risks" in self.data:
+                continue
+            if self.read_risk_table(block):
+                consumed.add(index)
+        return consumed
+
+    def computed_after(self, blocks: list[Block], index: int) -> set[int]:
+        """Blocks under a computed heading (risk matrix, timeline summary): regenerated on render."""
+        found = set()
+        for later in range(index + 1, len(blocks)):
+            if blocks[later].kind == "heading":
+                break
+            found.add(later)
+        return found
+
+    def read_risk_table(self, block: Block) -> bool:
+        rows = [table_cells(line) for line in self.lines[block.start:block.end]]
+        header = [core_title(unescape(cell)) for cell in rows[0]]
+        columns = {"risk": "risk", "description": "risk", "probability": "probability", "likelihood": "probability",
+                   "impact": "impact", "severity": "impact", "mitigation": "mitigation", "owner": "owner",
+                   "status": "status", "id": "id"}
+        if not {"risk", "probability", "impact"} <= {columns.get(h) for h in header}:
+            return False
+        if not all(name in columns or name in COMPUTED_COLUMNS for name in header):
+            return False
+        risks, rejected = [], []
+        numeric = False
+        for offset, cells in enumerate(rows[2:], start=2):
+            line = block.start + offset
+            if len(cells) != len(header):
+                rejected.append(line)
+                continue
+            risk: dict[str, Any] = {}
+            for name, cell in zip(header, cells):
+                field_name = columns.get(name)
+                if field_name is None:
+                    continue  # computed: score, level
+                if field_name == "risk":
+                    ident = re.match(r"^\*\*(?P<id>[A-Za-z0-9][A-Za-z0-9_.\\-]{0,80})\*\*:\s+", cell)
+                    if ident and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", unescape(ident.group("id"))):
+                        risk["id"] = unescape(ident.group("id"))
+                        cell = cell[ident.end():]
+                    risk["risk"] = self.reader.cell(cell, line)
+                elif field_name in ("probability", "impact"):
+                    value = self.reader.cell(cell, line)
+                    if value.isdigit():
+                        numeric = True
+                        risk[field_name] = int(value)
+                    else:
+                        risk[field_name] = value
+                elif field_name == "status":
+                    value = self.reader.cell(cell, line).lower()
+                    if value in ("open", "closed"):
+                        risk["status"] = value
+                else:
+                    risk[field_name] = self.reader.cell(cell, line)
+            if not self.risk_ok(risk):
+                rejected.append(line)
+                continue
+            risks.append({k: v for k, v in risk.items() if v != ""})
+        if not risks:
+            return False
+        self.data["risks"] = risks
+        if numeric:
+            self.data["risk_scale"] = 5
+        if rejected:
+            self.keep("risks", "after", "\n".join(self.lines[block.start:block.start + 2] +
+                                                  [self.lines[n] for n in rejected]))
+            self.note(rejected[0], "risk rows whose probability or impact is not High, Medium or Low (or 1-5) "
+                                   "are kept verbatim in a table after the risks")
+        return True
+
+    @staticmethod
+    def risk_ok(risk: dict[str, Any]) -> bool:
+        if not risk.get("risk"):
+            return False
+        for name in ("probability", "impact"):
+            value = risk.get(name)
+            if isinstance(value, int):
+                if not 1 <= value <= 5:
+                    return False
+            elif not isinstance(value, str) or value.strip().lower() not in (
+                    "h", "high", "m", "med", "medium", "l", "low"):
+                return False
+        return True
+
+    # timeline
+    def section_timeline(self, blocks: list[Block], section: Section) -> set[int]:
+        consumed: set[int] = set()
+        phases: list[dict[str, Any]] = []
+        current: dict[str, Any] | None = None
+        for index, block in enumerate(blocks):
+            if self.is_not_specified(block) and not phases and not consumed:
+                consumed.add(index)
+                continue
+            if block.kind == "heading":
+                title = heading_text(self.lines, block)
+                if PHASE_HEADING.match(core_title(title)) or PHASE_HEADING.match(title):
+                    current = self.read_phase(title, block.start)
+                    phases.append(current)
+                    consumed.add(index)
+                    continue
+                if _COMPUTED_HEADING.match(core_title(title)):
+                    consumed.add(index)
+                    consumed.update(self.computed_after(blocks, index))
+                    current = None
+                    continue
+                current = None
+                continue
+            if current is not None and block.kind == "bullet_list" and "items" not in current:
+                values, leftovers = [], []
+                for item, text in self.items(block):
+                    value = self.list_value(item, text, True)
+                    (values if value is not None else leftovers).append(value if value is not None else item)
+                if values:
+                    current["items"] = values
+                    consumed.add(index)
+                    if leftovers:
+                        self.keep("timeline", "after", self.residual_list(leftovers))
+                continue
+            if current is not None and self.is_not_specified(block) and "items" not in current:
+                current["items"] = []
+                consumed.add(index)
+                continue
+            if block.kind == "fence" and block.tokens[0].info.strip().lower() == "mermaid":
+                consumed.add(index)  # the Gantt chart is drawn from the phases on render
+        if phases:
+            for phase in phases:
+                if not phase.get("items"):
+                    phase.pop("items", None)
+            self.set("timeline.phases", phases)
+        return consumed
+
+    def read_phase(self, title: str, line: int) -> dict[str, Any]:
+        match = re.match(r"^\s*Phase\s+\d+\s*[:.\-–—]?\s*", title, re.IGNORECASE)
+        rest = title[match.end():] if match else title
+        phase: dict[str, Any] = {}
+        days = _DAYS.search(rest)
+        if days:
+            low, high = float(days.group("low")), float(days.group("high") or days.group("low"))
+            if days.group("unit").lower().startswith("w"):
+                low, high = low * 5, high * 5
+                self.note(line, "a phase given in weeks is imported as working days (5 a week)")
+            phase["estimate"] = _days_value(low) if low == high else f"{_days_value(low)}-{_days_value(high)}"
+            rest = rest[:days.start()].rstrip()
+        elif _DAYS_PLACEHOLDER.search(rest):
+            self.note(line, "the phase's duration is the template's '(X days)'; give it an estimate")
+            rest = rest[:_DAYS_PLACEHOLDER.search(rest).start()].rstrip()  # type: ignore[union-attr]
+        name = self.reader.heading(rest, line) if rest.strip() else ""
+        phase["name"] = name or f"Phase {len(self.data.get('timeline', {}).get('phases', [])) + 1}"
+        return phase
+
+    # questions
+    def section_stakeholder_questions(self, blocks: list[Block], section: Section) -> set[int]:
+        for index, block in enumerate(blocks):
+            if self.is_not_specified(block):
+                return {index}
+            if block.kind != "bullet_list":
+                continue
+            questions, leftovers = [], []
+            for item, text in self.items(block):
+                if text is None:
+                    leftovers.append(item)
+                    continue
+                match = _CHECK.match(text)
+                body = text[match.end():] if match else text
+                question = self.read_question(body, item.start)
+                if question is None:
+                    leftovers.append(item)
+                    continue
+                if match and match.group(1) != " ":
+                    question["answered"] = True
+                questions.append(question)
+            if not questions:
+                continue
+            self.set("questions", questions)
+            if leftovers:
+                self.keep("stakeholder_questions", "after", self.residual_list(leftovers))
+            return {index}
+        return set()
+
+    def read_question(self, body: str, line: int) -> dict[str, Any] | None:
+        for part in _candidate_splits(body, " — "):
+            question_src, answer_src = part
+            text = self.reader.inline(question_src, line)
+            answer = self.reader.inline(answer_src, line) if answer_src is not None else ""
+            printed = str(mdescape.inline(text)) + (f" — {mdescape.inline(answer)}" if answer else "")
+            if text and printed == body.strip():
+                return {"text": text, "answer": answer} if answer else {"text": text}
+        text = self.reader.inline(body, line)
+        return {"text": text} if text else None
+
+    # reviews
+    def section_reviews(self, blocks: list[Block], section: Section) -> set[int]:
+        consumed: set[int] = set()
+        reviews: list[dict[str, Any]] = []
+        current: dict[str, Any] | None = None
+        pending: str | None = None
+        for index, block in enumerate(blocks):
+            if self.is_not_specified(block) and not reviews and not consumed:
+                consumed.add(index)
+                continue
+            if block.kind == "heading":
+                title = heading_text(self.lines, block)
+                match = REVIEW_HEADING.match(core_title(title)) or REVIEW_HEADING.match(title)
+                parsed = self.read_round_heading(title, block.start) if match else None
+                if parsed is not None:
+                    current = parsed
+                    reviews.append(current)
+                    pending = None
+                    consumed.add(index)
+                    continue
+                current = None
+                continue
+            if current is None:
+                continue
+            if block.kind == "paragraph":
+                leftover: list[int] = []
+                used = False
+                for offset, raw in enumerate(self.lines[block.start:block.end]):
+                    text = raw.strip()
+                    label = split_label(text)
+                    name, value = label if label else ("", "")
+                    if label and name == "reviewer" and value:
+                        current["reviewer"] = self.reader.inline(value, block.start + offset)
+                        used = True
+                    elif label and name == "status" and value:
+                        current["status"] = self.reader.inline(value, block.start + offset)
+                        used = True
+                    elif label and name in ("feedback", "resolution") and not value:
+                        pending = name
+                        current.setdefault(name, [])
+                        used = True
+                    elif text == NOT_SPECIFIED and pending:
+                        used = True
+                    else:
+                        leftover.append(block.start + offset)
+                if used:
+                    consumed.add(index)
+                    if leftover:
+                        current["_keep"].append("\n".join(self.lines[n].rstrip() for n in leftover))
+                continue
+            if block.kind == "bullet_list" and pending and not current.get(pending):
+                values, leftovers = [], []
+                for item, text in self.items(block):
+                    value = self.reader.inline(text, item.start) if text is not None else ""
+                    if value:
+                        values.append(value)
+                    else:
+                        leftovers.append(item)
+                current[pending] = values
+                consumed.add(index)
+                if leftovers:
+                    current["_keep"].append(self.residual_list(leftovers))
+        good, bad = [], []
+        for review in reviews:
+            status = str(review.get("status", "")).lower()
+            if review.get("reviewer") and status in [s.lower() for s in REVIEW_STATUSES]:
+                review["status"] = next(s for s in REVIEW_STATUSES if s.lower() == status)
+                good.append({k: v for k, v in review.items() if k.startswith("_") or v != []})
+            else:
+                bad.append(review)
+        for review in good:
+            for text in review.pop("_keep"):
+                self.keep("reviews", "after", text)
+            review.pop("_line", None)
+        if good:
+            self.data["reviews"] = good
+        if bad:
+            # A round without a reviewer or a real status cannot be a field; keep it all as written.
+            for review in bad:
+                self.note(review["_line"], "a review round without '**Reviewer**:' and a status of Approved or "
+                                           "Changes Requested is kept verbatim")
+            return _review_blocks(blocks, consumed, {r["_line"] for r in bad})
+        return consumed
+
+    def read_round_heading(self, title: str, line: int) -> dict[str, Any] | None:
+        match = re.match(r"^Review Round (\d+) \(Date: (\d{4}-\d{2}-\d{2}|not given)\)$", title)
+        if match:
+            review: dict[str, Any] = {"round": int(match.group(1))}
+            if match.group(2) != "not given":
+                review["date"] = match.group(2)
+        else:
+            loose = re.match(r"^\s*Review\s+Round\s+(\d+)\b(.*)$", title, re.IGNORECASE)
+            if not loose:
+                return None
+            review = {"round": int(loose.group(1))}
+            date = re.search(r"\d{4}-\d{2}-\d{2}", loose.group(2))
+            if date:
+                review["date"] = date.group(0)
+        review["_line"] = line
+        review["_keep"] = []
+        return review
+
+    # approvals
+    def section_approval(self, blocks: list[Block], section: Section) -> set[int]:
+        for index, block in enumerate(blocks):
+            if block.kind != "bullet_list":
+                continue
+            approvals, leftovers = [], []
+            for item, text in self.items(block):
+                approval = self.read_approval(text, item.start) if text is not None else None
+                if approval is None:
+                    leftovers.append(item)
+                else:
+                    approvals.append(approval)
+            if not approvals:
+                continue
+            self.data["approvals"] = approvals
+            if leftovers:
+                self.keep("approval", "after", self.residual_list(leftovers))
+            return {index}
+        return set()
+
+    def read_approval(self, text: str, line: int) -> dict[str, Any] | None:
+        match = _CHECK.match(text)
+        if not match:
+            return None
+        body = text[match.end():].strip()
+        approved = match.group(1) != " "
+        if not approved:
+            # "- [ ] Role:" and the seed's "- [ ] System Architect (Author): ✓" (ticked in words only)
+            role_src = re.sub(r":\s*✓?\s*$", "", body)
+            role = self.reader.inline(role_src, line)
+            return {"role": role} if role else None
+        generated = re.match(r"^(?P<role>.+?): ✓(?: (?P<rest>.*))?$", body)
+        if generated:
+            role = self.reader.inline(generated.group("role"), line)
+            rest = generated.group("rest") or ""
+            approval: dict[str, Any] = {"role": role, "approved": True}
+            date = re.search(r"\s*\((\d{4}-\d{2}-\d{2})\)$", rest)
+            if date:
+                approval["date"] = date.group(1)
+                rest = rest[:date.start()]
+            if rest.strip():
+                approval["by"] = self.reader.inline(rest, line)
+            return approval if role else None
+        role = self.reader.inline(body.rstrip(":").strip(), line)
+        return {"role": role, "approved": True} if role else None
+
+
+def _days_value(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
+
+
+def _first_group(text: str) -> tuple[str, str] | None:
+    """The first balanced "(...)" at the start of text (after spaces), and what follows it."""
+    stripped = text.lstrip()
+    if not stripped.startswith("("):
+        return None
+    depth = 0
+    for pos, char in enumerate(stripped):
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                return stripped[1:pos], stripped[pos + 1:]
+    return None
+
+
+def _candidate_splits(body: str, sep: str) -> list[tuple[str, str | None]]:
+    parts = split_unescaped(body, sep)
+    candidates: list[tuple[str, str | None]] = []
+    for cut in range(1, len(parts)):
+        candidates.append((sep.join(parts[:cut]), sep.join(parts[cut:])))
+    candidates.append((body, None))
+    return candidates
+
+
+def _review_blocks(blocks: list[Block], consumed: set[int], bad_lines: set[int]) -> set[int]:
+    """Drop the blocks of rounds that could not be read from `consumed`, so they stay verbatim."""
+    keep: set[int] = set()
+    skipping = False
+    for index, block in enumerate(blocks):
+        if block.kind == "heading":
+            skipping = block.start in bad_lines
+        if index in consumed and not skipping:
+            keep.add(index)
+    return keep
+
+
+def import_markdown(text: str, name: str) -> ImportResult:
+    """A plan's Markdown as inputs data (validated by the caller with the usual loader)."""
+    if not text.strip():
+        raise InputError.single(name, "the plan is empty; give a Markdown Technical Plan", line=1)
+    return MarkdownImporter(text, name).run()

@@ -1,0 +1,206 @@
+"""Reading user text back out of a plan: the exact inverse of `mdescape` where the text was
+written by techplan, and a plain-text reading of any other Markdown (a person's formatting).
+
+Every field value is checked: escaping the recovered text again must give the source back, so a
+plan the tool generated imports to inputs that render the same bytes. When the check fails the
+source was written by a person, and markdown-it's reading of it (emphasis dropped, a link kept as
+"text (url)", code spans kept) becomes the value.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Callable
+
+from .. import mdescape
+from ..verbatim import _closing_run, parser
+
+_PUNCT = frozenset(string.punctuation)
+# Where `mdescape.paragraph` started a new source line: a line-start marker it escaped.
+_LINE_BREAK_MARK = re.compile(r" (?=\\[#=+-]|\d+\\[.)])")
+
+
+def _code_span(src: str, pos: int) -> int:
+    """End of the code span opening at pos, or -1 when the backticks are unmatched."""
+    run_end = pos
+    while run_end < len(src) and src[run_end] == "`":
+        run_end += 1
+    close = _closing_run(src, run_end, run_end - pos)
+    return -1 if close == -1 else close + (run_end - pos)
+
+
+def unescape(src: str, *, cell: bool = False) -> str:
+    """Undo `mdescape.inline` (and `mdescape.cell` with cell=True)."""
+    out: list[str] = []
+    pos = 0
+    size = len(src)
+    while pos < size:
+        char = src[pos]
+        if char == "\\" and pos + 1 < size and src[pos + 1] in _PUNCT:
+            out.append(src[pos + 1])
+            pos += 2
+        elif char == "`":
+            end = _code_span(src, pos)
+            if end == -1:
+                while pos < size and src[pos] == "`":
+                    out.append("`")
+                    pos += 1
+            else:
+                span = src[pos:end]
+                out.append(span.replace("\\|", "|") if cell else span)
+                pos = end
+        elif src.startswith("&amp;", pos):
+            out.append("&")
+            pos += 5
+        elif src.startswith("@&#8203;", pos):
+            out.append("@")
+            pos += 8
+        elif cell and src.startswith("<br>", pos):
+            out.append("\n")
+            pos += 4
+        else:
+            out.append(char)
+            pos += 1
+    return "".join(out)
+
+
+def _fence_for(content: str) -> str:
+    longest = max((len(run) for run in re.findall(r"`+", content)), default=0)
+    ticks = "`" * (longest + 1)
+    pad = " " if content.startswith("`") or content.endswith("`") else ""
+    return f"{ticks}{pad}{content}{pad}{ticks}"
+
+
+_RICH = {"em_open", "strong_open", "link_open", "image", "html_inline", "s_open"}
+
+
+def plain(src: str, *, cell: bool = False) -> tuple[str, bool]:
+    """A person's inline Markdown as plain text; True when formatting had to be dropped."""
+    tokens = parser().parseInline(src.replace("\\|", "|") if cell else src)
+    children = tokens[0].children or [] if tokens else []
+    out: list[str] = []
+    rich = False
+    links: list[tuple[str, int]] = []
+    for token in children:
+        rich = rich or token.type in _RICH
+        if token.type == "text":
+            out.append(token.content)
+        elif token.type == "code_inline":
+            out.append(_fence_for(token.content))
+        elif token.type in ("softbreak", "hardbreak"):
+            out.append(" ")
+        elif token.type == "html_inline":
+            if cell and re.fullmatch(r"<br\s*/?>", token.content.strip(), re.IGNORECASE):
+                out.append("\n")
+            else:
+                out.append(token.content)
+        elif token.type in ("s_open", "s_close"):
+            out.append("~~")
+        elif token.type == "link_open":
+            links.append((str(token.attrs.get("href", "")), len(out)))
+        elif token.type == "link_close" and links:
+            href, start = links.pop()
+            label = "".join(out[start:])
+            if href and href != label and f"mailto:{label}" != href:
+                out.append(f" ({href})")
+        elif token.type == "image":
+            alt = "".join(child.content for child in token.children or [])
+            out.append(f"{alt} ({token.attrs.get('src', '')})".strip())
+    text = "".join(out)
+    if cell:
+        return "\n".join(" ".join(line.split()) for line in text.split("\n")), rich
+    return " ".join(text.split()), rich
+
+
+class TextReader:
+    """Recovers field values, remembering where a person's formatting became plain text."""
+
+    def __init__(self) -> None:
+        self.simplified: list[int] = []
+
+    def _read(self, src: str, line: int, check: Callable[[str], str], cell: bool = False) -> str:
+        src = src.strip()
+        exact = unescape(src, cell=cell)
+        if str(check(exact)) == src:
+            return exact
+        value, rich = plain(src, cell=cell)
+        if rich:
+            self.simplified.append(line)
+        return value
+
+    def inline(self, src: str, line: int) -> str:
+        return self._read(src, line, mdescape.inline)
+
+    def heading(self, src: str, line: int) -> str:
+        return self._read(src, line, mdescape.heading)
+
+    def cell(self, src: str, line: int) -> str:
+        return self._read(src, line, mdescape.cell, cell=True)
+
+    def paragraph(self, sources: list[str], line: int) -> str:
+        """Paragraphs (one source paragraph each) as `mdescape.paragraph` would print them."""
+        parts: list[str] = []
+        for source in sources:
+            flat = " ".join(part.strip() for part in source.splitlines())
+            # mdescape.paragraph escapes each source line's start; such a mark means a line break.
+            lines = _LINE_BREAK_MARK.split(flat)
+            if len(lines) > 1 and _outside_spans(flat):
+                parts.append("\n".join(self.inline(piece, line) for piece in lines))
+            else:
+                parts.append(self.inline(flat, line))
+        text = "\n\n".join(part for part in parts if part)
+        expected = "\n\n".join(" ".join(s.strip() for s in source.splitlines()) for source in sources)
+        if str(mdescape.paragraph(text)) != expected:
+            text = "\n\n".join(self.inline(" ".join(s.split()), line) for s in sources)
+        return text
+
+
+def _outside_spans(text: str) -> bool:
+    """True when no line-break mark sits inside a code span (there it is literal text)."""
+    return "`" not in text
+
+
+def split_unescaped(src: str, sep: str) -> list[str]:
+    """Split Markdown source on a separator outside code spans and backslash escapes."""
+    parts: list[str] = []
+    pos = start = 0
+    while pos < len(src):
+        if src[pos] == "\\":
+            pos += 2
+            continue
+        if src[pos] == "`":
+            end = _code_span(src, pos)
+            if end != -1:
+                pos = end
+                continue
+            while pos < len(src) and src[pos] == "`":
+                pos += 1
+            continue
+        if src.startswith(sep, pos):
+            parts.append(src[start:pos])
+            pos += len(sep)
+            start = pos
+            continue
+        pos += 1
+    parts.append(src[start:])
+    return parts
+
+
+def table_cells(line: str) -> list[str]:
+    """A table row's cells as source text, split where markdown-it splits them."""
+    text = line.strip()
+    if text.startswith("|"):
+        text = text[1:]
+    if text.endswith("|") and not text.endswith("\\|"):
+        text = text[:-1]
+    cells: list[str] = []
+    current = 0
+    escaped = False
+    for pos, char in enumerate(text):
+        if char == "|" and not escaped:
+            cells.append(text[current:pos].strip())
+            current = pos + 1
+        escaped = char == "\\"
+    cells.append(text[current:].strip())
+    return cells
