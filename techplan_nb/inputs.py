@@ -94,7 +94,8 @@ def _yaml_problem(name: str, exc: yaml.YAMLError, text: str) -> InputError:
             name, f"the control character U+{ord(char):04X} is not allowed in YAML; remove it",
             line=text[: exc.position].count("\n") + 1)
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    line = mark.line + 1 if mark is not None else None
+    # At the end of the stream libyaml points one line past a last line with no newline.
+    line = min(mark.line + 1, text.count("\n") + 1) if mark is not None else None
     problem = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None)
     message = f"not valid YAML: {problem}" + (f" ({context})" if context else "")

@@ -257,6 +257,8 @@ _LEVEL_ALIASES = {"h": "High", "high": "High", "m": "Medium", "med": "Medium", "
 
 
 def _level(value: Any) -> Any:
+    if isinstance(value, bool):  # pydantic would read true as 1
+        raise ValueError("expected High, Medium or Low (or 1-5 with risk_scale: 5), got true/false")
     if isinstance(value, str):
         level = _LEVEL_ALIASES.get(value.strip().lower())
         if level is None:
@@ -292,6 +294,13 @@ class ThreePoint(Strict):
     optimistic: float
     likely: float
     pessimistic: float
+
+    @field_validator("optimistic", "likely", "pessimistic", mode="before")
+    @classmethod
+    def _not_boolean(cls, value: Any) -> Any:
+        if isinstance(value, bool):  # pydantic would read true as 1.0 days
+            raise ValueError("expected a number of days, got true/false")
+        return value
 
     @model_validator(mode="after")
     def _ordered(self) -> ThreePoint:

@@ -10,6 +10,7 @@ import json
 import os
 import re
 import tempfile
+import time
 import unicodedata
 from pathlib import Path
 
@@ -76,6 +77,27 @@ def atomic_write(path: Path, data: bytes | str) -> None:
             raise OutputError(f"{path}: could not be written ({exc.strerror or exc}); "
                               "the previous file, if any, is unchanged") from None
         raise
+    _remove_stale_temporaries(path)
+
+
+STALE_SECONDS = 60
+
+
+def _remove_stale_temporaries(path: Path) -> None:
+    """Remove temporary files an earlier write of `path` left when it was killed (SIGKILL, power cut).
+
+    Only this file's own (mkstemp names: .NAME.XXXXXXXX.tmp) and only old ones, so that a write
+    still in progress elsewhere is never touched.
+    """
+    prefix = f".{path.name}."
+    cutoff = time.time() - STALE_SECONDS
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(path.parent):
+            name = entry.name
+            if (name.startswith(prefix) and name.endswith(".tmp") and len(name) == len(prefix) + 12
+                    and entry.is_file(follow_symlinks=False) and entry.stat(follow_symlinks=False).st_mtime < cutoff):
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
 
 
 def _read_state(folder: Path) -> dict[str, str]:
@@ -119,6 +141,7 @@ def write_generated(path: Path, text: str, *, force: bool = False) -> bool:
     path = Path(path)
     data = text.encode("utf-8")
     check_writable(path, force=force)
+    current: bytes | None = None
     if path.exists():
         current = path.read_bytes()
         if current == data:
@@ -127,7 +150,17 @@ def write_generated(path: Path, text: str, *, force: bool = False) -> bool:
         if force and edited_by_hand(path):
             atomic_write(path.with_name(path.name + ".bak"), current)
     atomic_write(path, data)
-    record_generated(path, data)
+    try:
+        record_generated(path, data)
+    except OutputError:
+        # Without its hash recorded, the new plan would pass for a hand edit on the next run:
+        # put the previous plan back (or remove the new one) so file and record agree again.
+        with contextlib.suppress(OutputError, OSError):
+            if current is None:
+                path.unlink()
+            else:
+                atomic_write(path, current)
+        raise
     return True
 
 

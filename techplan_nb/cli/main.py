@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from types import ModuleType
 
@@ -41,12 +43,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Terminated(BaseException):
+    """SIGTERM (a CI job cancelled, `timeout`, `kill`), raised where the program is so that the
+    cleanups that run on Ctrl-C run too: no temporary file is left beside a plan."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise _Terminated
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if in_main_thread else None
     try:
         code: int = args.handler(args)
         return code
+    except _Terminated:
+        print("techplan: terminated", file=sys.stderr)
+        return 128 + signal.SIGTERM
     except InputError as exc:
         for issue in exc.issues:
             print(issue, file=sys.stderr)
@@ -67,6 +83,9 @@ def main(argv: Sequence[str] | None = None) -> int:
               "This is a bug in techplan; rerun with TECHPLAN_DEBUG=1 for the traceback and report it.",
               file=sys.stderr)
         return 3
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":  # pragma: no cover
