@@ -1,0 +1,169 @@
+"""import github, import markdown: start a plan's inputs from an issue export or an existing plan."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError, UsageError
+from . import common
+
+MAX_INPUT_BYTES = 16 * 1024 * 1024
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = commands.add_parser("import", help="start inputs from a GitHub issue export or an existing Markdown plan",
+                            description="Turn a GitHub issue export or a plan written by hand into an inputs "
+                                        "file that `techplan render` takes. Prints which sections are still "
+                                        "empty. Exit 2 on bad input (nothing is written).")
+    sources = p.add_subparsers(dest="source", metavar="SOURCE", required=True)
+
+    g = sources.add_parser(
+        "github", help="issues from `gh issue view --json ...` or the REST API",
+        description="Read one issue or a JSON list of issues, as `gh issue view N --json number,title,body,url,"
+                    "labels,assignees,milestone,author,createdAt,state` or the REST API print them (use - for "
+                    "standard input). A list writes OUT/issue-<number>-<slug>/inputs.yaml per issue and skips "
+                    "pull requests. Issue-form answers (### Label) map to plan fields through --mapping.")
+    g.add_argument("file", metavar="FILE", help="the JSON file, or - to read standard input")
+    g.add_argument("-o", "--output", type=Path, default=None, metavar="OUT",
+                   help="inputs file to write (one issue), or folder (a list, or an existing folder); "
+                        "default: print one issue's inputs to standard output")
+    g.add_argument("--mapping", type=Path, default=None, metavar="FILE",
+                   help="YAML mapping of issue-form headings to plan fields, laid over the default "
+                        "(techplan_nb/importers/issue_form_mapping.yaml)")
+    g.add_argument("--as-of", type=common.iso_date, default=None, metavar="YYYY-MM-DD",
+                   help="the plan's Created Date (default: today)")
+    g.add_argument("--force", action="store_true", help="overwrite inputs files that already exist")
+    g.set_defaults(handler=_github)
+
+    m = sources.add_parser(
+        "markdown", help="a Technical Plan in Markdown (the house template, by hand or generated)",
+        description="Parse a plan written from the house template back into inputs. Content with no "
+                    "field (extra sections, tables, paragraphs) is kept verbatim and rendered back in place; "
+                    "a plan techplan generated imports to inputs that render the same bytes.")
+    m.add_argument("file", metavar="PLAN.md", help="the Markdown plan, or - to read standard input")
+    m.add_argument("-o", "--output", type=Path, default=None, metavar="OUT",
+                   help="inputs file to write (default: print to standard output)")
+    m.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
+    m.set_defaults(handler=_markdown)
+
+
+def _read(source: str) -> tuple[str, str]:
+    """The input's text and the name used in messages."""
+    if source == "-":
+        raw = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+        name = "<stdin>"
+    else:
+        path = Path(source)
+        name = str(path)
+        try:
+            if path.is_dir():
+                raise InputError.single(name, "is a folder; give a file (or - for standard input)")
+            with path.open("rb") as handle:
+                raw = handle.read(MAX_INPUT_BYTES + 1)
+        except FileNotFoundError:
+            raise InputError.single(name, "no such file") from None
+        except PermissionError:
+            raise InputError.single(name, "permission denied; check the file's permissions") from None
+        except OSError as exc:
+            raise InputError.single(name, f"cannot read the file: {exc.strerror}") from None
+    if len(raw) > MAX_INPUT_BYTES:
+        raise InputError.single(name, f"is larger than {MAX_INPUT_BYTES // (1024 * 1024)} MiB; "
+                                      "import fewer issues at a time")
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError.single(name, "is not UTF-8 text; save it as UTF-8", line=line) from None
+    if not text.strip():
+        raise InputError.single(name, "is empty", line=1)
+    return text, name
+
+
+def _refuse_existing(paths: list[Path], force: bool) -> None:
+    existing = [p for p in paths if p.exists()]
+    if existing and not force:
+        shown = ", ".join(str(p) for p in existing[:5])
+        raise UsageError(f"{shown} already exist{'s' if len(existing) == 1 else ''}; pass --force to overwrite "
+                         "(nothing was written)")
+
+
+def _report(target: str, plan: Any, notes: list[str]) -> None:
+    from ..importers import empty_sections
+
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    empty = empty_sections(plan)
+    if empty:
+        print(f"{target}: still empty: {', '.join(empty)}", file=sys.stderr)
+    else:
+        print(f"{target}: every section has content", file=sys.stderr)
+
+
+def _github(args: argparse.Namespace) -> int:
+    from ..importers import dump_inputs
+    from ..importers.github import import_github, load_mapping
+    from ..inputs import load_bytes
+    from ..output import atomic_write, child_path, plan_dir_name
+
+    mapping = load_mapping(args.mapping)
+    text, name = _read(args.file)
+    as_of = args.as_of or common.today()
+    imports, skipped = import_github(text, name, mapping, as_of)
+    out: Path | None = args.output
+    is_list = text.lstrip().startswith("[")
+    to_folder = out is not None and (is_list or out.is_dir() or str(out).endswith(("/", "\\")))
+    if out is None and (is_list or len(imports) > 1):
+        raise UsageError("a list of issues needs -o FOLDER (one inputs file per issue goes in its own folder)")
+    # Everything is built and checked before anything is written.
+    planned: list[tuple[Path | None, str, Any, list[str]]] = []
+    for item in imports:
+        target_path: Path | None
+        if to_folder:
+            assert out is not None
+            folder = child_path(out, plan_dir_name(item.issue.number, item.issue.title))
+            target_path = folder / "inputs.yaml"
+        else:
+            target_path = out
+        shown = str(target_path) if target_path else "<stdout>"
+        content = dump_inputs(item.result, item.comments(name, as_of), shown)
+        planned.append((target_path, content, load_bytes(content.encode("utf-8"), shown), item.result.notes))
+    _refuse_existing([p for p, _, _, _ in planned if p is not None], args.force)
+    for message in skipped:
+        print(message, file=sys.stderr)
+    for target_path, content, plan, notes in planned:
+        if target_path is None:
+            sys.stdout.write(content)
+            _report("<stdout>", plan, notes)
+        else:
+            atomic_write(target_path, content)
+            print(f"wrote {target_path} (issue #{plan.issue.number})", file=sys.stderr)
+            _report(str(target_path), plan, notes)
+    return 0
+
+
+def _markdown(args: argparse.Namespace) -> int:
+    from ..importers import dump_inputs
+    from ..importers.markdown import import_markdown
+    from ..inputs import load_bytes
+    from ..output import atomic_write
+
+    text, name = _read(args.file)
+    result = import_markdown(text, name)
+    shown = str(args.output) if args.output else "<stdout>"
+    comments = [f"Inputs recovered from the Markdown plan {name} by `techplan import markdown`.",
+                "What the plan holds beyond the template's fields is under `extra:`, verbatim."]
+    content = dump_inputs(result, comments, shown)
+    plan = load_bytes(content.encode("utf-8"), shown)
+    if args.output is None:
+        sys.stdout.write(content)
+    else:
+        _refuse_existing([args.output], args.force)
+        atomic_write(args.output, content)
+        print(f"wrote {args.output}", file=sys.stderr)
+    _report(shown, plan, result.notes)
+    return 0

@@ -1,0 +1,480 @@
+"""Import GitHub issues (as `gh issue view --json ...` or the REST API give them) into inputs.
+
+Accepts one issue object or a JSON list of them; camelCase (gh) and snake_case (REST) fields;
+labels as strings or objects; a null body. Pull requests in a list are skipped and reported.
+An issue-form body ("### Label", a blank line, the answer) is mapped to plan fields through a
+mapping file (a default ships beside this module); any other body becomes the summary, with its
+task lists as functional requirements. Nothing in the body is dropped: what maps to no field is
+kept verbatim as extra content under the summary.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import InputError, InputIssue
+from . import ImportResult
+from .markdown import Block, split_blocks
+from .mdtext import plain
+
+DEFAULT_MAPPING = Path(__file__).with_name("issue_form_mapping.yaml")
+EMPTY_ANSWERS = {"_no response_", "none", "n/a", "na", "-", "no response"}
+
+BULLET_TARGETS = {
+    "requirements.out_of_scope", "architecture.context", "database.migration_strategy", "api.modified_endpoints",
+    "testing.unit", "testing.integration", "testing.e2e", "dependencies.internal", "dependencies.external",
+    "rollback", "future", "assumptions", "issue.labels",
+}
+CHECKLIST_TARGETS = {"requirements.functional", "requirements.non_functional"}
+BLOCK_TARGETS = {"architecture.components", "database.new_tables", "database.modified_tables"}
+TEXT_TARGET = re.compile(
+    r"^(security\.(authentication|authorization|data_protection|input_validation|output_sanitization)|"
+    r"performance\.(database|api|frontend|caching)|monitoring\.(metrics|logging|alerts|dashboards)|"
+    r"approach\.frontend\.(components|pages|state_management|api_integration|styling|routing)|"
+    r"approach\.backend\.(models|apis|authentication|business_logic|data_migration))$")
+OTHER_TARGETS = {"issue.summary", "risks", "questions", "extra", "ignore"}
+
+
+def target_names() -> str:
+    return ", ".join(sorted(OTHER_TARGETS | BULLET_TARGETS | CHECKLIST_TARGETS | BLOCK_TARGETS) +
+                     ["security.<field>", "performance.<field>", "monitoring.<field>",
+                      "approach.frontend.<field>", "approach.backend.<field>"])
+
+
+def valid_target(target: str) -> bool:
+    return (target in OTHER_TARGETS or target in BULLET_TARGETS or target in CHECKLIST_TARGETS
+            or target in BLOCK_TARGETS or TEXT_TARGET.match(target) is not None)
+
+
+def normalise_label(label: str) -> str:
+    text = re.sub(r"\(\s*optional\s*\)", "", label, flags=re.IGNORECASE)
+    text = re.sub(r"[^\w\s'-]", " ", text.lower().replace("_", " "))
+    return " ".join(text.split()).strip("-' ")
+
+
+# --- mapping -------------------------------------------------------------------------------
+
+
+def load_mapping(path: Path | None) -> dict[str, str]:
+    """The default mapping, with a user's mapping file laid over it."""
+    mapping = _read_mapping(DEFAULT_MAPPING)
+    if path is not None:
+        mapping.update(_read_mapping(Path(path)))
+    return mapping
+
+
+def _read_mapping(path: Path) -> dict[str, str]:
+    name = str(path)
+    try:
+        text = path.read_text("utf-8")
+    except FileNotFoundError:
+        raise InputError.single(name, "no such mapping file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError.single(name, f"cannot read the mapping file: {exc}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise InputError.single(name, f"not valid YAML: {getattr(exc, 'problem', exc)}",
+                                line=mark.line + 1 if mark else None) from None
+    if not isinstance(data, dict) or not isinstance(data.get("headings"), dict) or set(data) - {"headings"}:
+        raise InputError.single(name, "a mapping file holds one key, `headings:`, mapping each issue-form "
+                                      "heading to a plan field (e.g. `Acceptance criteria: requirements.functional`)",
+                                field="headings")
+    mapping: dict[str, str] = {}
+    problems: list[InputIssue] = []
+    for heading, target in data["headings"].items():
+        if not isinstance(heading, str) or not isinstance(target, str) or not valid_target(target.strip()):
+            problems.append(InputIssue(name, None, f"headings.{heading}",
+                                       f"{target!r} is not a plan field to map to; use one of: {target_names()}"))
+            continue
+        mapping[normalise_label(heading)] = target.strip()
+    if problems:
+        raise InputError(problems)
+    return mapping
+
+
+# --- the JSON shapes --------------------------------------------------------------------------
+
+
+@dataclass
+class Issue:
+    number: int
+    title: str
+    body: str
+    url: str | None
+    labels: list[str]
+    author: str | None = None
+    assignees: list[str] = field(default_factory=list)
+    milestone: str | None = None
+    created_at: str | None = None
+    state: str | None = None
+
+
+def parse_json(text: str, name: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError.single(name, f"not valid JSON: {exc.msg} (column {exc.colno}); give the output of "
+                                      "`gh issue view N --json number,title,body,...` or a REST API issue",
+                                line=exc.lineno) from None
+    except RecursionError:
+        raise InputError.single(name, "JSON nested too deeply") from None
+
+
+def is_pull_request(item: dict[str, Any]) -> bool:
+    if "pull_request" in item or item.get("isPullRequest") is True:
+        return True
+    url = item.get("html_url") or item.get("url") or ""
+    return isinstance(url, str) and re.search(r"/pull/\d+/?$", url) is not None
+
+
+def _login(value: Any) -> str | None:
+    if isinstance(value, dict):
+        login = value.get("login") or value.get("name")
+        return str(login) if login else None
+    return str(value) if isinstance(value, str) and value else None
+
+
+def read_issue(item: Any, name: str, where: str) -> Issue:
+    """One issue object, gh or REST, checked field by field."""
+    if not isinstance(item, dict):
+        raise InputError.single(name, f"{where} is not a JSON object; give issue objects as gh or the REST "
+                                      "API print them", field=where)
+    problems: list[InputIssue] = []
+    number = item.get("number")
+    if isinstance(number, bool) or not isinstance(number, int) or number < 1:
+        problems.append(InputIssue(name, None, f"{where}.number",
+                                   f"must be the issue's number (a positive whole number), got {number!r}; "
+                                   "include `number` in gh's --json fields"))
+    title = item.get("title")
+    if not isinstance(title, str) or not title.strip():
+        problems.append(InputIssue(name, None, f"{where}.title",
+                                   "is missing or empty; include `title` in gh's --json fields"))
+    body = item.get("body")
+    if body is not None and not isinstance(body, str):
+        problems.append(InputIssue(name, None, f"{where}.body", f"must be text or null, got {type(body).__name__}"))
+    labels_raw = item.get("labels") or []
+    labels: list[str] = []
+    if not isinstance(labels_raw, list):
+        problems.append(InputIssue(name, None, f"{where}.labels", "must be a list of names or label objects"))
+    else:
+        for index, label in enumerate(labels_raw):
+            value = label.get("name") if isinstance(label, dict) else label
+            if not isinstance(value, str):
+                problems.append(InputIssue(name, None, f"{where}.labels[{index}]",
+                                           "must be a label name or an object with `name`"))
+            elif value.strip():
+                labels.append(value.strip())
+    if problems:
+        raise InputError(problems)
+    url = item.get("html_url") or item.get("url")
+    if not isinstance(url, str) or not re.fullmatch(r"https?://\S+", url) or "api.github.com" in url:
+        url = None
+    milestone = item.get("milestone")
+    return Issue(
+        number=number, title=" ".join(title.split()), body=body or "", url=url, labels=labels,
+        author=_login(item.get("author") or item.get("user")),
+        assignees=[a for a in (_login(x) for x in item.get("assignees") or []) if a],
+        milestone=(milestone.get("title") if isinstance(milestone, dict) else milestone
+                   if isinstance(milestone, str) else None),
+        created_at=item.get("createdAt") or item.get("created_at"),
+        state=item.get("state"),
+    )
+
+
+# --- bodies --------------------------------------------------------------------------------
+
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_TASK = re.compile(r"^\[( |x|X)\]\s+")
+_BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+_LEVEL = {"high": "High", "h": "High", "medium": "Medium", "med": "Medium", "m": "Medium", "low": "Low", "l": "Low"}
+
+
+class BodyReader:
+    def __init__(self, issue: Issue, mapping: dict[str, str], name: str) -> None:
+        self.issue = issue
+        self.mapping = mapping
+        self.name = name
+        self.data: dict[str, Any] = {}
+        self.summary: list[str] = []
+        self.extra: list[str] = []
+        self.notes: list[str] = []
+
+    def note(self, message: str) -> None:
+        self.notes.append(f"#{self.issue.number}: {message}")
+
+    def run(self) -> None:
+        text = _COMMENT.sub("", self.issue.body.replace("\r\n", "\n").replace("\r", "\n"))
+        lines = text.split("\n")
+        blocks = split_blocks(lines)
+        sections = self.form_sections(lines, blocks)
+        if sections is None:
+            self.free_form(lines, blocks)
+        else:
+            for label, start, end in sections:
+                self.answer(label, "\n".join(lines[start:end]).strip("\n"))
+
+    def form_sections(self, lines: list[str], blocks: list[Block]) -> list[tuple[str | None, int, int]] | None:
+        """(label, first line, end line) per answer, or None when the body is not an issue form.
+
+        A body is a form when a heading's label is in the mapping. Every top-level "### Label" then
+        starts an answer (one the mapping does not know is kept verbatim); a "###" with no label is a
+        stray line inside the answer, and a "###" inside a code block is no heading at all.
+        """
+        known = [b for b in blocks if b.kind == "heading" and b.level in (2, 3) and b.inline is not None
+                 and normalise_label(b.inline.content) in self.mapping]
+        if not known:
+            return None
+        levels = {b.level for b in known}
+        heads = [(b.inline.content.strip(), b.start, b.end) for b in blocks
+                 if b.kind == "heading" and b.level in levels and b.inline is not None
+                 and normalise_label(b.inline.content)]
+        sections: list[tuple[str | None, int, int]] = []
+        if heads[0][1] > 0 and "\n".join(lines[:heads[0][1]]).strip():
+            sections.append((None, 0, heads[0][1]))
+        for index, (label, start, end) in enumerate(heads):
+            stop = heads[index + 1][1] if index + 1 < len(heads) else len(lines)
+            sections.append((label, end, stop))
+        return sections
+
+    def answer(self, label: str | None, value: str) -> None:
+        if value.strip().lower() in EMPTY_ANSWERS or not value.strip():
+            return
+        target = self.mapping.get(normalise_label(label), "extra") if label else "issue.summary"
+        if target == "ignore":
+            return
+        if target == "extra":
+            self.extra.append(f"#### {label}\n\n{value}")
+            return
+        lines = value.split("\n")
+        blocks = split_blocks(lines)
+        if target == "issue.summary":
+            self.summary_from(lines, blocks, label)
+        elif target in CHECKLIST_TARGETS or target in BULLET_TARGETS or target in ("risks", "questions"):
+            items = self.items_of(lines, blocks, label)
+            self.add_items(target, items)
+        elif target in BLOCK_TARGETS:
+            fence = next((b for b in blocks if b.kind in ("fence", "code_block")), None)
+            code = fence.tokens[0].content.rstrip("\n") if fence is not None else value
+            self.set(target, code)
+        else:
+            self.set(target, plain(" ".join(value.split()))[0])
+
+    def set(self, path: str, value: Any) -> None:
+        target = self.data
+        parts = path.split(".")
+        for part in parts[:-1]:
+            target = target.setdefault(part, {})
+        if isinstance(value, list):
+            target.setdefault(parts[-1], []).extend(value)
+        elif isinstance(value, str) and target.get(parts[-1]):
+            target[parts[-1]] = f"{target[parts[-1]]}\n\n{value}" if "\n" in value or parts[-1] in (
+                "components", "new_tables", "modified_tables") else f"{target[parts[-1]]} {value}"
+        else:
+            target[parts[-1]] = value
+
+    def summary_from(self, lines: list[str], blocks: list[Block], label: str | None) -> None:
+        """Leading paragraphs become summary text; from the first other block on, Markdown stays verbatim."""
+        index = 0
+        while index < len(blocks) and blocks[index].kind == "paragraph":
+            inline = blocks[index].inline
+            if inline is not None:
+                self.summary.append(plain(inline.content)[0])
+            index += 1
+        if index < len(blocks):
+            rest = "\n".join(lines[blocks[index].start:blocks[-1].end])
+            self.extra.append(f"#### {label}\n\n{rest}" if label and not self.summary else rest)
+
+    def items_of(self, lines: list[str], blocks: list[Block], label: str | None) -> list[tuple[str, bool | None]]:
+        """(text, checked) per item: list items, or one per line of a plain answer."""
+        items: list[tuple[str, bool | None]] = []
+        leftovers: list[Block] = []
+        for block in blocks:
+            if block.kind in ("bullet_list", "ordered_list"):
+                for item in _list_items(block):
+                    if item is None:
+                        continue
+                    task = _TASK.match(item)
+                    text = plain(item[task.end():] if task else item)[0]
+                    if text:
+                        items.append((text, (task.group(1) != " ") if task else None))
+            elif block.kind == "paragraph" and block.inline is not None:
+                for line in block.inline.content.split("\n"):
+                    text = plain(_BULLET.sub("", line))[0]
+                    if text and text.lower() not in EMPTY_ANSWERS:
+                        items.append((text, None))
+            else:
+                leftovers.append(block)
+        if leftovers:
+            rest = "\n\n".join("\n".join(lines[b.start:b.end]) for b in leftovers)
+            self.extra.append(f"#### {label}\n\n{rest}" if label else rest)
+        return items
+
+    def add_items(self, target: str, items: list[tuple[str, bool | None]]) -> None:
+        if target in CHECKLIST_TARGETS:
+            self.set(target, [{"text": text, "done": True} if done else text for text, done in items])
+        elif target == "questions":
+            self.set(target, [{"text": text, "answered": True} if done else text for text, done in items])
+        elif target == "risks":
+            self.set(target, [self.risk(text) for text, done in items if done is not False])
+        else:
+            tasks = any(done is not None for _, done in items)
+            self.set(target, [text for text, done in items if not tasks or done])
+
+    def risk(self, text: str) -> dict[str, Any]:
+        risk: dict[str, Any] = {}
+        for name, pattern in (("probability", r"(?:probability|likelihood)"), ("impact", r"impact")):
+            match = re.search(pattern + r"\s*[:=]\s*(high|medium|med|low|h|m|l)\b", text, re.IGNORECASE)
+            risk[name] = _LEVEL[match.group(1).lower()] if match else None
+        mitigation = re.search(r"\bmitigation\s*[:=]\s*(.+)$", text, re.IGNORECASE)
+        body = text[:mitigation.start()] if mitigation else text
+        body = re.sub(r"[(\[]?\s*(?:probability|likelihood|impact)\s*[:=]\s*\w+\s*[,;/]?\s*"
+                      r"(?:(?:probability|likelihood|impact)\s*[:=]\s*\w+)?\s*[)\]]?", "", body, flags=re.IGNORECASE)
+        risk["risk"] = " ".join(body.split()).strip(" -–—;,") or text
+        if mitigation:
+            risk["mitigation"] = mitigation.group(1).strip()
+        if risk["probability"] is None or risk["impact"] is None:
+            self.note(f"risk {risk['risk'][:40]!r} gives no probability or impact; set to Medium, review it")
+            risk["probability"] = risk["probability"] or "Medium"
+            risk["impact"] = risk["impact"] or "Medium"
+        return {"risk": risk["risk"], "probability": risk["probability"], "impact": risk["impact"],
+                **({"mitigation": risk["mitigation"]} if "mitigation" in risk else {})}
+
+    def free_form(self, lines: list[str], blocks: list[Block]) -> None:
+        """Leading paragraphs are the summary; task lists are the functional requirements; the rest is
+        kept verbatim in order."""
+        index = 0
+        while index < len(blocks) and blocks[index].kind == "paragraph":
+            inline = blocks[index].inline
+            if inline is not None:
+                self.summary.append(plain(inline.content)[0])
+            index += 1
+        kept: list[str] = []
+        for block in blocks[index:]:
+            if block.kind == "bullet_list":
+                items = [(item, _TASK.match(item)) for item in (_list_items(block)) if item is not None]
+                tasks = [(item[m.end():], m.group(1) != " ") for item, m in items if m]
+                if tasks and len(tasks) == len(_list_items(block)):
+                    self.add_items("requirements.functional", [(plain(t)[0], d) for t, d in tasks])
+                    continue
+            kept.append("\n".join(lines[block.start:block.end]))
+        if kept:
+            self.extra.append("\n\n".join(kept))
+
+    def result(self) -> dict[str, Any]:
+        summary = "\n\n".join(part for part in self.summary if part)
+        if summary:
+            existing = self.data.get("issue", {}).get("summary")
+            self.data.setdefault("issue", {})["summary"] = f"{existing}\n\n{summary}" if existing else summary
+        if self.extra:
+            self.data.setdefault("extra", {})["issue_summary"] = {"after": "\n\n".join(self.extra)}
+        return self.data
+
+
+def _list_items(block: Block) -> list[str | None]:
+    """Each item's text (lines joined), None for an item with more than one paragraph."""
+    items: list[str | None] = []
+    tokens = block.tokens
+    for index, token in enumerate(tokens):
+        if token.type == "list_item_open" and token.level == 1:
+            inner = []
+            for later in tokens[index + 1:]:
+                if later.type == "list_item_close" and later.level == 1:
+                    break
+                inner.append(later)
+            simple = len(inner) == 3 and inner[1].type == "inline"
+            items.append(" ".join(line.strip() for line in inner[1].content.split("\n")) if simple else None)
+    return items
+
+
+# --- the importer --------------------------------------------------------------------------
+
+
+@dataclass
+class IssueImport:
+    issue: Issue
+    result: ImportResult
+
+    def comments(self, source: str, as_of: dt.date) -> list[str]:
+        issue = self.issue
+        lines = [f"Inputs for a Technical Plan, imported from GitHub issue #{issue.number} by "
+                 f"`techplan import github` on {as_of.isoformat()} (source: {source}).",
+                 "Fill in the empty sections, then: techplan render THIS_FILE -o technical-plan.md"]
+        facts = []
+        if issue.url:
+            facts.append(f"url {issue.url}")
+        if issue.author:
+            facts.append(f"opened by @{issue.author}")
+        if issue.created_at:
+            facts.append(f"on {issue.created_at}")
+        if issue.state:
+            facts.append(f"state {issue.state}")
+        if issue.assignees:
+            facts.append("assignees " + ", ".join(f"@{a}" for a in issue.assignees))
+        if issue.milestone:
+            facts.append(f"milestone {issue.milestone}")
+        if facts:
+            lines.append("Issue: " + "; ".join(facts) + ".")
+        return [" ".join(line.split()) for line in lines]
+
+
+def import_github(text: str, name: str, mapping: dict[str, str], as_of: dt.date) -> tuple[list[IssueImport], list[str]]:
+    """Every issue in the JSON as inputs data, and the pull requests skipped (as messages)."""
+    data = parse_json(text, name)
+    items = data if isinstance(data, list) else [data]
+    if isinstance(data, list) and not data:
+        raise InputError.single(name, "the JSON list holds no issues")
+    imports: list[IssueImport] = []
+    skipped: list[str] = []
+    problems: list[InputIssue] = []
+    seen: dict[int, str] = {}
+    for index, item in enumerate(items):
+        where = f"[{index}]" if isinstance(data, list) else "(issue)"
+        if isinstance(item, dict) and is_pull_request(item):
+            skipped.append(f"skipped #{item.get('number', '?')}: a pull request, not an issue")
+            continue
+        try:
+            issue = read_issue(item, name, where)
+        except InputError as exc:
+            problems.extend(exc.issues)
+            continue
+        if issue.number in seen:
+            problems.append(InputIssue(name, None, f"{where}.number",
+                                       f"issue #{issue.number} appears twice (first at {seen[issue.number]}); "
+                                       "keep one"))
+            continue
+        seen[issue.number] = where
+        reader = BodyReader(issue, mapping, name)
+        reader.run()
+        body = reader.result()
+        inputs: dict[str, Any] = {"issue": {"number": issue.number, "title": issue.title[:200]}}
+        if len(issue.title) > 200:
+            reader.note("the title is longer than the 200 characters a plan title may have; it was shortened")
+        if issue.url:
+            inputs["issue"]["url"] = issue.url
+        if body.get("issue", {}).get("summary"):
+            inputs["issue"]["summary"] = body["issue"]["summary"]
+        labels = issue.labels + [x for x in body.get("issue", {}).get("labels", []) if x not in issue.labels]
+        if labels:
+            inputs["issue"]["labels"] = labels
+        inputs["created"] = as_of.isoformat()
+        inputs["status"] = "Draft"
+        for key, value in body.items():
+            if key != "issue":
+                inputs[key] = value
+        if issue.state and issue.state.lower() == "closed":
+            reader.note("the issue is closed")
+        imports.append(IssueImport(issue, ImportResult(inputs, reader.notes)))
+    if problems:
+        raise InputError(problems)
+    if not imports:
+        raise InputError.single(name, "no issues to import: every item is a pull request")
+    return imports, skipped

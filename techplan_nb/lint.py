@@ -1,0 +1,393 @@
+"""`techplan check`: lint Markdown plans for what makes them unfinished or inconsistent.
+
+Works on any plan, generated or written by hand (even the bare template), with the same
+markdown-it outline the importer uses. Each finding has a line, a rule id and a message; the
+rules are listed in RULES (and in the README).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+
+from .importers.markdown import (
+    PHASE_HEADING,
+    REVIEW_HEADING,
+    SUBSECTIONS,
+    TITLES,
+    Block,
+    Section,
+    core_title,
+    heading_text,
+    outline,
+    split_blocks,
+    split_label,
+)
+from .importers.mdtext import table_cells, unescape
+
+RULES = {
+    "heading-missing": "a section or sub-section of the house template is missing",
+    "heading-order": "a template section comes before one the template puts ahead of it",
+    "placeholder": "text left from the template: {date}, {issue-number}, {Name}, \"Requirement 1\", "
+                   "\"X days\", \"/api/...\", \"Risk 1\", \"High/Medium/Low\", or one of its guidance lines",
+    "empty-section": "a section heading with nothing under it",
+    "not-specified": "a section a plan cannot be reviewed without says \"_Not specified._\" (Issue Summary, "
+                     "Functional and Non-Functional Requirements, System Context, Security Considerations, "
+                     "Unit Tests, Risk Assessment, Implementation Timeline, Rollback Strategy)",
+    "status-unknown": "the status is not Draft, Under Review or Approved",
+    "risk-no-mitigation": "a risk row with no mitigation (empty, '-', 'TBD', 'TODO', 'N/A', 'none')",
+    "approval-missing": "the status is Approved but a required approval is unchecked (the Staff UX Designer only "
+                        "when the plan has frontend work)",
+    "approved-with-changes-requested": "the status is Approved but the latest review round asks for changes",
+    "phase-duration-missing": "a phase heading without a duration such as (3 days) or (3-4 days)",
+    "total-mismatch": "a stated total (\"Total Estimated Timeline: 10-14 days\") that is not the sum of the phases",
+}
+
+REQUIRED = ("issue_summary", "functional", "non_functional", "system_context", "security", "unit_tests", "risks",
+            "timeline", "rollback")
+CONTAINERS = {"requirements", "architecture", "technical_approach", "database", "api", "testing", "dependencies",
+              "questions"}
+ORDER = ("issue_summary", "requirements", "architecture", "technical_approach", "api", "security", "performance",
+         "testing", "risks", "timeline", "dependencies", "monitoring", "rollback", "future", "questions", "reviews",
+         "approval")
+CHILD_ORDER = {
+    "requirements": ("functional", "non_functional", "out_of_scope"),
+    "architecture": ("system_context", "component_architecture"),
+    "technical_approach": ("frontend", "backend", "database", "new_tables", "modified_tables", "migration_strategy"),
+    "api": ("new_endpoints", "modified_endpoints"),
+    "testing": ("unit_tests", "integration_tests", "e2e_tests"),
+    "dependencies": ("internal_dependencies", "external_dependencies"),
+    "questions": ("stakeholder_questions", "assumptions"),
+}
+_CHILD_TITLES = {"frontend": "Frontend (...)", "backend": "Backend (...)"}
+
+_PLACEHOLDERS = [
+    (re.compile(r"\{(?:date|issue-number|Issue Title|Name)\}"), None),
+    (re.compile(r"\{\.\.\.\}"), "{...}"),
+    (re.compile(r"/api/\.\.\."), "/api/..."),
+    (re.compile(r"\(\s*X\s+days?\s*\)"), "X days"),
+    (re.compile(r"\bRequirement \d+\b"), None),
+    (re.compile(r"\bRisk \d+\b"), None),
+    (re.compile(r"\bQuestion \d+\b"), None),
+    (re.compile(r"\bFeedback item \d+\b"), None),
+    (re.compile(r"\bAssumption \d+ with justification\b"), None),
+    (re.compile(r"High/Medium/Low"), None),
+    (re.compile(r"Draft/Under Review/Approved"), None),
+    (re.compile(r"Approved/Changes Requested"), None),
+    (re.compile(r"^\|?\s*Mitigation strategy\s*\|?$|\|\s*Mitigation strategy\s*\|"), "Mitigation strategy"),
+]
+# The seed template's guidance lines: left in a plan, they say the section was never written.
+GUIDANCE = {
+    "brief summary of the github issue and its requirements.",
+    "performance requirements", "security requirements", "scalability requirements", "accessibility requirements",
+    "items explicitly not included in this implementation", "future enhancements to consider",
+    "how this feature fits into the overall system", "dependencies on existing systems",
+    "impact on current architecture", "[high-level component diagram or description]",
+    "**components**: new components to be created", "**pages**: new or modified pages",
+    "**state management**: state changes required", "**api integration**: frontend api client updates",
+    "**styling**: css/styling approach", "**routing**: any routing changes",
+    "**models**: new or modified database models", "**apis**: new or modified endpoints",
+    "**authentication**: auth requirements", "**business logic**: core logic implementation",
+    "**data migration**: migration strategy if needed",
+    "-- sql schema for new tables", "-- sql for table modifications",
+    "migration steps", "data integrity considerations", "rollback procedures",
+    "list any changes to existing endpoints", "backward compatibility considerations",
+    "**authentication**: how users are authenticated for this feature",
+    "**authorization**: what permissions are required", "**data protection**: how sensitive data is protected",
+    "**input validation**: validation strategy", "**output sanitization**: sanitization approach",
+    "**database performance**: query optimization considerations", "**api performance**: expected response times",
+    "**frontend performance**: rendering and user experience",
+    "**caching strategy**: what can be cached and how",
+    "backend: models, views, serializers", "frontend: components, hooks, utilities", "api endpoint testing",
+    "database interaction testing", "user workflow testing", "cross-browser compatibility",
+    "other features or systems this depends on", "blockers that must be resolved first", "third-party services",
+    "library updates", "infrastructure changes",
+    "**metrics**: what metrics to track", "**logging**: what events to log",
+    "**alerts**: what conditions should trigger alerts", "**dashboards**: what dashboards to create/update",
+    "how to rollback if issues are discovered", "database rollback procedures",
+    "feature flag strategy if applicable", "potential enhancements", "scalability improvements",
+    "technical debt created (if any)", "how feedback was addressed",
+}
+_LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?")
+_NO_MITIGATION = {"", "-", "—", "tbd", "todo", "n/a", "na", "none", "?", "_not specified._"}
+_DURATION = re.compile(r"\((?P<low>\d+(?:\.\d+)?)(?:\s*(?:-|–|to)\s*(?P<high>\d+(?:\.\d+)?))?\s*"
+                       r"(?P<unit>days?|d|weeks?|w)\)", re.IGNORECASE)
+_TOTAL = re.compile(r"total(?:\s+estimated)?(?:\s+(?:timeline|duration|effort|time))?\**\s*:?\**\s*:?\s*~?\s*"
+                    r"(?P<low>\d+(?:\.\d+)?)(?:\s*(?:-|–|to)\s*(?P<high>\d+(?:\.\d+)?))?\s*(?P<unit>days?|weeks?)",
+                    re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Finding:
+    file: str
+    line: int
+    rule: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.rule}: {self.message}"
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+class _Linter:
+    def __init__(self, text: str, name: str) -> None:
+        self.name = name
+        self.lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        self.blocks = split_blocks(self.lines)
+        self.sections = outline(self.lines, self.blocks)
+        self.by_key = {s.key: s for s in self.sections}
+        self.findings: list[Finding] = []
+
+    def add(self, line: int, rule: str, message: str) -> None:
+        self.findings.append(Finding(self.name, line + 1, rule, message))
+
+    def run(self) -> list[Finding]:
+        self.headings()
+        self.placeholders()
+        self.emptiness()
+        self.status_rules()
+        self.risks()
+        self.phases()
+        return sorted(set(self.findings), key=lambda f: (f.line, f.rule, f.message))
+
+    # -- structure --
+
+    def headings(self) -> None:
+        present = [s for s in self.sections if s.key in ORDER and s.heading is not None]
+        end = len(self.lines) - 1
+        for index, key in enumerate(ORDER):
+            if key not in self.by_key:
+                following = next((self.by_key[k] for k in ORDER[index + 1:] if k in self.by_key), None)
+                line = following.heading.start if following and following.heading else end
+                self.add(line, "heading-missing", f"no '## {TITLES[key]}' section (the template has it "
+                                                  f"{'before this line' if following else 'at the end'})")
+        self._order(present, ORDER, "##")
+        for parent, children in CHILD_ORDER.items():
+            section = self.by_key.get(parent)
+            if section is None or section.heading is None:
+                continue
+            subs = [s for s in self.sections if s.key in children]
+            for child in children:
+                if child not in self.by_key:
+                    level = "####" if child in ("new_tables", "modified_tables", "migration_strategy") else "###"
+                    title = _CHILD_TITLES.get(child, TITLES.get(child, child))
+                    self.add(section.heading.start, "heading-missing",
+                             f"no '{level} {title}' under '## {TITLES[parent]}'")
+            self._order(subs, children, "###")
+
+    def _order(self, sections: list[Section], order: tuple[str, ...], marks: str) -> None:
+        best = -1
+        best_key = ""
+        for section in sections:
+            rank = order.index(section.key)
+            if rank < best and section.heading is not None:
+                self.add(section.heading.start, "heading-order",
+                         f"'{TITLES.get(section.key, section.key)}' comes after "
+                         f"'{TITLES.get(best_key, best_key)}'; the template puts it before")
+            elif rank > best:
+                best, best_key = rank, section.key
+
+    def placeholders(self) -> None:
+        for number, raw in enumerate(self.lines):
+            line = raw.strip()
+            if not line:
+                continue
+            for pattern, label in _PLACEHOLDERS:
+                for match in pattern.finditer(line):
+                    shown = label or match.group(0)
+                    self.add(number, "placeholder", f"'{shown}' is left from the template; replace it")
+            content = _LIST_MARK.sub("", line).strip().lower()
+            if content in GUIDANCE:
+                self.add(number, "placeholder", f"'{_LIST_MARK.sub('', line).strip()}' is the template's guidance "
+                                                "text; write this plan's own")
+
+    def emptiness(self) -> None:
+        for section in self.sections:
+            if section.heading is None or section.key in CONTAINERS or section.key == "header":
+                continue
+            content = [b for b in section.blocks if b.kind != "hr"]
+            if not content:
+                self.add(section.heading.start, "empty-section",
+                         f"'{TITLES.get(section.key, section.key)}' has nothing under it; write it, or "
+                         "'_Not specified._' if it does not apply")
+                continue
+            if section.key in REQUIRED and self._only_not_specified(section):
+                self.add(section.heading.start, "not-specified",
+                         f"'{TITLES[section.key]}' is not specified; a plan needs it before review")
+
+    def _only_not_specified(self, section: Section) -> bool:
+        texts = [self.source(b).strip() for b in section.blocks if b.kind not in ("hr",)]
+        return bool(texts) and texts[0] == "_Not specified._" and all(
+            t == "_Not specified._" or t.startswith("GitHub issue:") for t in texts)
+
+    def source(self, block: Block) -> str:
+        return "\n".join(self.lines[block.start:block.end])
+
+    # -- status and approvals --
+
+    def status_rules(self) -> None:
+        status, status_line = self._status()
+        if status is None:
+            return
+        value = status.lower()
+        known = next((s for s in ("draft", "under review", "approved") if value.startswith(s) and (
+            len(value) == len(s) or value[len(s)] in " (-–—:,")), None)
+        if known is None:
+            if "/" not in status:  # the template's "Draft/Under Review/Approved" is a placeholder finding
+                self.add(status_line, "status-unknown",
+                         f"status '{status}' is not Draft, Under Review or Approved")
+            return
+        if known != "approved":
+            return
+        frontend = self.by_key.get("frontend")
+        has_frontend = frontend is not None and any(
+            self.source(b).strip() != "_Not specified._" for b in frontend.blocks)
+        for line, role, checked in self._approvals():
+            if checked:
+                continue
+            if "if ui changes" in role.lower() and not has_frontend:
+                continue
+            self.add(line, "approval-missing", f"the plan is Approved but '{role}' has not approved it")
+        latest = self._latest_review()
+        if latest is not None and latest[1].lower().startswith("changes requested"):
+            self.add(latest[0], "approved-with-changes-requested",
+                     "the plan is Approved but its latest review round asks for changes")
+
+    def _status(self) -> tuple[str | None, int]:
+        header = self.by_key.get("header")
+        blocks = header.blocks if header else []
+        for block in blocks:
+            if block.kind != "paragraph":
+                continue
+            for offset, raw in enumerate(self.lines[block.start:block.end]):
+                parsed = split_label(raw.strip())
+                if parsed and parsed[0] == "status":
+                    return unescape(parsed[1]).strip(), block.start + offset
+        return None, 0
+
+    def _approvals(self) -> list[tuple[int, str, bool]]:
+        section = self.by_key.get("approval")
+        found: list[tuple[int, str, bool]] = []
+        if section is None:
+            return found
+        for block in section.blocks:
+            if block.kind != "bullet_list":
+                continue
+            for token in block.tokens:
+                if token.type == "list_item_open" and token.map:
+                    line = token.map[0]
+                    text = self.lines[line].strip()
+                    match = re.match(r"^[-*+]\s+\[( |x|X)\]\s+(.*?):?\s*(✓.*)?$", text)
+                    if match:
+                        found.append((line, unescape(match.group(2)).rstrip(":"), match.group(1) != " "))
+        return found
+
+    def _latest_review(self) -> tuple[int, str] | None:
+        section = self.by_key.get("reviews")
+        if section is None:
+            return None
+        rounds: list[tuple[int, int, str]] = []
+        current: int | None = None
+        for block in section.blocks:
+            if block.kind == "heading":
+                match = REVIEW_HEADING.match(core_title(heading_text(self.lines, block))) or \
+                    REVIEW_HEADING.match(heading_text(self.lines, block))
+                current = int(match.group(1)) if match else None
+                continue
+            if current is None or block.kind != "paragraph":
+                continue
+            for offset, raw in enumerate(self.lines[block.start:block.end]):
+                parsed = split_label(raw.strip())
+                if parsed and parsed[0] == "status":
+                    rounds.append((current, block.start + offset, unescape(parsed[1]).strip()))
+        if not rounds:
+            return None
+        latest = max(rounds, key=lambda r: r[0])
+        return latest[1], latest[2]
+
+    # -- risks --
+
+    def risks(self) -> None:
+        section = self.by_key.get("risks")
+        if section is None:
+            return
+        for block in section.blocks:
+            if block.kind != "table":
+                continue
+            header = [core_title(unescape(c)) for c in table_cells(self.lines[block.start])]
+            if "risk" not in header or "mitigation" not in header:
+                continue
+            column = header.index("mitigation")
+            name_column = header.index("risk")
+            for line in range(block.start + 2, block.end):
+                cells = table_cells(self.lines[line])
+                if len(cells) <= max(column, name_column):
+                    continue
+                mitigation = unescape(cells[column]).strip().lower()
+                if mitigation in _NO_MITIGATION:
+                    risk = unescape(cells[name_column]).strip()
+                    self.add(line, "risk-no-mitigation", f"risk '{risk[:60]}' has no mitigation")
+
+    # -- timeline --
+
+    def phases(self) -> None:
+        section = self.by_key.get("timeline")
+        if section is None:
+            return
+        low = high = 0.0
+        complete = True
+        count = 0
+        for block in section.blocks:
+            if block.kind != "heading":
+                continue
+            title = heading_text(self.lines, block)
+            if not (PHASE_HEADING.match(core_title(title)) or PHASE_HEADING.match(title.strip())):
+                continue
+            count += 1
+            match = _DURATION.search(title)
+            if match is None:
+                complete = False
+                if not re.search(r"\(\s*X\s+days?\s*\)", title):
+                    self.add(block.start, "phase-duration-missing",
+                             f"phase '{title}' has no duration; add one such as (3 days) or (3-4 days)")
+                continue
+            factor = 5.0 if match.group("unit").lower().startswith("w") else 1.0
+            first = float(match.group("low")) * factor
+            low += first
+            high += float(match.group("high") or match.group("low")) * factor
+        for number in range(section.heading.start if section.heading else 0, self._section_end(section)):
+            stated = _TOTAL.search(self.lines[number])
+            if stated is None or not complete or not count:
+                continue
+            factor = 5.0 if stated.group("unit").lower().startswith("w") else 1.0
+            s_low = float(stated.group("low")) * factor
+            s_high = float(stated.group("high") or stated.group("low")) * factor
+            single = stated.group("high") is None
+            agrees = (low - 1e-9 <= s_low <= high + 1e-9) if single else (
+                abs(s_low - low) < 1e-9 and abs(s_high - high) < 1e-9)
+            if not agrees:
+                self.add(number, "total-mismatch",
+                         f"the stated total ({_fmt(s_low, s_high)} days) disagrees with the phases, which add up "
+                         f"to {_fmt(low, high)} days")
+
+    def _section_end(self, section: Section) -> int:
+        later = [s.heading.start for s in self.sections if s.heading is not None and section.heading is not None
+                 and s.heading.start > section.heading.start]
+        return min(later) if later else len(self.lines)
+
+
+def _fmt(low: float, high: float) -> str:
+    def one(value: float) -> str:
+        return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+    return one(low) if abs(low - high) < 1e-9 else f"{one(low)}-{one(high)}"
+
+
+def check_text(text: str, name: str) -> list[Finding]:
+    """Every finding in one plan, by line."""
+    return _Linter(text, name).run()
+
+
+__all__ = ["RULES", "Finding", "check_text", "SUBSECTIONS"]
