@@ -309,7 +309,13 @@ def previous_settings(folder: PlanFolder) -> dict[str, object]:
     from .output import generated_copy
 
     copy = generated_copy(folder.plan_path)
-    return copy[1] if copy else {}
+    if copy:
+        return copy[1]
+    for record in _audit_records(folder):  # a folder made by `techplan run`: its record says how
+        template = record.get("template")
+        path = template.get("path") if isinstance(template, dict) else ""
+        return {"seed": record.get("seed", 0), "template": path if isinstance(path, str) else ""}
+    return {}
 
 
 def generated_base(folder: PlanFolder) -> str | None:
@@ -328,11 +334,11 @@ def generated_base(folder: PlanFolder) -> str | None:
     return None
 
 
-def _audit_plan_texts(folder: PlanFolder) -> list[str]:
-    """Plan texts recorded in the folder's executed notebooks (`techplan run` keeps one)."""
+def _audit_records(folder: PlanFolder) -> list[dict[str, object]]:
+    """The run records stored in the folder's executed notebooks (`techplan run` keeps one)."""
     import json
 
-    texts = []
+    records: list[dict[str, object]] = []
     for notebook in folder.audit_notebooks():
         try:
             data = json.loads(notebook.read_text("utf-8"))
@@ -341,11 +347,33 @@ def _audit_plan_texts(folder: PlanFolder) -> list[str]:
         for cell in data.get("cells", []) if isinstance(data, dict) else []:
             for output in cell.get("outputs", []) if isinstance(cell, dict) else []:
                 for value in (output.get("data") or {}).values() if isinstance(output, dict) else []:
-                    plan = value.get("data", {}).get("plan") if isinstance(value, dict) else None
-                    if isinstance(value, dict) and value.get("name") == "record" and isinstance(plan, dict):
-                        if isinstance(plan.get("text"), str):
-                            texts.append(plan["text"])
+                    if isinstance(value, dict) and value.get("name") == "record" and isinstance(value.get("data"), dict):
+                        records.append(value["data"])
+    return records
+
+
+def _audit_plan_texts(folder: PlanFolder) -> list[str]:
+    texts = []
+    for record in _audit_records(folder):
+        plan = record.get("plan")
+        if isinstance(plan, dict) and isinstance(plan.get("text"), str):
+            texts.append(plan["text"])
     return texts
+
+
+def audit_is_stale(folder: PlanFolder) -> bool:
+    """True when the folder's audit notebook was made from other inputs than inputs.yaml holds now."""
+    from .output import sha256_file
+
+    path = folder.path / NOTEBOOK_FILE
+    if not path.is_file():
+        return False
+    current = sha256_file(folder.inputs_path)
+    for record in _audit_records(PlanFolder(folder.path)):
+        inputs = record.get("inputs")
+        if isinstance(inputs, dict) and inputs.get("sha256") == current:
+            return False
+    return True
 
 
 def differs_beyond_last_updated(a: str, b: str) -> bool:
@@ -354,12 +382,17 @@ def differs_beyond_last_updated(a: str, b: str) -> bool:
     return pattern.sub("", a) != pattern.sub("", b)
 
 
+_LOOK_IT_UP = object()
+
+
 def regenerate(folder: PlanFolder, fresh: str, *, force: bool = False, new_inputs: str | None = None,
-               settings: dict[str, object] | None = None) -> Regenerated:
+               settings: dict[str, object] | None = None, base: object = _LOOK_IT_UP) -> Regenerated:
     """Write `fresh` as the folder's plan, merged with any hand edits (or over them with force).
 
     `new_inputs`, when given, is the edited inputs.yaml: it is written first, right before the
     plan, after every check has passed, so a refused or failed command leaves both untouched.
+    `base` is the previously generated text when the caller looked it up before replacing the
+    audit notebook that may hold it.
     """
     from .output import atomic_write, edited_by_hand, keep_generated_copy, write_generated, write_keeping_edits
 
@@ -369,7 +402,8 @@ def regenerate(folder: PlanFolder, fresh: str, *, force: bool = False, new_input
     backup: Path | None = None
     if hand_edited and not force:
         ours = path.read_text("utf-8")
-        merge = merge_sections(generated_base(folder), ours, fresh)
+        previous = generated_base(folder) if base is _LOOK_IT_UP else base
+        merge = merge_sections(previous if isinstance(previous, str) else None, ours, fresh)
         if new_inputs is not None:
             atomic_write(folder.inputs_path, new_inputs)
         if merge.text == fresh:
@@ -391,3 +425,77 @@ def regenerate(folder: PlanFolder, fresh: str, *, force: bool = False, new_input
     written = write_generated(path, fresh, force=force)
     keep_generated_copy(path, fresh, settings)
     return Regenerated(path, written, None, backup)
+
+
+# --- regenerating through the notebook --------------------------------------------------------------
+# A folder made by `techplan run` holds the executed notebook as its audit record. Regenerating it
+# with the in-process renderer would leave that record (and the charts) describing old inputs, so
+# by default such folders are regenerated by running the same notebook again.
+
+NOTEBOOK_FILE = "technical-plan.ipynb"
+FAILED_NOTEBOOK_FILE = "technical-plan.failed.ipynb"
+CHART_FILES = ("risk-heatmap.png", "schedule-gantt.png", "finish-distribution.png")
+
+
+def has_audit_notebook(folder: PlanFolder) -> bool:
+    return (folder.path / NOTEBOOK_FILE).is_file()
+
+
+@dataclass(frozen=True)
+class NotebookRun:
+    plan_text: str
+    files: dict[str, bytes]   # the executed notebook and the charts, to copy into the plan folder
+    stale: tuple[str, ...]    # charts of the previous run that this run did not make
+    seconds: float
+
+
+def run_notebook(folder: PlanFolder, inputs_text: str | None, *, as_of: object, seed: int,
+                 template: Path | None) -> NotebookRun:
+    """Run the plan notebook on the folder's inputs (with `inputs_text` written first, if given).
+
+    The kernel reads PLAN_DIR/inputs.yaml itself, so the audit record names the real inputs
+    file; it writes into a temporary folder, so a person's edits in the plan are never touched
+    by the run. If the run fails, inputs.yaml is put back as it was and the failed notebook is
+    kept as PLAN_DIR/technical-plan.failed.ipynb.
+    """
+    import tempfile
+
+    from .errors import NotebookRunError
+    from .output import atomic_write
+    from .runner import run_plan
+
+    previous = folder.inputs_path.read_bytes()
+    if inputs_text is not None:
+        atomic_write(folder.inputs_path, inputs_text)
+    try:
+        with tempfile.TemporaryDirectory(prefix=".techplan-run-", dir=folder.path.parent) as scratch:
+            result = run_plan(folder.inputs_path, Path(scratch), as_of=as_of, seed=seed,  # type: ignore[arg-type]
+                              template=template, force=False)
+            if result.status != "succeeded" or result.plan is None:
+                if result.notebook and Path(result.notebook).is_file():
+                    atomic_write(folder.path / FAILED_NOTEBOOK_FILE, Path(result.notebook).read_bytes())
+                raise NotebookRunError(
+                    f"the notebook run failed ({result.message}); nothing changed in {folder.path}, and the "
+                    f"failed notebook is kept as {folder.path / FAILED_NOTEBOOK_FILE}",
+                    executed_path=str(folder.path / FAILED_NOTEBOOK_FILE))
+            made = Path(result.plan).parent
+            files = {name: (made / name).read_bytes() for name in (NOTEBOOK_FILE, *CHART_FILES)
+                     if (made / name).is_file()}
+            text = Path(result.plan).read_text("utf-8")
+    except BaseException:
+        if inputs_text is not None:
+            atomic_write(folder.inputs_path, previous)
+        raise
+    stale = tuple(name for name in CHART_FILES if name not in files and (folder.path / name).is_file())
+    return NotebookRun(text, files, stale, result.seconds)
+
+
+def install_run_files(folder: PlanFolder, run: NotebookRun) -> None:
+    """Put the run's notebook and charts into the plan folder (before the plan itself is written)."""
+    from .output import atomic_write
+
+    for name, data in run.files.items():
+        atomic_write(folder.path / name, data)
+    for name in run.stale:
+        (folder.path / name).unlink(missing_ok=True)
+    (folder.path / FAILED_NOTEBOOK_FILE).unlink(missing_ok=True)

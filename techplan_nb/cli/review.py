@@ -130,6 +130,10 @@ def _regeneration(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=common.seed, default=None, metavar="N",
                         help="seed for the schedule simulation (default: the one the plan was made with, else 0)")
     common.add_template(parser)
+    parser.add_argument("--fast", action="store_true",
+                        help="render in-process without a Jupyter kernel even when the folder holds the audit "
+                             "notebook of `techplan run` (default: re-run that notebook, so the audit record "
+                             "and charts match the new inputs; with --fast they describe the previous ones)")
 
 
 def _choice(choices: tuple[str, ...], what: str) -> Callable[[str], str]:
@@ -204,14 +208,34 @@ def _edit(args: argparse.Namespace, change: Change) -> int:
     document.set_last_updated(as_of)
     edited = document.validate()
     settings = _settings(args, folder)
-    fresh = _render(edited, folder, as_of, settings)
-    from ..update import regenerate
-
-    result = regenerate(folder, fresh, new_inputs=document.text(), settings=settings)
+    result = _regenerate(args, folder, edited, document.text(), as_of, settings)
     print(f"updated: {folder.inputs_path}", file=sys.stderr)
     for message in messages:
         print(message, file=sys.stderr)
     return _report(result)
+
+
+def _regenerate(args: argparse.Namespace, folder: PlanFolder, plan: PlanInput, inputs_text: str | None,
+                as_of: dt.date, settings: dict[str, object], *, force: bool = False) -> Regenerated:
+    """Through the audit notebook when the folder has one (unless --fast), else in-process."""
+    from ..update import generated_base, has_audit_notebook, install_run_files, regenerate, run_notebook
+
+    if has_audit_notebook(folder) and not args.fast:
+        base = generated_base(folder)  # may live in the notebook the run is about to replace
+        template = settings.get("template")
+        run = run_notebook(folder, inputs_text, as_of=as_of, seed=int(settings.get("seed", 0) or 0),  # type: ignore[call-overload]
+                           template=Path(str(template)) if template else None)
+        install_run_files(folder, run)
+        print(f"ran the plan notebook again: {folder.path / 'technical-plan.ipynb'} is the new audit record "
+              f"({run.seconds:.1f} s)", file=sys.stderr)
+        return regenerate(folder, run.plan_text, force=force, settings=settings, base=base)
+    result = regenerate(folder, _render(plan, folder, as_of, settings), force=force, new_inputs=inputs_text,
+                        settings=settings)
+    if has_audit_notebook(folder):
+        print(f"note: --fast: {folder.path / 'technical-plan.ipynb'} and the charts still describe the previous "
+              f"inputs; run `techplan update {folder.path}` without --fast to bring them up to date",
+              file=sys.stderr)
+    return result
 
 
 def _settings(args: argparse.Namespace, folder: PlanFolder) -> dict[str, object]:
@@ -420,7 +444,8 @@ def _show_status(args: argparse.Namespace) -> int:
 def _update(args: argparse.Namespace) -> int:
     from ..inputs_edit import InputsDocument
     from ..output import edited_by_hand
-    from ..update import PlanFolder, differs_beyond_last_updated, generated_base, merge_sections, regenerate
+    from ..update import (PlanFolder, audit_is_stale, differs_beyond_last_updated, generated_base,
+                          has_audit_notebook, merge_sections)
 
     folder = PlanFolder.open(args.plan_dir)
     document = InputsDocument.open(folder.inputs_path)
@@ -447,12 +472,13 @@ def _update(args: argparse.Namespace) -> int:
         merge = merge_sections(base, ours, fresh)
         print("dry run: nothing written", file=sys.stderr)
         return _report(Regenerated(folder.plan_path, merge.text != ours, merge, None))
-    if not inputs_changed and not args.force and folder.plan_path.exists():
+    stale_audit = has_audit_notebook(folder) and not args.fast and audit_is_stale(folder)
+    if not inputs_changed and not stale_audit and not args.force and folder.plan_path.exists():
         hand = " (hand edits kept)" if edited_by_hand(folder.plan_path) else ""
         print(f"up to date: {folder.plan_path}{hand}", file=sys.stderr)
         return 0
-    result = regenerate(folder, fresh, force=args.force, new_inputs=document.text() if document.changed else None,
-                        settings=settings)
+    result = _regenerate(args, folder, plan, document.text() if document.changed else None, as_of, settings,
+                         force=args.force)
     if document.changed:
         print(f"updated: {folder.inputs_path} (last_updated: {as_of})", file=sys.stderr)
     return _report(result)
