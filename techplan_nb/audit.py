@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,12 @@ def _summary(found: dict[str, tuple[Any, dict[str, Any]]]) -> dict[str, Any]:
     return summary
 
 
+def _files(record: tuple[Any, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Files the run wrote: charts (kept in the output's metadata) first, then inputs and plan."""
+    data, meta = record
+    return list(meta.get("charts") or []) + list((data or {}).get("files") or [])
+
+
 def stamp(nb: Any, *, status: str, error: dict[str, Any] | None, started: dt.datetime, ended: dt.datetime,
           kernel: dict[str, Any], parameters: dict[str, Any], notebook_path: str, notebook_sha256: str,
           versions: dict[str, str]) -> dict[str, Any]:
@@ -67,7 +74,7 @@ def stamp(nb: Any, *, status: str, error: dict[str, Any] | None, started: dt.dat
         "inputs": inputs or {"path": parameters.get("inputs_path")},
         "template": kernel_record.get("template"),
         "plan": plan or None,
-        "files": kernel_record.get("files", []),
+        "files": _files(record),
         "summary": _summary(found),
         "versions": versions,
         "kernel_versions": record[1].get("versions"),
@@ -144,7 +151,7 @@ def read(path: Path) -> Audit:
         "inputs": inputs,
         "template": record.get("template"),
         "plan": plan if status == "succeeded" else None,
-        "files": record.get("files", []),
+        "files": _files(kernel_record),
         "summary": _summary(found),
         "versions": dict(kernel_record[1].get("versions") or {}, papermill=papermill.get("version")),
         "kernel": None,
@@ -244,16 +251,23 @@ def _show(line: str, limit: int = 100) -> str:
     return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 
+def _lines(text: str) -> list[str]:
+    return [line for line in re.split(r"(?<=\n)", text) if line]
+
+
 def first_difference(expected: str, actual: str) -> str:
-    want, got = expected.split("\n"), actual.split("\n")
+    want, got = _lines(expected), _lines(actual)
     for number, (a, b) in enumerate(zip(want, got), start=1):
         if a != b:
+            if a.rstrip("\r\n") == b.rstrip("\r\n"):
+                return (f"line {number} differs in its line ending: the run produced "
+                        f"{a[len(a.rstrip(chr(13) + chr(10))):]!r}, the file has {b[len(b.rstrip(chr(13) + chr(10))):]!r}")
             return f"line {number} differs:\n  run produced: {_show(a)}\n  file has:     {_show(b)}"
     if len(got) > len(want):
         return f"line {len(want) + 1}: the file has extra text: {_show(got[len(want)])}"
     if len(got) < len(want):
         return f"line {len(got) + 1}: the file ends early; the run produced {_show(want[len(got)])}"
-    return "the files differ only in their line endings or encoding"
+    return "the files differ only in bytes that are not valid UTF-8"
 
 
 def verify(plan_path: Path, notebook_path: Path) -> str:

@@ -233,7 +233,8 @@ def _issue_dict(issue: Any) -> dict[str, Any]:
 
 
 def _show_input_errors(exc: InputError) -> None:
-    rows: list[list[object]] = [[i.line or "", i.field or "(file)", i.message] for i in exc.issues]
+    rows: list[list[object]] = [[i.line or "", f"`{i.field}`" if i.field else "(file)", i.message]
+                                for i in exc.issues]
     count = len(exc.issues)
     name = exc.issues[0].file if exc.issues else "the inputs"
     markdown(f"### The inputs are not valid\n\n{count} problem{'s' if count != 1 else ''} in "
@@ -347,9 +348,11 @@ def write_outputs(run: Run) -> None:
     else:
         markdown("### Files written\n\nNone: `output_dir` is empty, so this run only previews the plan.")
     run.written = files
-    # Versions differ between machines, so they go in the output's metadata, which nbval does not
-    # compare; the record itself stays byte-stable for the committed notebook.
-    glue("record", record(run), metadata={"versions": versions()})
+    # Versions, and the PNG bytes that depend on the installed matplotlib and FreeType, differ
+    # between machines: they go in the output's metadata, which nbval does not compare, so the
+    # record itself stays byte-stable for the committed notebook.
+    charts = [f for f in files if f["name"].endswith(".png")]
+    glue("record", record(run), metadata={"versions": versions(), "charts": charts})
 
 
 def record(run: Run) -> dict[str, Any]:
@@ -367,7 +370,7 @@ def record(run: Run) -> dict[str, Any]:
         "plan": {"folder": run.folder_name if run.output_dir else "", "file": PLAN_FILE,
                  "sha256": sha256_bytes(plan_bytes), "bytes": len(plan_bytes), "text": run.plan_text},
         "output_dir": run.output_dir,
-        "files": run.written,
+        "files": [f for f in run.written if not f["name"].endswith(".png")],
         "analysis": run.analysis.to_json(),
     }
 

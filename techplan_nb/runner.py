@@ -21,7 +21,9 @@ import datetime as dt
 import importlib.metadata
 import os
 import platform
+import shutil
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -110,6 +112,20 @@ class NativeKernelManager(AsyncKernelManager):
     @default("kernel_spec_manager")
     def _kernel_spec_manager_default(self) -> KernelSpecManager:
         return _NativeSpecs(data_dir=self.data_dir)
+
+    @default("ip")
+    def _ip_default(self) -> str:
+        if self.transport == "ipc":
+            # jupyter_client would name the sockets "kernel-ipc-N" in the working directory, shared by
+            # every kernel started there: a private folder per kernel keeps them apart.
+            return os.path.join(tempfile.mkdtemp(prefix="techplan-ipc-"), "kernel")
+        return "127.0.0.1"
+
+    def remove_socket_folder(self) -> None:
+        if self.transport == "ipc":
+            folder = Path(self.ip).parent
+            if folder.name.startswith("techplan-ipc-"):
+                shutil.rmtree(folder, ignore_errors=True)
 
 
 # Defined in the kernel at start (hidden from the namespace reset); clears what a plan left behind.
@@ -248,6 +264,7 @@ class Kernel:
                     await km.cleanup_resources()
                 except Exception:  # noqa: BLE001,S110
                     pass
+            km.remove_socket_folder()
 
     # -- running notebooks
 
@@ -322,10 +339,10 @@ def _execute(nb: NotebookNode, km: NativeKernelManager, kc: Any, *, timeout: flo
 
 
 def _running_cell(nb: NotebookNode) -> int | None:
-    for index, cell in enumerate(nb.cells):
-        if cell.get("metadata", {}).get("papermill", {}).get("status") == NotebookExecutionManager.RUNNING:
-            return index
-    return None
+    # papermill has already marked the interrupted cell "completed"; it is the last one started.
+    started = [index for index, cell in enumerate(nb.cells)
+               if cell.get("metadata", {}).get("papermill", {}).get("start_time")]
+    return started[-1] if started else None
 
 
 def _stamp_cell_failure(nb: NotebookNode, reason: str, ename: str, message: str) -> dict[str, Any]:
