@@ -138,6 +138,7 @@ def _github(args: argparse.Namespace) -> int:
     for target_path, content, plan, notes in planned:
         if target_path is None:
             sys.stdout.write(content)
+            sys.stdout.flush()
             _report("<stdout>", plan, notes)
         else:
             atomic_write(target_path, content)
@@ -161,6 +162,7 @@ def _markdown(args: argparse.Namespace) -> int:
     plan = load_bytes(content.encode("utf-8"), shown)
     if args.output is None:
         sys.stdout.write(content)
+        sys.stdout.flush()
     else:
         _refuse_existing([args.output], args.force)
         atomic_write(args.output, content)

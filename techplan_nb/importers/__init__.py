@@ -54,7 +54,7 @@ def dump_inputs(result: ImportResult, comments: list[str], name: str) -> str:
     body = yaml.dump(result.ordered(), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100,
                      default_flow_style=False)
     header = "".join(f"# {line}\n" if line else "#\n" for line in comments)
-    text = header + body
+    text = header + body if body.endswith("\n") else header + body + "\n"
     load_bytes(text.encode("utf-8"), name)  # raises InputError naming the field; nothing is written
     return text
 

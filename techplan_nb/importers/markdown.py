@@ -47,10 +47,11 @@ class Block:
         return next((t for t in self.tokens if t.type == "inline"), None)
 
 
-def split_blocks(lines: list[str]) -> list[Block]:
+def split_blocks(lines: list[str], env: dict[str, Any] | None = None) -> list[Block]:
     """Top-level blocks in order, plus "orphan" blocks for non-blank lines no token covers
-    (link reference definitions), so that no line of the plan is ever dropped."""
-    tokens = parser().parse("\n".join(lines))
+    (link reference definitions), so that no line of the plan is ever dropped. `env` receives
+    the link references, for reading the text that uses them."""
+    tokens = parser().parse("\n".join(lines), env if env is not None else {})
     blocks: list[Block] = []
     index = 0
     while index < len(tokens):
@@ -271,7 +272,8 @@ class MarkdownImporter:
     def __init__(self, text: str, name: str) -> None:
         self.name = name
         self.lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-        self.reader = TextReader()
+        self.env: dict[str, Any] = {}
+        self.reader = TextReader(self.env)
         self.notes: list[str] = []
         self.data: dict[str, Any] = {}
         self.extra: dict[str, dict[str, str]] = {}
@@ -432,7 +434,7 @@ class MarkdownImporter:
     # -- sections --
 
     def run(self) -> ImportResult:
-        blocks = split_blocks(self.lines)
+        blocks = split_blocks(self.lines, self.env)
         sections = outline(self.lines, blocks)
         for previous, following in zip(sections, sections[1:]):
             # The template's rule above "## Approval" is printed by the template itself.

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Callable
+from typing import Any
 
 from .. import mdescape
 from ..verbatim import _closing_run, parser
@@ -75,9 +76,10 @@ def _fence_for(content: str) -> str:
 _RICH = {"em_open", "strong_open", "link_open", "image", "html_inline", "s_open"}
 
 
-def plain(src: str, *, cell: bool = False) -> tuple[str, bool]:
-    """A person's inline Markdown as plain text; True when formatting had to be dropped."""
-    tokens = parser().parseInline(src.replace("\\|", "|") if cell else src)
+def plain(src: str, *, cell: bool = False, env: dict[str, Any] | None = None) -> tuple[str, bool]:
+    """A person's inline Markdown as plain text; True when formatting had to be dropped.
+    `env` holds the document's link reference definitions."""
+    tokens = parser().parseInline(src.replace("\\|", "|") if cell else src, dict(env or {}))
     children = tokens[0].children or [] if tokens else []
     out: list[str] = []
     rich = False
@@ -116,15 +118,16 @@ def plain(src: str, *, cell: bool = False) -> tuple[str, bool]:
 class TextReader:
     """Recovers field values, remembering where a person's formatting became plain text."""
 
-    def __init__(self) -> None:
+    def __init__(self, env: dict[str, Any] | None = None) -> None:
         self.simplified: list[int] = []
+        self.env = env if env is not None else {}
 
     def _read(self, src: str, line: int, check: Callable[[str], str], cell: bool = False) -> str:
         src = src.strip()
         exact = unescape(src, cell=cell)
         if str(check(exact)) == src:
             return exact
-        value, rich = plain(src, cell=cell)
+        value, rich = plain(src, cell=cell, env=self.env)
         if rich:
             self.simplified.append(line)
         return value
