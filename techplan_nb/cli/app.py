@@ -1,0 +1,172 @@
+"""app: the interactive plan form as a web page (Voilà), for people who never open JupyterLab."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from ..errors import TechPlanError, UsageError
+from . import common
+
+DEFAULT_PORT = 8866
+HOST = "127.0.0.1"
+STARTUP_SECONDS = 90.0
+
+
+def port_number(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError("the port must be between 1 and 65535")
+    return value
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = commands.add_parser(
+        "app", help="serve the interactive plan form as a web page (Voilà)",
+        description="Serve the plan form (notebooks/plan_form.ipynb) with Voilà on this computer only "
+                    "(127.0.0.1, with a one-time access token in the address) and open it in a browser. "
+                    "Load or fill in the inputs, watch the preview, Save the inputs file, and Generate the "
+                    "plan exactly as `techplan run` does. Stop with Ctrl-C.")
+    p.add_argument("--port", type=port_number, default=DEFAULT_PORT, metavar="N",
+                   help=f"port to serve on (default: {DEFAULT_PORT}); it must be free")
+    p.add_argument("--no-browser", action="store_true",
+                   help="do not open a browser; just print the address to open")
+    p.add_argument("--inputs", type=Path, default=None, metavar="FILE",
+                   help="open this inputs file (.yaml, .yml, .json) in the form")
+    p.add_argument("--out", type=Path, default=Path("plans"), metavar="DIR",
+                   help="where Generate writes plan folders (default: plans)")
+    common.add_as_of(p)
+    common.add_seed(p)
+    common.add_template(p)
+    p.set_defaults(handler=_app)
+
+
+def form_notebook() -> Path:
+    """The form notebook: inside the wheel as techplan_nb/notebooks, at top level in a checkout."""
+    package = Path(__file__).resolve().parent.parent
+    packaged = package / "notebooks" / "plan_form.ipynb"
+    return packaged if packaged.is_file() else package.parent / "notebooks" / "plan_form.ipynb"
+
+
+def voila_data_dir() -> Path:
+    """Holds voila/templates/techplan: Voilà's lab template without its CDN stylesheets."""
+    return Path(__file__).resolve().parent.parent / "widgets" / "share"
+
+
+def content_security_policy(port: int) -> str:
+    # The page may load only what this server serves: nothing reaches the network, even if a
+    # future Voilà template adds a CDN link (the browser refuses it before any request is made).
+    origins = f"ws://{HOST}:{port} ws://localhost:{port}"
+    return (f"default-src 'self' 'unsafe-inline' 'unsafe-eval' data: blob:; connect-src 'self' {origins}; "
+            "frame-ancestors 'self'; base-uri 'self'; form-action 'self'")
+
+
+def voila_command(notebook: Path, port: int, token: str) -> list[str]:
+    settings = {"headers": {"Content-Security-Policy": content_security_policy(port)}}
+    return [
+        sys.executable, "-m", "voila", str(notebook),
+        f"--port={port}", f"--Voila.ip={HOST}", "--Voila.port_retries=0", f"--Voila.token={token}",
+        "--no-browser", "--template=techplan", "--theme=light", "--show_tracebacks=False",
+        "--VoilaConfiguration.file_allowlist=[]", "--Voila.log_level=WARN",
+        f"--Voila.tornado_settings={json.dumps(settings)}",
+    ]
+
+
+def app_environment(args: argparse.Namespace) -> dict[str, str]:
+    from ..widgets import APP_ENV
+
+    env = dict(os.environ)
+    data_dir = str(voila_data_dir())
+    env["JUPYTER_PATH"] = os.pathsep.join([data_dir, *filter(None, [env.get("JUPYTER_PATH")])])
+    values = {
+        "workdir": str(Path.cwd()),
+        "inputs": str(args.inputs.resolve()) if args.inputs else "",
+        "output_dir": str(args.out),
+        "as_of": args.as_of.isoformat() if args.as_of else "",
+        "seed": str(args.seed),
+        "template": str(args.template.resolve()) if args.template else "",
+    }
+    env.update({APP_ENV[key]: value for key, value in values.items()})
+    return env
+
+
+def _check_port_free(port: int) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((HOST, port))
+        except OSError:
+            raise UsageError(f"port {port} is in use on {HOST}; choose another with --port N") from None
+
+
+def _wait_until_serving(process: subprocess.Popen[bytes], port: int) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise TechPlanError(f"Voilà stopped while starting (exit code {process.returncode}); see its "
+                                "messages above")
+        try:
+            urllib.request.urlopen(f"http://{HOST}:{port}/voila/static/voila.js", timeout=1).close()
+            return
+        except urllib.error.HTTPError:
+            return  # the server answers, even if with an error page
+        except OSError:
+            time.sleep(0.2)
+    raise TechPlanError(f"Voilà did not answer on port {port} within {STARTUP_SECONDS:g} s")
+
+
+def _app(args: argparse.Namespace) -> int:
+    if args.inputs is not None and not args.inputs.is_file():
+        raise UsageError(f"{args.inputs}: no such inputs file")
+    if args.template is not None and not args.template.is_file():
+        raise UsageError(f"{args.template}: no such template file")
+    notebook = form_notebook()
+    if not notebook.is_file():
+        raise TechPlanError(f"the form notebook is missing ({notebook}); reinstall techplan-nb")
+    _check_port_free(args.port)
+    token = secrets.token_urlsafe(24)
+    url = f"http://{HOST}:{args.port}/?token={token}"
+    process = subprocess.Popen(voila_command(notebook, args.port, token), env=app_environment(args))
+    try:
+        _wait_until_serving(process, args.port)
+        print(f"techplan app: the plan form is at {url}\n"
+              f"techplan app: Generate writes plans into {args.out}; press Ctrl-C to stop.", flush=True)
+        if not args.no_browser:
+            import webbrowser
+
+            webbrowser.open(url)
+        return _wait(process)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        _stop(process)
+
+
+def _wait(process: subprocess.Popen[bytes]) -> int:
+    code = process.wait()
+    if code not in (0, -signal.SIGTERM, -signal.SIGINT):
+        print(f"techplan app: Voilà stopped with exit code {code}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -1,0 +1,544 @@
+"""PlanForm: the whole interactive editor — load, edit every section, live checks, preview, save, Generate.
+
+The form is an editor of the inputs file the command line reads: it holds plain data, checks it
+with the command line's own validator on every change, and writes the same format back. Generate
+runs the plan notebook through papermill exactly as `techplan run` does (techplan_nb.runner).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import datetime as dt
+import html
+import os
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as W
+
+from ..errors import InputError, TechPlanError
+from ..inputs import Document, validate_document
+from ..model import Loc, PlanInput
+from ..output import plan_dir_name
+from . import files
+from .editors import Context
+from .messages import describe, humanise, parse_path
+from .preview import DEBOUNCE_SECONDS, Debouncer, Preview, _running_loop
+from .sections import OTHER_TAB, TAB_OF_KEY, TAB_TITLES, PlanEditor, blank_inputs
+from .style import CSS
+
+FORM_NAME = "plan form"
+"""How problems name the form's own (unsaved) inputs."""
+
+
+class Problem:
+    """One validation problem, located in the form."""
+
+    def __init__(self, loc: Loc, message: str, where: str) -> None:
+        self.loc = loc
+        self.message = message
+        self.where = where
+
+    def __repr__(self) -> str:
+        return f"Problem({self.where}: {self.message})"
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
+
+
+class PlanForm:
+    """The interactive Technical Plan form (display it, or its `.widget`, in a notebook or Voilà)."""
+
+    def __init__(self, *, inputs: str | Path | None = None, data: dict[str, Any] | None = None,
+                 output_dir: str | Path = "plans", as_of: dt.date | None = None, seed: int = 0,
+                 template: str | Path | None = None, workdir: str | Path | None = None,
+                 debounce: float = DEBOUNCE_SECONDS, notebook: str | Path | None = None) -> None:
+        self.workdir = Path(workdir or os.getcwd()).resolve()
+        self.template = Path(template) if template else None
+        self.notebook = Path(notebook) if notebook else None
+        self.ctx = Context()
+        self.editor = PlanEditor(self.ctx)
+        self.ctx.on_change = self._changed
+        self.ctx.on_ids = self.editor.refresh_choices
+        self.ctx.on_rename = self.editor.rename
+        self.preview = Preview()
+        self.debouncer = Debouncer(debounce, self.refresh)
+        self.problems: list[Problem] = []
+        self.plan: PlanInput | None = None
+        self.data: dict[str, Any] = {}
+        self.saved_data: dict[str, Any] | None = None
+        self.source: Path | None = None
+        self.last_refresh_seconds = 0.0
+        self.result: Any = None  # the runner's PlanResult of the last Generate
+        self.written: list[Path] = []
+        self._confirm_overwrite: Path | None = None
+        self._executor: concurrent.futures.ThreadPoolExecutor | None = None
+        self._estimate_seconds = 6.0
+        self._build(output_dir, as_of or dt.date.today(), seed)
+        if inputs is not None:
+            self.load(inputs)
+        else:
+            self.set_data(data if data is not None else blank_inputs(self.as_of))
+
+    # --- layout --------------------------------------------------------------------------------
+
+    def _build(self, output_dir: str | Path, as_of: dt.date, seed: int) -> None:
+        self.title = W.HTML()
+        self.title.add_class("tp-title")
+        self.path = W.Text(placeholder="inputs.yaml, plan inputs .json or a GitHub issue export",
+                           description="File", style={"description_width": "3em"},
+                           layout=W.Layout(flex="1 1 auto", width="auto"))
+        self.path.add_class("tp-path")
+        self.load_button = W.Button(description="Load", tooltip="Load the file named on the left")
+        self.load_button.add_class("tp-load")
+        self.upload = W.FileUpload(accept=".yaml,.yml,.json", multiple=False, description="Upload…",
+                                   tooltip="Load a file from this computer")
+        self.save_button = W.Button(description="Save", tooltip="Save the inputs to the file named on the left")
+        self.save_button.add_class("tp-save")
+        self.load_button.on_click(lambda _: self._guard(self._load_clicked))
+        self.save_button.on_click(lambda _: self._guard(self._save_clicked))
+        self.upload.observe(lambda change: self._guard(lambda: self._uploaded(change)), "value")
+
+        self.output_dir = W.Text(value=str(output_dir), description="Output folder",
+                                 style={"description_width": "7em"}, layout=W.Layout(flex="1 1 auto", width="auto"))
+        self.output_dir.add_class("tp-output-dir")
+        self.as_of_picker = W.DatePicker(value=as_of, description="As of", style={"description_width": "3em"},
+                                         layout=W.Layout(width="13em"))
+        self.seed_box = W.BoundedIntText(value=seed, min=0, max=2**32 - 1, description="Seed",
+                                         style={"description_width": "3em"}, layout=W.Layout(width="10em"))
+        self.force = W.Checkbox(description="Overwrite a plan edited by hand (keeps .bak)", indent=False,
+                                layout=W.Layout(width="auto"))
+        self.generate_button = W.Button(description="Generate", button_style="primary",
+                                        tooltip="Run the plan notebook (as `techplan run` does) and write the files")
+        self.generate_button.add_class("tp-generate")
+        self.generate_button.on_click(lambda _: self._guard(self.generate))
+        self.as_of_picker.observe(lambda _: self._changed(), "value")
+        self.seed_box.observe(lambda _: self._changed(), "value")
+
+        self.progress = W.FloatProgress(value=0, min=0, max=1, layout=W.Layout(width="12em", display="none"))
+        self.progress_label = W.HTML()
+        self.progress_label.add_class("tp-progress")
+        self.status = W.HTML()
+        self.status.add_class("tp-status-line")
+        self.problems_html = W.HTML()
+        self.problems_html.add_class("tp-problems")
+        self.files_html = W.HTML()
+        self.files_html.add_class("tp-files")
+
+        self.tabs = W.Tab(children=self.editor.pages, titles=list(TAB_TITLES), selected_index=0)
+        self.tabs.add_class("tp-tabs")
+        self.editor.ensure_tab(0)
+        self.tabs.observe(self._on_tab, "selected_index")
+        files_row = W.HBox([self.path, self.load_button, self.upload, self.save_button], layout=W.Layout(width="100%"))
+        run_row = W.HBox([self.output_dir, self.as_of_picker, self.seed_box, self.generate_button],
+                         layout=W.Layout(width="100%"))
+        progress_row = W.HBox([self.force, self.progress, self.progress_label], layout=W.Layout(width="100%"))
+        left = W.VBox([self.tabs], layout=W.Layout(flex="3 1 0", min_width="0", width="auto"))
+        right = W.VBox([self.preview.widget], layout=W.Layout(flex="2 1 0", min_width="0", width="auto"))
+        left.add_class("tp-form-column")
+        right.add_class("tp-preview-column")
+        self.widget = W.VBox([W.HTML(CSS), self.title, files_row, run_row, progress_row, self.status,
+                              self.problems_html, self.files_html, W.HBox([left, right], layout=W.Layout(width="100%"))],
+                             layout=W.Layout(width="100%"))
+        self.widget.add_class("tp-form")
+
+    def _on_tab(self, change: dict[str, Any]) -> None:
+        index = change["new"]
+        if isinstance(index, int) and self.editor.ensure_tab(index):
+            self.refresh()  # the new tab's fields show their problems at once
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        # The widget's own text form lists every child's state (dates, ids); a stable line keeps
+        # notebook outputs comparable (nbval) and readable where widgets cannot show.
+        bundle: dict[str, Any] = self.widget._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = "Technical Plan form (open in JupyterLab or with `techplan app` to use it)"
+        return bundle
+
+    # --- reading and writing the form ----------------------------------------------------------------
+
+    @property
+    def as_of(self) -> dt.date:
+        value = self.as_of_picker.value
+        return value if isinstance(value, dt.date) else dt.date.today()
+
+    @property
+    def seed(self) -> int:
+        return int(self.seed_box.value)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The inputs as plain data, exactly what Save writes."""
+        data = self.editor.get()
+        return data if isinstance(data, dict) else {}
+
+    def set_data(self, data: dict[str, Any], *, source: Path | None = None) -> None:
+        """Show these inputs (plain data as an inputs file holds it) in the form."""
+        self.ctx.warnings = []
+        with self.ctx.quiet():
+            self.editor.set(data, ())
+        self.source = source
+        self.saved_data = self.to_dict() if source is not None else None
+        self._confirm_overwrite = None
+        self.refresh()
+
+    def load(self, path: str | Path) -> None:
+        """Load an inputs file (YAML or JSON), or a GitHub issue export when the importer is installed."""
+        target = self._resolve(path)
+        data, _ = self._read_source(target)
+        self.set_data(data, source=target)
+        self.path.value = str(path)
+        self._report_load(str(path))
+
+    def _read_source(self, target: Path) -> tuple[dict[str, Any], str]:
+        data, name = files.read_document(target)
+        return self._maybe_import(data, name), name
+
+    def _maybe_import(self, data: Any, name: str) -> dict[str, Any]:
+        from .importing import from_github_export, looks_like_github_export
+
+        if looks_like_github_export(data):
+            return from_github_export(data, name)
+        return data
+
+    def _report_load(self, name: str) -> None:
+        notes = [f"{describe(loc, self.data)}: {message}" for loc, message in self.ctx.warnings]
+        text = f"Loaded <b>{html.escape(name)}</b>."
+        if self.problems:
+            text += f" It has {len(self.problems)} problem{'s' if len(self.problems) != 1 else ''} (listed below)."
+        if notes:
+            text += "<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>"
+        self._say(text, "ok" if not notes else "warn")
+
+    def save(self, path: str | Path | None = None) -> Path:
+        """Save the inputs (YAML, or JSON for a .json name); returns the file written."""
+        self.debouncer.flush()
+        target = self._resolve(path if path is not None else (self.path.value.strip() or self.default_name()))
+        data = self.to_dict()
+        files.save_inputs(target, data)
+        self.source = target
+        self.saved_data = data
+        self._confirm_overwrite = None
+        self._update_title()
+        return target
+
+    def default_name(self) -> str:
+        issue = self.data.get("issue") if isinstance(self.data.get("issue"), dict) else {}
+        number, title = issue.get("number"), issue.get("title")
+        if isinstance(number, int) and isinstance(title, str) and title.strip():
+            return plan_dir_name(number, title) + ".yaml"
+        return "plan-inputs.yaml"
+
+    def inputs_bytes(self, name: str = "inputs.yaml") -> bytes:
+        return files.inputs_text(self.to_dict(), name).encode("utf-8")
+
+    def _resolve(self, path: str | Path) -> Path:
+        candidate = Path(os.path.expanduser(str(path)))
+        return candidate if candidate.is_absolute() else self.workdir / candidate
+
+    # --- checking and previewing ----------------------------------------------------------------
+
+    def _changed(self) -> None:
+        self._confirm_overwrite = None
+        self.debouncer.trigger()
+
+    def validate(self) -> list[Problem]:
+        """Check the form with the command line's validator; returns the problems (empty when valid)."""
+        self.debouncer.flush()
+        return list(self.problems)
+
+    def refresh(self) -> None:
+        """Validate, show each problem beside its field, and redraw the preview."""
+        started = time.perf_counter()
+        try:
+            self._refresh()
+        except Exception as exc:  # noqa: BLE001 - a bug must show in the page, not vanish in the kernel log
+            self._say(f"Internal error while checking the form: {html.escape(type(exc).__name__)}: "
+                      f"{html.escape(str(exc))}. Please report it.", "error")
+            traceback.print_exc()
+        self.last_refresh_seconds = time.perf_counter() - started
+
+    def _refresh(self) -> None:
+        data = self.to_dict()
+        self.data = data
+        issues: list[tuple[Loc, str]] = list(self.editor.own_problems())
+        plan: PlanInput | None = None
+        try:
+            plan = validate_document(Document(FORM_NAME, data, {}))
+        except InputError as exc:
+            issues.extend((parse_path(i.field), i.message) for i in exc.issues)
+        if issues:
+            plan = None
+        self.plan = plan
+        self.problems = [Problem(loc, humanise(message), describe(loc, data)) for loc, message in issues]
+        self._show_problems()
+        if plan is not None:
+            self.preview.update(plan, as_of=self.as_of, seed=self.seed, template=self.template)
+        else:
+            self.preview.stale(len(self.problems))
+        self._update_title()
+        self._update_generate()
+
+    def _show_problems(self) -> None:
+        nodes = dict(self.editor.nodes(()))
+        routed: dict[Loc, list[tuple[Loc, str]]] = {}
+        for problem in self.problems:
+            for end in range(len(problem.loc), -1, -1):
+                if problem.loc[:end] in nodes:
+                    routed.setdefault(problem.loc[:end], []).append((problem.loc[end:], problem.message))
+                    break
+        for loc, editor in nodes.items():
+            if loc == ():
+                continue  # problems with no field of their own are listed at the top
+            editor.show_errors(routed.get(loc, []))
+        counts = [0] * len(TAB_TITLES)
+        for problem in self.problems:
+            tab = TAB_OF_KEY.get(str(problem.loc[0])) if problem.loc else None
+            counts[tab if tab is not None else OTHER_TAB] += 1
+        titles = [f"{name} ⚠{count}" if count else name for name, count in zip(TAB_TITLES, counts)]
+        if list(self.tabs.titles) != titles:
+            self.tabs.titles = titles
+        if not self.problems:
+            self.problems_html.value = ""
+            return
+        count = len(self.problems)
+        items = "".join(f"<li><b>{html.escape(p.where)}</b>: {html.escape(p.message)}</li>" for p in self.problems[:30])
+        more = f"<li>… and {count - 30} more</li>" if count > 30 else ""
+        self.problems_html.value = (f"<div class='tp-problem-box'><b>⚠ {count} problem{'s' if count != 1 else ''}"
+                                    f"</b> — Generate is off until {'they are' if count != 1 else 'it is'} fixed."
+                                    f"<ul>{items}{more}</ul></div>")
+
+    def _update_title(self) -> None:
+        issue = self.data.get("issue") if isinstance(self.data.get("issue"), dict) else {}
+        number = issue.get("number")
+        title = issue.get("title") if isinstance(issue.get("title"), str) else ""
+        heading = f"#{number}: {title}" if isinstance(number, int) and title else (title or "New plan")
+        state = ("<span class='tp-ok'>✓ ready to generate</span>" if not self.problems else
+                 f"<span class='tp-bad'>⚠ {len(self.problems)} problem{'s' if len(self.problems) != 1 else ''}</span>")
+        unsaved = ""
+        if self.source is not None:
+            where = html.escape(self._shown(self.source))
+            unsaved = (f" · <span class='tp-muted'>{where}</span>" + (
+                " · <span class='tp-warn'>unsaved changes</span>" if self.data != self.saved_data else ""))
+        self.title.value = (f"<div class='tp-heading-line'><span class='tp-app'>Technical Plan</span> "
+                            f"<span class='tp-plan-title'>{html.escape(heading)}</span> · {state}{unsaved}</div>")
+
+    def _update_generate(self) -> None:
+        running = self._executor is not None
+        self.generate_button.disabled = bool(self.problems) or running
+        self.generate_button.tooltip = (
+            "Running…" if running else
+            f"Fix the {len(self.problems)} problem(s) listed above first" if self.problems else
+            "Run the plan notebook (as `techplan run` does) and write the files")
+
+    # --- buttons -------------------------------------------------------------------------------
+
+    def _guard(self, action: Callable[[], Any]) -> None:
+        """Button actions report failures in the page (a user error in words, a bug as a bug)."""
+        try:
+            action()
+        except InputError as exc:
+            items = "".join(f"<li>{html.escape(str(i))}</li>" for i in exc.issues[:20])
+            self._say(f"Could not load: <ul>{items}</ul>", "error")
+        except TechPlanError as exc:
+            self._say(html.escape(str(exc)), "error")
+        except Exception as exc:  # noqa: BLE001
+            traceback.print_exc()
+            self._say(f"Internal error: {html.escape(type(exc).__name__)}: {html.escape(str(exc))}. "
+                      "This is a bug in techplan; please report it.", "error")
+
+    def _load_clicked(self) -> None:
+        name = self.path.value.strip()
+        if not name:
+            self._say("Type the path of an inputs file (or an issue export) in the File box first.", "warn")
+            return
+        self.load(name)
+
+    def _uploaded(self, change: dict[str, Any]) -> None:
+        uploaded = change["new"]
+        if not uploaded:
+            return
+        item = uploaded[0]
+        name = str(item["name"])
+        data = files.read_bytes(bytes(item["content"]), name)
+        self.set_data(self._maybe_import(data, name))
+        self.path.value = name if Path(name).suffix.lower() in (".yaml", ".yml") else Path(name).stem + ".yaml"
+        self._report_load(f"{name} (uploaded)")
+
+    def _save_clicked(self) -> None:
+        self.debouncer.flush()
+        target = self._resolve(self.path.value.strip() or self.default_name())
+        known = target == self.source
+        if target.exists() and not known and self._confirm_overwrite != target:
+            self._confirm_overwrite = target
+            self._say(f"{html.escape(self._shown(target))} already exists and was not loaded here. "
+                      "Press Save again to replace it.", "warn")
+            return
+        if not self.path.value.strip():
+            self.path.value = str(target.relative_to(self.workdir)) if target.is_relative_to(self.workdir) else str(target)
+        written = self.save(target)
+        note = f" It has {len(self.problems)} problem(s) still to fix before it can generate a plan." \
+            if self.problems else ""
+        self._say(f"Saved <b>{html.escape(self._shown(written))}</b>.{note}", "ok" if not self.problems else "warn")
+
+    # --- Generate ------------------------------------------------------------------------------
+
+    def generate(self) -> None:
+        """Write the inputs into the plan's folder and run the notebook there, as `techplan run` does.
+
+        In a kernel the run happens on a worker thread, so the page stays live and shows
+        progress; without an event loop (tests, scripts) it runs before this returns.
+        """
+        self.debouncer.flush()
+        if self.problems or self.plan is None:
+            self._say(f"Fix the {len(self.problems)} problem(s) listed above first.", "error")
+            return
+        if self._executor is not None:
+            return
+        out_dir = self._resolve(self.output_dir.value.strip() or "plans")
+        folder = out_dir / plan_dir_name(self.plan.issue.number, self.plan.issue.title)
+        inputs_path = folder / "inputs.yaml"
+        data = self.to_dict()
+        job = _Job(inputs_path=inputs_path, data=data, out_dir=out_dir, as_of=self.as_of, seed=self.seed,
+                   template=self.template, notebook=self.notebook, force=bool(self.force.value))
+        self.files_html.value = ""
+        self._set_progress(0.02, "Writing the inputs and starting a Jupyter kernel…")
+        loop = _running_loop()
+        if loop is None:
+            self._finish(job, _capture(job.run))
+            return
+        self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="techplan-generate")
+        self._update_generate()
+        started = time.monotonic()
+        future = self._executor.submit(job.run)
+        future.add_done_callback(lambda f: loop.call_soon_threadsafe(self._finish, job, _capture(f.result)))
+        self._tick(loop, future, started)
+
+    def _tick(self, loop: asyncio.AbstractEventLoop, future: concurrent.futures.Future[Any], started: float) -> None:
+        if future.done():
+            return
+        elapsed = time.monotonic() - started
+        # papermill reports no per-cell progress through the runner; the bar follows the time the
+        # last run took (an estimate, and labelled so) and never claims to be finished early.
+        fraction = min(0.95, 0.05 + 0.9 * elapsed / max(self._estimate_seconds, 0.1))
+        self._set_progress(fraction, f"Running the plan notebook with papermill… {elapsed:.1f} s "
+                                     f"(usually about {self._estimate_seconds:.0f} s)")
+        loop.call_later(0.25, self._tick, loop, future, started)
+
+    def _finish(self, job: _Job, outcome: tuple[Any, BaseException | None]) -> None:
+        result, error = outcome
+        if self._executor is not None:
+            self._executor.shutdown(wait=False)
+            self._executor = None
+        self._update_generate()
+        if error is not None:
+            self._set_progress(None, "")
+            if isinstance(error, InputError):
+                items = "".join(f"<li>{html.escape(str(i))}</li>" for i in error.issues[:20])
+                self._say(f"Generate stopped: the inputs are not valid:<ul>{items}</ul>", "error")
+            elif isinstance(error, TechPlanError):
+                self._say(f"Generate stopped: {html.escape(str(error))}", "error")
+            else:
+                self._say(f"Generate failed with an internal error: {html.escape(type(error).__name__)}: "
+                          f"{html.escape(str(error))}. This is a bug in techplan; please report it.", "error")
+            return
+        self.result = result
+        self._estimate_seconds = max(1.0, float(getattr(result, "seconds", 0) or 0) + 1.5)
+        if getattr(result, "status", "") != "succeeded":
+            self._set_progress(None, "")
+            self._say(f"The notebook run failed: {html.escape(result.message)}. No plan was written; the failed "
+                      f"notebook is kept at <code>{html.escape(self._shown(Path(result.notebook)))}</code>.", "error")
+            return
+        folder = Path(result.plan).parent
+        self.written = sorted((p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")),
+                              key=lambda p: (_ORDER.index(_kind(p)) if _kind(p) in _ORDER else len(_ORDER), p.name))
+        self._set_progress(1.0, f"Done in {result.seconds:.1f} s.")
+        rows = "".join(
+            f"<li><code>{html.escape(self._shown(p))}</code> <span class='tp-muted'>({_kind(p)}, "
+            f"{p.stat().st_size:,} bytes)</span></li>" for p in self.written)
+        self.files_html.value = (f"<div class='tp-files-box'><b>Files written</b> to "
+                                 f"<code>{html.escape(self._shown(folder))}</code>:<ul>{rows}</ul></div>")
+        self._say(f"Generated the plan for #{html.escape(str(self.plan.issue.number if self.plan else ''))}.", "ok")
+
+    def _set_progress(self, fraction: float | None, text: str) -> None:
+        if fraction is None:
+            self.progress.layout.display = "none"
+        else:
+            self.progress.layout.display = None
+            self.progress.value = fraction
+            self.progress.bar_style = "success" if fraction >= 1 else "info"
+        self.progress_label.value = html.escape(text)
+
+    # --- messages ------------------------------------------------------------------------------
+
+    def _say(self, text: str, kind: str = "ok") -> None:
+        self.status.value = f"<div class='tp-msg tp-msg-{kind}'>{text}</div>"
+
+    def _shown(self, path: Path) -> str:
+        try:
+            return str(path.resolve().relative_to(self.workdir))
+        except ValueError:
+            return str(path)
+
+    # --- helpers for tests and scripts -----------------------------------------------------------
+
+    def field(self, *loc: str | int) -> Any:
+        """The editor of a field path, e.g. form.field("issue", "title") (its tab is built if need be)."""
+        self.editor.ensure_tab(TAB_OF_KEY[str(loc[0])])
+        nodes = dict(self.editor.nodes(()))
+        return nodes[tuple(loc)]
+
+    def show_tab(self, key: str) -> None:
+        """Select the tab holding a top-level key of the inputs (e.g. "risks")."""
+        self.tabs.selected_index = TAB_OF_KEY[key]
+
+
+class _Job:
+    """One Generate: the inputs written into the plan's folder, then the runner, as `techplan run`."""
+
+    def __init__(self, *, inputs_path: Path, data: dict[str, Any], out_dir: Path, as_of: dt.date, seed: int,
+                 template: Path | None, notebook: Path | None, force: bool) -> None:
+        self.inputs_path = inputs_path
+        self.data = data
+        self.out_dir = out_dir
+        self.as_of = as_of
+        self.seed = seed
+        self.template = template
+        self.notebook = notebook
+        self.force = force
+
+    def run(self) -> Any:
+        from ..runner import run_plan
+
+        files.save_inputs(self.inputs_path, self.data)
+        return run_plan(self.inputs_path, self.out_dir, as_of=self.as_of, seed=self.seed, template=self.template,
+                        notebook=self.notebook, force=self.force)
+
+
+def _capture(call: Callable[[], Any]) -> tuple[Any, BaseException | None]:
+    try:
+        return call(), None
+    except Exception as exc:  # noqa: BLE001 - reported in the page by _finish
+        return None, exc
+
+
+_ORDER = ["the plan", "audit notebook", "inputs", "chart"]
+
+
+def _kind(path: Path) -> str:
+    if path.name == "technical-plan.md":
+        return "the plan"
+    if path.suffix == ".ipynb":
+        return "audit notebook" if "failed" not in path.name else "failed run"
+    if path.suffix == ".png":
+        return "chart"
+    if path.name.startswith("inputs."):
+        return "inputs"
+    if path.name.endswith(".bak"):
+        return "backup of a hand-edited plan"
+    return "file"
+
+
+__all__ = ["PlanForm", "Problem"]

@@ -1,0 +1,249 @@
+"""The live preview: the rendered plan, its Markdown, and the risk heat-map and Gantt chart.
+
+Text is cheap (a render is about a millisecond) and is redrawn on every refresh. Charts cost tens
+of milliseconds each, so they are drawn only while the Charts tab is open and only when the part
+of the inputs they show (risks, or timeline) has changed since the last drawing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import html
+import json
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as W
+from markdown_it import MarkdownIt
+
+from ..errors import TechPlanError
+from ..model import PlanInput
+from ..render import render_plan
+
+DEBOUNCE_SECONDS = 0.25
+"""Quiet time after the last keystroke before the preview is redrawn: typing stays smooth."""
+
+
+class Debouncer:
+    """Run `callback` once, `delay` seconds after the last trigger (at once when no event loop runs).
+
+    In a kernel (JupyterLab, Voilà) widget events arrive on the kernel's asyncio loop, so the
+    timer is that loop's `call_later`. Plain Python (tests, scripts) has no loop: the callback
+    runs straight away, which keeps headless use simple and deterministic.
+    """
+
+    def __init__(self, delay: float, callback: Callable[[], None]) -> None:
+        self.delay = delay
+        self.callback = callback
+        self._handle: asyncio.TimerHandle | None = None
+
+    def trigger(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+        loop = _running_loop()
+        if self.delay <= 0 or loop is None:
+            self.callback()
+            return
+        self._handle = loop.call_later(self.delay, self._fire)
+
+    @property
+    def pending(self) -> bool:
+        return self._handle is not None
+
+    def flush(self) -> None:
+        """Run a pending callback now (before Save or Generate read the form)."""
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+            self.callback()
+
+    def _fire(self) -> None:
+        self._handle = None
+        self.callback()
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+_MD = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable(
+    ["table", "strikethrough"])
+_TASK_ITEM = re.compile(r"<li>(?:<p>)?\[( |x)\] ")
+
+
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+def sections(text: str) -> list[str]:
+    """The plan split before each `## ` heading outside code fences (each renders on its own)."""
+    parts: list[list[str]] = [[]]
+    fence: str | None = None
+    for line in text.splitlines(keepends=True):
+        match = _FENCE.match(line)
+        if match:
+            marker = match.group(1)
+            if fence is None:
+                fence = marker
+            elif marker[0] == fence[0] and len(marker) >= len(fence) and not line.strip()[len(marker):]:
+                fence = None
+        elif fence is None and line.startswith("## ") and parts[-1]:
+            parts.append([])
+        parts[-1].append(line)
+    return ["".join(part) for part in parts if part]
+
+
+class MarkdownCache:
+    """HTML of each plan section, kept while its text is unchanged.
+
+    markdown-it is pure Python: the whole plan takes ~25 ms, longer than everything else a
+    keystroke costs. A keystroke changes one section, so only that one is converted again.
+    """
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._html: dict[str, str] = {}
+
+    def render(self, text: str) -> str:
+        out = []
+        for part in sections(text):
+            html_part = self._html.pop(part, None)
+            if html_part is None:
+                html_part = markdown_html(part)
+            self._html[part] = html_part  # most recent last
+            out.append(html_part)
+        while len(self._html) > self.size:
+            self._html.pop(next(iter(self._html)))
+        return "".join(out)
+
+
+def markdown_html(text: str) -> str:
+    """Markdown as HTML for the preview. Raw HTML in the Markdown is shown as text, never run."""
+    body = _MD.render(text)
+    body = _TASK_ITEM.sub(lambda m: "<li class='tp-task-item'>" + ("☑ " if m.group(1) == "x" else "☐ "), body)
+    return body.replace("<a href=", "<a target='_blank' rel='noopener noreferrer' href=")
+
+
+def _chart_key(plan: PlanInput, part: str, as_of: dt.date, seed: int) -> str:
+    if part == "risks":
+        data: Any = [plan.risk_scale, [r.model_dump(mode="json") for r in plan.risks]]
+    else:
+        data = plan.timeline.model_dump(mode="json")
+    return json.dumps([part, data, as_of.isoformat(), seed], sort_keys=True)
+
+
+class Preview:
+    """What the plan will look like, kept in step with the form."""
+
+    CHART_TITLES = {"risk_heatmap": "Risk heat-map", "gantt": "Gantt chart", "finish_distribution": "Finish dates"}
+
+    def __init__(self) -> None:
+        self.note = W.HTML()
+        self.note.add_class("tp-preview-note")
+        self.plan_html = W.HTML()
+        self.plan_html.add_class("tp-preview-plan")
+        self.markdown = W.HTML()
+        self.markdown.add_class("tp-preview-markdown")
+        self.chart_note = W.HTML()
+        self.images = {key: W.Image(format="png", layout=W.Layout(width="100%", height="auto", display="none"))
+                       for key in self.CHART_TITLES}
+        for key, image in self.images.items():
+            image.add_class(f"tp-chart-{key.replace('_', '-')}")
+        charts_box = W.VBox([self.chart_note, *self.images.values()], layout=W.Layout(width="100%"))
+        self.tabs = W.Tab(children=[self._scroll(self.plan_html), self._scroll(charts_box),
+                                    self._scroll(self.markdown)],
+                          titles=["Plan", "Charts", "Markdown"])
+        self.tabs.add_class("tp-preview-tabs")
+        self.tabs.observe(self._on_tab, "selected_index")
+        self.widget = W.VBox([self.note, self.tabs], layout=W.Layout(width="100%"))
+        self.widget.add_class("tp-preview")
+        self.text = ""
+        self.html_cache = MarkdownCache()
+        self.plan: PlanInput | None = None
+        self._context: tuple[dt.date, int, Path | None] | None = None
+        self._chart_keys: dict[str, str] = {}
+        self.timings: dict[str, float] = {}
+
+    @staticmethod
+    def _scroll(child: W.Widget) -> W.Box:
+        box = W.Box([child], layout=W.Layout(width="100%", max_height="78vh", overflow="auto"))
+        box.add_class("tp-scroll")
+        return box
+
+    @property
+    def charts_visible(self) -> bool:
+        return self.tabs.selected_index == 1
+
+    def _on_tab(self, change: dict[str, Any]) -> None:
+        if change["new"] == 1 and self.plan is not None and self._context is not None:
+            self._update_charts(self.plan, *self._context[:2])
+
+    def update(self, plan: PlanInput, *, as_of: dt.date, seed: int, template: Path | None) -> None:
+        started = time.perf_counter()
+        self.plan = plan
+        self._context = (as_of, seed, template)
+        try:
+            text = render_plan(plan, as_of=as_of, seed=seed, template_path=template)
+        except TechPlanError as exc:  # a team template's mistake, or a schedule that cannot be built
+            self.note.value = f"<div class='tp-error'>⚠ The plan cannot be rendered: {html.escape(str(exc))}</div>"
+            return
+        rendered = time.perf_counter()
+        if text != self.text:
+            self.text = text
+            self.plan_html.value = self.html_cache.render(text)
+            self.markdown.value = f"<pre>{html.escape(text)}</pre>"
+        self.note.value = ""
+        self.timings = {"render": rendered - started, "text": time.perf_counter() - started}
+        if self.charts_visible:
+            self._update_charts(plan, as_of, seed)
+        self.timings["total"] = time.perf_counter() - started
+
+    def stale(self, problems: int) -> None:
+        """Keep the last good preview, saying it is out of date until the problems are fixed."""
+        what = "the preview shows the last valid version" if self.text else "the preview appears once they are fixed"
+        self.note.value = (f"<div class='tp-stale'>{problems} problem{'s' if problems != 1 else ''} in the form: "
+                           f"{what}.</div>")
+
+    def _update_charts(self, plan: PlanInput, as_of: dt.date, seed: int) -> None:
+        wanted = {"risks": _chart_key(plan, "risks", as_of, seed), "timeline": _chart_key(plan, "timeline", as_of, seed)}
+        if wanted == self._chart_keys:
+            return
+        started = time.perf_counter()
+        try:
+            from .. import charts
+            from ..analysis import analyse
+        except ImportError as exc:  # matplotlib missing, or an older package without the analysis
+            self.chart_note.value = f"<span class='tp-muted'>Charts are not available: {html.escape(str(exc))}</span>"
+            return
+        try:
+            analysis = analyse(plan, as_of=as_of, seed=seed)
+        except TechPlanError as exc:
+            self.chart_note.value = f"<div class='tp-error'>⚠ {html.escape(str(exc))}</div>"
+            return
+        drawn: dict[str, Callable[[Any], bytes]] = {}
+        if wanted["risks"] != self._chart_keys.get("risks"):
+            drawn["risk_heatmap"] = charts.risk_heatmap
+        if wanted["timeline"] != self._chart_keys.get("timeline"):
+            drawn["gantt"] = charts.gantt
+            drawn["finish_distribution"] = charts.finish_distribution
+        has = {"risk_heatmap": bool(analysis.risk.register), "gantt": bool(analysis.schedule.tasks),
+               "finish_distribution": bool(analysis.schedule.tasks)}
+        for key, draw in drawn.items():
+            image = self.images[key]
+            if has[key]:
+                image.value = draw(analysis)
+                image.layout.display = None
+            else:
+                image.layout.display = "none"
+        missing = [self.CHART_TITLES[k] for k, present in has.items() if not present]
+        self.chart_note.value = (f"<span class='tp-muted'>No data yet for: {', '.join(missing)} "
+                                 "(add risks, or phases with tasks).</span>" if missing else "")
+        self._chart_keys = wanted
+        self.timings["charts"] = time.perf_counter() - started

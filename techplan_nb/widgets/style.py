@@ -1,0 +1,51 @@
+"""The form's look: one stylesheet, shipped inside the page (no web fonts, no CDN, no icons)."""
+
+CSS = """<style>
+.tp-form { font-size: 13px; }
+.tp-form .tp-heading-line { font-size: 15px; margin: 2px 0 6px 0; }
+.tp-form .tp-app { font-weight: 700; color: #1f4e8c; margin-right: 6px; }
+.tp-form .tp-plan-title { font-weight: 600; }
+.tp-form .tp-ok { color: #1e7b34; font-weight: 600; }
+.tp-form .tp-bad { color: #b3261e; font-weight: 600; }
+.tp-form .tp-warn { color: #8a5a00; }
+.tp-form .tp-muted { color: #666; font-size: 12px; }
+.tp-form .tp-error { color: #b3261e; font-size: 12px; line-height: 1.35; margin: 0 0 4px 10.5em; }
+.tp-form .tp-row .tp-error, .tp-form .tp-task .tp-error, .tp-form .tp-card .tp-row .tp-error { margin-left: 0; }
+.tp-form .tp-heading { margin: 12px 0 4px 0; color: #333; }
+.tp-form .tp-label { text-align: right; padding-right: 8px; justify-content: flex-end; }
+.tp-form .lm-TabBar-tab, .tp-form .p-TabBar-tab { flex: 0 1 auto !important; min-width: 0 !important;
+  max-width: none !important; padding: 0 10px !important; }
+.tp-form .lm-TabBar-tabLabel { overflow: visible; }
+.tp-form .tp-card { border: 1px solid #d7dce3; border-radius: 6px; padding: 6px 6px 2px 6px; margin: 3px 0;
+  background: #fbfcfe; }
+.tp-form .tp-task { border-left: 3px solid #c9d6ea; padding-left: 6px; margin: 2px 0; }
+.tp-form .tp-list { margin: 4px 0 8px 0; }
+.tp-form .tp-rowbtn { min-width: 2.2em; padding: 0; }
+.tp-form .tp-remove button, .tp-form button.tp-remove { color: #b3261e; }
+.tp-form .tp-add { margin-top: 2px; }
+.tp-form .tp-code textarea { font-family: "DejaVu Sans Mono", monospace; font-size: 12px; }
+.tp-form .tp-msg { padding: 4px 8px; border-radius: 4px; margin: 4px 0; }
+.tp-form .tp-msg-ok { background: #e8f5e9; }
+.tp-form .tp-msg-warn { background: #fff4d6; }
+.tp-form .tp-msg-error { background: #fde7e7; color: #8c1d18; }
+.tp-form .tp-problem-box { background: #fff4f4; border: 1px solid #f1c0bd; border-radius: 6px; padding: 4px 10px;
+  margin: 4px 0; max-height: 9em; overflow: auto; }
+.tp-form .tp-problem-box ul { margin: 2px 0; padding-left: 18px; }
+.tp-form .tp-files-box { background: #eef6ee; border: 1px solid #bfe0c0; border-radius: 6px; padding: 4px 10px;
+  margin: 4px 0; }
+.tp-form .tp-files-box ul { margin: 2px 0; padding-left: 18px; }
+.tp-form .tp-stale { background: #fff4d6; padding: 3px 8px; border-radius: 4px; }
+.tp-form .tp-preview-column { border-left: 1px solid #e0e4ea; padding-left: 10px; }
+.tp-form .tp-preview-plan, .tp-form .tp-preview-plan .widget-html-content { font-size: 13px; line-height: 1.45;
+  width: 100%; white-space: normal; overflow-wrap: anywhere; }
+.tp-form .tp-preview-plan p { margin: 4px 0; }
+.tp-form .tp-preview-plan h1 { font-size: 20px; margin: 4px 0 10px 0; }
+.tp-form .tp-preview-plan h2 { font-size: 16px; border-bottom: 1px solid #e0e4ea; margin: 16px 0 6px 0; }
+.tp-form .tp-preview-plan h3 { font-size: 14px; margin: 10px 0 4px 0; }
+.tp-form .tp-preview-plan table { border-collapse: collapse; margin: 6px 0; }
+.tp-form .tp-preview-plan th, .tp-form .tp-preview-plan td { border: 1px solid #d0d7de; padding: 3px 6px;
+  vertical-align: top; }
+.tp-form .tp-preview-plan li.tp-task-item { list-style: none; margin-left: -1.1em; }
+.tp-form .tp-preview-plan pre, .tp-form .tp-preview-markdown pre { background: #f6f8fa; padding: 6px;
+  overflow: auto; font-size: 12px; white-space: pre-wrap; }
+</style>"""
