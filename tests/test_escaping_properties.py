@@ -170,12 +170,15 @@ def test_links_only_ever_point_at_http_addresses(text: str) -> None:
 @given(plan_text.filter(lambda s: s.strip()), plan_text, plan_text)
 def test_whole_plan_with_hostile_text_keeps_its_tables_and_has_no_raw_html(title: str, text: str,
                                                                            other: str) -> None:
+    def some(value: str, default: str) -> str:  # required texts must hold more than whitespace
+        return value if value.strip() else default
+
     plan = PlanInput.model_validate({
-        "issue": {"number": 1, "title": " ".join(title.split())[:200] or "t", "summary": text},
-        "api": {"new_endpoints": [{"method": "GET", "path": other or "/", "description": text,
+        "issue": {"number": 1, "title": some(" ".join(title.split())[:200], "t"), "summary": text},
+        "api": {"new_endpoints": [{"method": "GET", "path": some(other, "/"), "description": text,
                                    "request": other, "response": text}]},
-        "risks": [{"risk": text or "r", "probability": "H", "impact": "L", "mitigation": other}],
-        "rollback": [text or "x", other or "y"],
+        "risks": [{"risk": some(text, "r"), "probability": "H", "impact": "L", "mitigation": other}],
+        "rollback": [some(text, "x"), some(other, "y")],
         "database": {"new_tables": text},
     })
     markdown = render_plan(plan, as_of=dt.date(2026, 11, 20))
