@@ -468,3 +468,52 @@ def test_json_and_repr_of_the_form_are_stable_for_notebook_outputs(tmp_path: Pat
     bundle = form._repr_mimebundle_()
     assert bundle["text/plain"].startswith("Technical Plan form")
     assert json.loads(json.dumps(bundle["application/vnd.jupyter.widget-view+json"]))["model_id"]
+
+
+# --- other sources ---------------------------------------------------------------------------------
+
+
+def test_a_github_issue_export_loads_through_the_importer_and_saves_as_inputs(tmp_path: Path) -> None:
+    from conftest import ROOT
+
+    export = ROOT / "tests" / "cases" / "import" / "gh-issue-form.json"
+    form = PlanForm(as_of=AS_OF_DATE, workdir=tmp_path)
+    form.load(export)
+    assert form.problems == []
+    assert form.plan is not None and form.plan.issue.number == 57
+    assert "imported from GitHub issue #57" in form.status.value
+    # The export is not overwritten: Save proposes an inputs file beside it.
+    assert form.path.value.endswith("issue-57-export-roast-profiles-to-csv-and-share-them-by-lin.yaml")
+    assert form.source is None
+    imported = run_techplan("import", "github", export, "--as-of", AS_OF)
+    assert imported.returncode == 0, imported.stderr
+    from techplan_nb.inputs import load_bytes
+
+    assert form.plan == load_bytes(imported.stdout.encode("utf-8"), "imported.yaml")
+
+
+def test_an_export_with_several_issues_asks_to_split_it(tmp_path: Path) -> None:
+    export = tmp_path / "two.json"
+    export.write_text(json.dumps([{"number": 1, "title": "One", "body": ""},
+                                  {"number": 2, "title": "Two", "body": ""}]), "utf-8")
+    form = PlanForm(as_of=AS_OF_DATE, workdir=tmp_path)
+    form.path.value = "two.json"
+    form.load_button.click()
+    assert "holds 2 issues (#1, #2)" in form.status.value
+
+
+def test_a_markdown_plan_loads_back_into_the_form(tmp_path: Path) -> None:
+    from conftest import EXAMPLES
+
+    plan_file = EXAMPLES / "issue-57-roast-export.plan.md"
+    form = PlanForm(as_of=AS_OF_DATE, workdir=tmp_path)
+    form.load(plan_file)
+    assert form.problems == []
+    assert form.plan is not None and form.plan.issue.title == load_path(shared_example()).issue.title
+    assert form.path.value.endswith(".yaml") and form.source is None
+    # The form reads a plan exactly as `techplan import markdown` does.
+    imported = run_techplan("import", "markdown", plan_file)
+    assert imported.returncode == 0, imported.stderr
+    from techplan_nb.inputs import load_bytes
+
+    assert form.plan == load_bytes(imported.stdout.encode("utf-8"), "imported.yaml")

@@ -70,8 +70,8 @@ def inputs_text(data: dict[str, Any], name: str) -> str:
     return text
 
 
-def read_document(path: str | Path) -> tuple[Any, str]:
-    """An inputs file's plain data (not yet validated), read as `techplan validate` reads it."""
+def read_raw(path: str | Path) -> bytes:
+    """A file's bytes (at most the inputs size limit, plus one to tell it is too big)."""
     path = Path(path)
     name = str(path)
     try:
@@ -85,7 +85,7 @@ def read_document(path: str | Path) -> tuple[Any, str]:
         raise InputError.single(name, "permission denied; check the file's permissions") from None
     except OSError as exc:
         raise InputError.single(name, f"cannot read the file: {exc.strerror}") from None
-    return read_bytes(raw, name), name
+    return raw
 
 
 def read_bytes(raw: bytes, name: str) -> Any:

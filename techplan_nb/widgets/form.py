@@ -21,11 +21,12 @@ from typing import Any
 import ipywidgets as W
 
 from ..errors import InputError, TechPlanError
-from ..inputs import Document, validate_document
+from ..inputs import Document, decode, validate_document
 from ..model import Loc, PlanInput
 from ..output import plan_dir_name
 from . import files
 from .editors import Context
+from .importing import from_github_export, from_markdown_plan, is_markdown_plan, looks_like_github_export
 from .messages import describe, humanise, parse_path
 from .preview import DEBOUNCE_SECONDS, Debouncer, Preview, _running_loop
 from .sections import OTHER_TAB, TAB_OF_KEY, TAB_TITLES, PlanEditor, blank_inputs
@@ -185,32 +186,38 @@ class PlanForm:
         self.refresh()
 
     def load(self, path: str | Path) -> None:
-        """Load an inputs file (YAML or JSON), or a GitHub issue export when the importer is installed."""
+        """Load an inputs file (YAML or JSON), a GitHub issue export (JSON) or a Markdown plan."""
         target = self._resolve(path)
-        data, _ = self._read_source(target)
-        self.set_data(data, source=target)
-        self.path.value = str(path)
-        self._report_load(str(path))
+        self._load_bytes(files.read_raw(target), str(path), target)
 
-    def _read_source(self, target: Path) -> tuple[dict[str, Any], str]:
-        data, name = files.read_document(target)
-        return self._maybe_import(data, name), name
+    def _load_bytes(self, raw: bytes, name: str, target: Path | None) -> None:
+        text = decode(raw, name)
+        notes: list[str] = []
+        if is_markdown_plan(name):
+            data, notes = from_markdown_plan(text, name)
+        elif looks_like_github_export(text, name):
+            data, notes = from_github_export(text, name, self.as_of)
+        else:
+            data = files.read_bytes(raw, name)
+            if target is not None:
+                self.set_data(data, source=target)
+                self.path.value = name
+                self._report_load(name, notes)
+                return
+        # Not an inputs file (or not one on this machine): Save proposes a new .yaml beside it.
+        self.set_data(data)
+        folder = Path(name).parent if target is not None else Path()
+        self.path.value = str(folder / self.default_name())
+        self._report_load(name, notes)
 
-    def _maybe_import(self, data: Any, name: str) -> dict[str, Any]:
-        from .importing import from_github_export, looks_like_github_export
-
-        if looks_like_github_export(data):
-            return from_github_export(data, name)
-        return data
-
-    def _report_load(self, name: str) -> None:
-        notes = [f"{describe(loc, self.data)}: {message}" for loc, message in self.ctx.warnings]
+    def _report_load(self, name: str, notes: list[str]) -> None:
+        notes = [*notes, *(f"{describe(loc, self.data)}: {message}" for loc, message in self.ctx.warnings)]
         text = f"Loaded <b>{html.escape(name)}</b>."
         if self.problems:
             text += f" It has {len(self.problems)} problem{'s' if len(self.problems) != 1 else ''} (listed below)."
         if notes:
             text += "<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>"
-        self._say(text, "ok" if not notes else "warn")
+        self._say(text, "ok" if not self.problems else "warn")
 
     def save(self, path: str | Path | None = None) -> Path:
         """Save the inputs (YAML, or JSON for a .json name); returns the file written."""
@@ -361,11 +368,9 @@ class PlanForm:
         if not uploaded:
             return
         item = uploaded[0]
-        name = str(item["name"])
-        data = files.read_bytes(bytes(item["content"]), name)
-        self.set_data(self._maybe_import(data, name))
-        self.path.value = name if Path(name).suffix.lower() in (".yaml", ".yml") else Path(name).stem + ".yaml"
-        self._report_load(f"{name} (uploaded)")
+        # An upload has no place on this machine: Save proposes a file in the working folder.
+        self._load_bytes(bytes(item["content"]), Path(str(item["name"])).name, None)
+        self.status.value = self.status.value.replace("</b>.", " (uploaded)</b>.", 1)
 
     def _save_clicked(self) -> None:
         self.debouncer.flush()
