@@ -13,7 +13,7 @@ import importlib.metadata
 import os
 import platform
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,10 +42,13 @@ VERSIONED = ("techplan-nb", "papermill", "nbclient", "jinja2", "matplotlib", "nu
 class InputsInvalid(TechPlanError):
     """The inputs did not validate; the table above the error lists every problem."""
 
-    def __init__(self, name: str, count: int) -> None:
+    def __init__(self, name: str, count: int, first: str = "") -> None:
         self.name = name
         self.count = count
-        super().__init__(f"{count} problem{'s' if count != 1 else ''} in {name}; see the table above. "
+        # The first problem (FILE:LINE: field: message) travels with the error, so a batch summary
+        # says what to fix without opening the failed notebook.
+        shown = f", the first: {first}" if first else ""
+        super().__init__(f"{count} problem{'s' if count != 1 else ''} in {name}{shown}; see the table above. "
                          "Nothing was written.")
 
     def _render_traceback_(self) -> list[str]:
@@ -204,7 +207,7 @@ def start(inputs_path: str = "", *, as_of: object = "", seed: object = 0, output
     except InputError as exc:
         _show_input_errors(exc)
         glue("validation", {"ok": False, "issues": [_issue_dict(i) for i in exc.issues]})
-        raise InputsInvalid(path or "the inputs", len(exc.issues)) from None
+        raise InputsInvalid(path or "the inputs", len(exc.issues), str(exc.issues[0])) from None
     run = Run(inputs_path=name, plan=plan, inputs_sha256=sha256_bytes(raw), inputs_raw=raw, **params)
     _show_inputs(run)
     glue("validation", {"ok": True, "issues": []})
@@ -313,7 +316,9 @@ def show_plan(run: Run) -> None:
     markdown(run.plan_text)
 
 
+@lru_cache(maxsize=1)
 def versions() -> dict[str, str]:
+    # Looked up once per process: importlib.metadata scans site-packages (~10 ms a call).
     found = {"python": platform.python_version()}
     for name in VERSIONED:
         try:
@@ -352,7 +357,7 @@ def write_outputs(run: Run) -> None:
     # between machines: they go in the output's metadata, which nbval does not compare, so the
     # record itself stays byte-stable for the committed notebook.
     charts = [f for f in files if f["name"].endswith(".png")]
-    glue("record", record(run), metadata={"versions": versions(), "charts": charts})
+    glue("record", record(run), metadata={"versions": dict(versions()), "charts": charts})
 
 
 def record(run: Run) -> dict[str, Any]:
