@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import matplotlib
 import matplotlib.dates
 import matplotlib.patches
+import matplotlib.ticker
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -58,6 +59,12 @@ def _png(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
+# Speed matters: a batch draws three charts per plan, thousands of times. Axis ticks are the
+# costly part of a matplotlib chart (each tick is several artists built by deep copy), so labels
+# that never move are plain text, bars are drawn in one call, and margins are fixed (no
+# tight_layout, which draws everything an extra time).
+
+
 def risk_heatmap(analysis: Analysis) -> bytes:
     """Probability (rows, highest at the top) by impact (columns), each cell naming its open risks."""
     risk = analysis.risk
@@ -65,7 +72,10 @@ def risk_heatmap(analysis: Analysis) -> bytes:
     rows, cols = len(matrix), len(matrix[0]) if matrix else 0
     with _style():
         fig = Figure(figsize=(5.6, 4.2))
-        ax = fig.add_subplot()
+        ax = fig.add_axes((0.17, 0.14, 0.8, 0.76))
+        ax.set_axis_off()
+        ax.set_xlim(0, cols)
+        ax.set_ylim(0, rows)
         for r in range(rows):
             for c in range(cols):
                 ids = list(matrix[r][c])
@@ -77,18 +87,14 @@ def risk_heatmap(analysis: Analysis) -> bytes:
                     label = "\n".join(textwrap.wrap(", ".join(ids), 14)[:4])
                     ax.text(c + 0.5, rows - 0.5 - r, label, ha="center", va="center", fontsize=9,
                             fontweight="bold", color="#1a1a1a")
-        ax.set_xlim(0, cols)
-        ax.set_ylim(0, rows)
-        ax.set_xticks([c + 0.5 for c in range(cols)], list(risk.impact_labels))
-        ax.set_yticks([r + 0.5 for r in range(rows)], list(reversed(risk.probability_labels)))
-        ax.set_xlabel("Impact")
-        ax.set_ylabel("Probability")
-        ax.tick_params(length=0)
-        for spine in ax.spines.values():
-            spine.set_visible(False)
-        ax.set_title(f"Risk heat-map: overall {risk.overall}")
-        # Fixed margins, not tight_layout: it costs a whole extra draw per chart.
-        fig.subplots_adjust(left=0.16, right=0.98, top=0.92, bottom=0.13)
+        for c, name in enumerate(risk.impact_labels):
+            ax.text(c + 0.5, -0.06, name, ha="center", va="top")
+        for r, name in enumerate(risk.probability_labels):
+            ax.text(-0.06, rows - 0.5 - r, name, ha="right", va="center")
+        ax.text(cols / 2, -0.3, "Impact", ha="center", va="top")
+        ax.text(-0.55, rows / 2, "Probability", ha="center", va="center", rotation=90)
+        ax.text(cols / 2, rows + 0.08, f"Risk heat-map: overall {risk.overall}", ha="center", va="bottom",
+                fontsize=10, fontweight="bold")
         return _png(fig)
 
 
@@ -96,37 +102,73 @@ def _label(text: str, limit: int = 34) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _x_labels(ax: Any, positions: Sequence[float], labels: Sequence[str], *, grid: bool = True) -> None:
+    """Axis labels as plain text (and a light grid): a fraction of what matplotlib's ticks cost."""
+    ax.set_xticks([])
+    transform = ax.get_xaxis_transform()
+    for x, label in zip(positions, labels):
+        ax.text(x, -0.03, label, ha="center", va="top", transform=transform)
+    if grid and positions:
+        ax.vlines(positions, 0, 1, transform=transform, colors="#dddddd", linewidth=0.6, zorder=0)
+
+
+def _key(fig: Figure, items: Sequence[tuple[str, str]]) -> None:
+    """A one-line key under the chart, as coloured text (legends cost as much as a small chart)."""
+    width = 1.0 / (len(items) + 1)
+    for n, (colour, text) in enumerate(items):
+        fig.text(width * (n + 1), 0.03, text, color=colour, ha="center", va="bottom", fontsize=8)
+
+
+def _date_ticks(first: dt.date, last: dt.date, most: int = 7) -> list[dt.date]:
+    span = max(1, (last - first).days)
+    step = next(s for s in (1, 2, 7, 14, 28, 56, 91, 182, 364, 728, 1456) if span / s <= most - 1)
+    if step >= 7:  # weekly and longer steps fall on Mondays
+        first = first - dt.timedelta(days=first.weekday())
+    count = span // step + 2
+    return [first + dt.timedelta(days=step * n) for n in range(count) if first + dt.timedelta(days=step * n) <= last]
+
+
 def gantt(analysis: Analysis) -> bytes:
     """One bar per task from its start to its end; the critical path in red, slack as a hatched tail."""
+    import numpy as np
+
     tasks = list(analysis.schedule.tasks)
+    height = max(2.4, 0.34 * len(tasks) + 1.4)
+    longest = max((len(_label(t.name)) for t in tasks), default=10)
+    left = min(0.45, (longest * 0.068 + 0.25) / 8.0)
     with _style():
-        height = max(2.4, 0.34 * len(tasks) + 1.4)
         fig = Figure(figsize=(8.0, height))
-        longest = max((len(_label(t.name)) for t in tasks), default=10)
         # Margins from the label length and the figure height (in inches), so no layout pass is needed.
-        fig.subplots_adjust(left=min(0.45, (longest * 0.068 + 0.25) / 8.0), right=0.97, top=1 - 0.4 / height,
-                            bottom=0.85 / height)
-        ax = fig.add_subplot()
-        for y, task in enumerate(tasks):
-            start = matplotlib.dates.date2num(task.start)
-            # End dates are inclusive working days: the bar covers the whole last day.
-            width = matplotlib.dates.date2num(task.end) + 1 - start
-            colour = CRITICAL if task.critical else NORMAL
-            ax.barh(y, width, left=start, height=0.6, color=colour, edgecolor="none")
-            if task.slack > 0:
-                ax.barh(y, task.slack * 7 / 5, left=start + width, height=0.6, color="none",
-                        edgecolor=colour, hatch="///", linewidth=0)
-        ax.set_yticks(range(len(tasks)), [_label(t.name) for t in tasks])
-        ax.invert_yaxis()
-        ax.xaxis.set_major_locator(matplotlib.dates.AutoDateLocator(maxticks=8))
-        ax.xaxis.set_major_formatter(matplotlib.dates.DateFormatter("%d %b"))
-        handles: list[Any] = [matplotlib.patches.Patch(color=CRITICAL, label="critical path"),
-                              matplotlib.patches.Patch(color=NORMAL, label="has slack (hatched)")]
+        ax = fig.add_axes((left, 0.85 / height, 0.97 - left, 1 - 1.25 / height))
+        starts = np.array([matplotlib.dates.date2num(t.start) for t in tasks])
+        # End dates are inclusive working days: a bar covers the whole of its last day.
+        widths = np.array([matplotlib.dates.date2num(t.end) + 1 for t in tasks]) - starts
+        colours = [CRITICAL if t.critical else NORMAL for t in tasks]
+        ax.barh(np.arange(len(tasks)), widths, left=starts, height=0.6, color=colours, edgecolor="none")
+        slack = [(y, t) for y, t in enumerate(tasks) if t.slack > 0]
+        if slack:
+            # Slack is in working days; drawn on the calendar as 7/5 of that, near enough for a glance.
+            ax.barh([y for y, _ in slack], [t.slack * 7 / 5 for _, t in slack],
+                    left=[starts[y] + widths[y] for y, _ in slack], height=0.6, color="none",
+                    edgecolor=[colours[y] for y, _ in slack], hatch="///", linewidth=0)
+        first = min(t.start for t in tasks)
+        last = max(t.end for t in tasks) + dt.timedelta(days=1)
         p80 = analysis.schedule.p80
         if p80 is not None:
-            handles.append(ax.axvline(matplotlib.dates.date2num(p80) + 1, color="#333333", linestyle="--",
-                                      linewidth=1, label=f"P80 finish {p80.isoformat()}"))
-        fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=8, frameon=False)
+            last = max(last, p80 + dt.timedelta(days=1))
+            ax.axvline(matplotlib.dates.date2num(p80) + 1, color="#333333", linestyle="--", linewidth=1)
+        ax.set_xlim(matplotlib.dates.date2num(first) - 0.5, matplotlib.dates.date2num(last) + 0.5)
+        ax.set_ylim(len(tasks) - 0.5, -0.7)
+        ax.set_yticks([])
+        ax.spines["left"].set_visible(False)
+        for y, task in enumerate(tasks):
+            ax.text(-0.01, y, _label(task.name), ha="right", va="center", transform=ax.get_yaxis_transform())
+        ticks = _date_ticks(first, last)
+        _x_labels(ax, [float(matplotlib.dates.date2num(d)) for d in ticks], [d.strftime("%d %b") for d in ticks])
+        key = [(CRITICAL, "■ critical path"), (NORMAL, "■ has slack (hatched)")]
+        if p80 is not None:
+            key.append(("#333333", f"- - P80 finish {p80.isoformat()}"))
+        _key(fig, key)
         ax.set_title("Schedule")
         return _png(fig)
 
@@ -139,23 +181,29 @@ def finish_distribution(analysis: Analysis) -> bytes:
     samples = np.asarray(schedule.finish_samples, dtype=float)
     with _style():
         fig = Figure(figsize=(8.0, 2.8))
-        ax = fig.add_subplot()
+        ax = fig.add_axes((0.04, 0.2, 0.94, 0.68))
         low, high = float(samples.min()), float(samples.max())
         bins = max(1, min(40, int(np.ceil(high - low)) * 2 or 1))
-        ax.hist(samples, bins=bins, range=(low, high if high > low else low + 1), color=NORMAL, alpha=0.8)
+        counts, edges = np.histogram(samples, bins=bins, range=(low, high if high > low else low + 1))
+        ax.stairs(counts, edges, fill=True, color=NORMAL, alpha=0.8)
+        ax.set_yticks([])
+        ax.spines["left"].set_visible(False)
+        ax.set_xlim(edges[0] - 0.25, edges[-1] + 0.25)
+        ax.set_ylim(0, counts.max() * 1.18)
+        whole = list(range(int(np.ceil(edges[0])), int(np.floor(edges[-1])) + 1))
+        step = max(1, len(whole) // 10 + 1)
+        _x_labels(ax, whole[::step], [str(v) for v in whole[::step]], grid=False)
+        ax.text(0.5, -0.2, "Working days to finish", ha="center", va="top", transform=ax.transAxes)
         marks: list[tuple[str, float, dt.date | None]] = [
             ("P50", 50.0, schedule.p50), ("P80", 80.0, schedule.p80), ("P90", 90.0, schedule.p90)]
         styles = {"P50": ":", "P80": "--", "P90": "-."}
         for name, q, when in marks:
             x = float(np.percentile(samples, q))
-            label = f"{name} {when.isoformat()}" if when else name
-            ax.axvline(x, color=CRITICAL if name == "P80" else "#333333", linestyle=styles[name], linewidth=1.2,
-                       label=label)
-        ax.legend(loc="upper right", fontsize=8, frameon=False)
-        ax.set_xlabel("Working days to finish")
-        ax.set_ylabel("Simulations")
-        ax.set_title(f"Monte Carlo finish ({len(samples):,} runs)")
-        fig.subplots_adjust(left=0.09, right=0.98, top=0.88, bottom=0.17)
+            colour = CRITICAL if name == "P80" else "#333333"
+            ax.axvline(x, color=colour, linestyle=styles[name], linewidth=1.2)
+            ax.text(x, counts.max() * 1.16, f" {name}", color=colour, fontsize=8, ha="left", va="top")
+        dates = ", ".join(f"{name} {when.isoformat()}" for name, _, when in marks if when)
+        ax.set_title(f"Monte Carlo finish ({len(samples):,} runs)" + (f": {dates}" if dates else ""))
         return _png(fig)
 
 

@@ -25,6 +25,7 @@ import shutil
 import sys
 import tempfile
 import time
+from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
 from queue import Empty
@@ -69,7 +70,9 @@ def default_notebook() -> Path:
     return Path(__file__).resolve().parent.parent / "notebooks" / "technical_plan.ipynb"
 
 
+@lru_cache(maxsize=1)
 def versions() -> dict[str, str]:
+    # Looked up once per process: importlib.metadata scans site-packages (~10 ms a call).
     found = {"techplan-nb": __version__, "python": platform.python_version()}
     for name in ("papermill", "nbclient", "jupyter_client", "ipykernel", "jinja2", "matplotlib", "nbformat"):
         try:
@@ -507,7 +510,7 @@ def execute_job(job: PlanJob, source: NotebookNode, source_path: Path, kernel: K
                          started=execution.started, ended=execution.ended, kernel=execution.kernel,
                          parameters=job.parameters(), notebook_path=str(source_path),
                          notebook_sha256=source.metadata.get("techplan_source_sha256", ""),
-                         versions=versions())
+                         versions=dict(versions()))
     if execution.status == "failed" and job.folder is not None:
         target = job.folder / FAILED_NOTEBOOK_FILE
         execution.nb.metadata.papermill["output_path"] = str(target)
