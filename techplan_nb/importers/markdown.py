@@ -147,9 +147,6 @@ TITLES = {
     "stakeholder_questions": "Questions for Stakeholders", "assumptions": "Assumptions Made",
     "reviews": "Review Feedback", "approval": "Approval",
 }
-# The template cannot print `before` or a changed heading in these (their blocks belong to the
-# risk and schedule analysis); what they hold beyond the fields is kept as `after`.
-AFTER_ONLY = {"risks", "timeline"}
 
 _SUFFIX = re.compile(r"\s*(?:\([^()]*\)|\[[^\[\]]*\]|[-–—:]\s*(?:revised|updated|draft|new|v\d+)\b.*)\s*$", re.I)
 _NUMBERING = re.compile(r"^\s*(?:\d+(?:\.\d+)*[.)]?|[A-Z][.)])\s+")
@@ -262,9 +259,9 @@ MONITORING_LABELS = {"metrics": "metrics", "logging": "logging", "logs": "loggin
                      "alerting": "alerts", "dashboards": "dashboards", "dashboard": "dashboards"}
 # What the risk and schedule analysis adds to a plan: recomputed on render, so never imported.
 COMPUTED_COLUMNS = {"score", "level", "exposure", "rank"}
-_COMPUTED_HEADING = re.compile(
-    r"^(risk (matrix|summary|register|heat-?map)|timeline summary|schedule( summary)?|critical path|"
-    r"gantt( chart)?|schedule confidence|monte carlo.*)$", re.IGNORECASE)
+# The analysis' own sub-headings (exactly as it prints them) and the one block under each.
+COMPUTED_HEADINGS = {"Risk matrix (probability × impact)": "table", "Risk summary": "bullet_list",
+                     "Schedule summary": "bullet_list", "Gantt chart": "fence"}
 _CHART_IMAGE = re.compile(r"^!\[(Risk heat-map|Schedule: Gantt chart|Monte Carlo distribution)[^\]]*\]\([^)]*\)\s*$")
 
 
@@ -470,7 +467,7 @@ class MarkdownImporter:
                 continue
             if block.kind == "paragraph" and _CHART_IMAGE.match(self.source(block.start, block.end)):
                 continue
-            where = "before" if index < first and section.key not in AFTER_ONLY else "after"
+            where = "before" if index < first else "after"
             if previous == index - 1 and runs[where]:
                 runs[where][-1].append(block)
             else:
@@ -522,9 +519,6 @@ class MarkdownImporter:
         else:
             default = TITLES[key]
         if src != default or not block.tokens[0].markup.startswith("#"):
-            if key in AFTER_ONLY:
-                self.note(block.start, f"the heading '{src}' is kept in extra.{key}.heading, but the "
-                                       "default template does not print it there yet")
             self.extra.setdefault(key, {})["heading"] = self.reader.heading(src, block.start)
 
     def read_stack(self, key: str, src: str, line: int) -> str:
@@ -748,9 +742,9 @@ class MarkdownImporter:
             if self.is_not_specified(block) and not consumed:
                 consumed.add(index)
                 continue
-            if block.kind == "heading" and _COMPUTED_HEADING.match(core_title(heading_text(self.lines, block))):
-                consumed.add(index)
-                consumed.update(self.computed_after(blocks, index))
+            if self.is_computed(blocks, index):
+                consumed.update((index, index + 1))
+                self.read_settings(blocks[index + 1])
                 continue
             if block.kind != "table" or "risks" in self.data:
                 continue
@@ -758,21 +752,69 @@ class MarkdownImporter:
                 consumed.add(index)
         return consumed
 
-    def computed_after(self, blocks: list[Block], index: int) -> set[int]:
-        """Blocks under a computed heading (risk matrix, timeline summary): regenerated on render."""
-        found = set()
-        for later in range(index + 1, len(blocks)):
-            if blocks[later].kind == "heading":
-                break
-            found.add(later)
-        return found
+    def marker_seen(self, blocks: list[Block], consumed: set[int]) -> bool:
+        return any(self.is_not_specified(blocks[i]) for i in consumed)
+
+    def is_computed(self, blocks: list[Block], index: int) -> bool:
+        """A heading the analysis prints (risk matrix, schedule summary, ...) with its block after it;
+        both are regenerated on render. A person's own "Risk Matrix" is kept as it is."""
+        block = blocks[index]
+        if block.kind != "heading" or block.level != 4 or index + 1 >= len(blocks):
+            return False
+        kind = COMPUTED_HEADINGS.get(heading_text(self.lines, block))
+        return kind is not None and blocks[index + 1].kind == kind
+
+    def read_settings(self, block: Block) -> None:
+        """Inputs the analysis prints among its computed lines: the risk scale, the calendar, the
+        Monte Carlo runs and the contingency rule (README, "How the analysis appears in the plan")."""
+        if block.kind != "bullet_list":
+            return
+        for item, text in self.items(block):
+            parsed = split_label(text or "")
+            if parsed is None:
+                continue
+            label, value = parsed
+            if label == "scale":
+                match = re.match(r"^`risk_scale: ([35])`", value)
+                if match and match.group(1) == "5":
+                    self.data["risk_scale"] = 5
+            elif label == "start":
+                match = re.match(r"^(\d{4}-\d{2}-\d{2})\b", value)
+                if match:
+                    self.set("timeline.start", match.group(1))
+            elif label == "weekends":
+                days = [] if value == "none" else [d.strip() for d in value.split(",")]
+                if days != ["Sat", "Sun"]:
+                    self.set("timeline.calendar.weekends", days)
+            elif label == "holidays":
+                if value != "none":
+                    self.set("timeline.calendar.holidays", [d.strip() for d in value.split(",")])
+            elif label == "country holidays":
+                match = re.match(r"^`([A-Z]{2}(?:-[A-Z0-9]{1,3})?)`", value)
+                if match:
+                    self.set("timeline.calendar.country", match.group(1))
+            elif label in ("finish (monte carlo)", "monte carlo runs"):
+                match = re.search(r"\((\d+) runs, seed", value) or re.fullmatch(r"(\d+)", value)
+                if match and int(match.group(1)) != 10_000:
+                    self.set("timeline.simulations", int(match.group(1)))
+            elif label == "contingency rule":
+                match = re.match(r"^each open High risk adds ([\d.]+)% of the P80 duration × score / (\d+), "
+                                 r"at most ([\d.]+)% in all$", value)
+                if match:
+                    high, top = float(match.group(1)), float(match.group(3))
+                    if high != 15.0:
+                        self.set("timeline.contingency.high_risk_percent", _days_value(high))
+                    if top != 50.0:
+                        self.set("timeline.contingency.max_percent", _days_value(top))
+                    if match.group(2) == "25":
+                        self.data["risk_scale"] = 5
 
     def read_risk_table(self, block: Block) -> bool:
         rows = [table_cells(line) for line in self.lines[block.start:block.end]]
         header = [core_title(unescape(cell)) for cell in rows[0]]
         columns = {"risk": "risk", "description": "risk", "probability": "probability", "likelihood": "probability",
                    "impact": "impact", "severity": "impact", "mitigation": "mitigation", "owner": "owner",
-                   "status": "status", "id": "id"}
+                   "status": "status", "id": "id", "#": "index"}
         if not {"risk", "probability", "impact"} <= {columns.get(h) for h in header}:
             return False
         if not all(name in columns or name in COMPUTED_COLUMNS for name in header):
@@ -806,15 +848,21 @@ class MarkdownImporter:
                     value = self.reader.cell(cell, line).lower()
                     if value in ("open", "closed"):
                         risk["status"] = value
+                    elif value:
+                        risk["_bad"] = True
+                elif field_name == "index":
+                    risk["_index"] = int(cell) if cell.isdigit() else 10**9 + offset
                 else:
                     risk[field_name] = self.reader.cell(cell, line)
-            if not self.risk_ok(risk):
+            if risk.pop("_bad", False) or not self.risk_ok(risk):
                 rejected.append(line)
                 continue
-            risks.append({k: v for k, v in risk.items() if v != ""})
+            risks.append(risk)
         if not risks:
             return False
-        self.data["risks"] = risks
+        risks.sort(key=lambda r: r.get("_index", 0))  # the inputs' order, when the plan gives it
+        self.data["risks"] = [{k: v for k, v in r.items() if v != "" and not k.startswith("_") and
+                               not (k == "status" and v == "open")} for r in risks]
         if numeric:
             self.data["risk_scale"] = 5
         if rejected:
@@ -844,7 +892,7 @@ class MarkdownImporter:
         phases: list[dict[str, Any]] = []
         current: dict[str, Any] | None = None
         for index, block in enumerate(blocks):
-            if self.is_not_specified(block) and not phases and not consumed:
+            if self.is_not_specified(block) and not phases and not self.marker_seen(blocks, consumed):
                 consumed.add(index)
                 continue
             if block.kind == "heading":
@@ -854,34 +902,54 @@ class MarkdownImporter:
                     phases.append(current)
                     consumed.add(index)
                     continue
-                if _COMPUTED_HEADING.match(core_title(title)):
-                    consumed.add(index)
-                    consumed.update(self.computed_after(blocks, index))
+                if self.is_computed(blocks, index):
+                    consumed.update((index, index + 1))
+                    self.read_settings(blocks[index + 1])
                     current = None
                     continue
                 current = None
                 continue
-            if current is not None and block.kind == "bullet_list" and "items" not in current:
-                values, leftovers = [], []
+            if current is None:
+                continue
+            if block.kind == "paragraph" and "_meta" not in current and not current.get("_listed"):
+                meta = self.read_phase_meta(self.source(block.start, block.end).strip(), current)
+                if meta:
+                    current["_meta"] = True
+                    consumed.add(index)
+                    continue
+            if block.kind == "bullet_list" and not current.get("_listed"):
+                tasks, items, leftovers = [], [], []
                 for item, text in self.items(block):
+                    task = self.read_task(text, item.start) if text is not None else None
+                    if task is not None and not items:
+                        tasks.append(task)
+                        continue
                     value = self.list_value(item, text, True)
-                    (values if value is not None else leftovers).append(value if value is not None else item)
-                if values:
-                    current["items"] = values
+                    (items if value is not None else leftovers).append(value if value is not None else item)
+                if tasks or items:
+                    current["_listed"] = True
+                    if tasks:
+                        current["tasks"] = tasks
+                        current.pop("estimate", None)
+                    if items:
+                        current["items"] = items
                     consumed.add(index)
                     if leftovers:
                         self.keep("timeline", "after", self.residual_list(leftovers))
                 continue
-            if current is not None and self.is_not_specified(block) and "items" not in current:
-                current["items"] = []
+            if self.is_not_specified(block) and not current.get("_listed"):
+                current["_listed"] = True
                 consumed.add(index)
                 continue
-            if block.kind == "fence" and block.tokens[0].info.strip().lower() == "mermaid":
-                consumed.add(index)  # the Gantt chart is drawn from the phases on render
+        for phase in phases:
+            if phase.pop("_meta", False) and "_heading_estimate" in phase and "tasks" not in phase:
+                # A generated plan states the estimate in its meta line; the heading's days are computed.
+                phase.pop("estimate", None)
+                if "_meta_estimate" in phase:
+                    phase["estimate"] = phase["_meta_estimate"]
+            for key in [k for k in phase if k.startswith("_")]:
+                phase.pop(key)
         if phases:
-            for phase in phases:
-                if not phase.get("items"):
-                    phase.pop("items", None)
             self.set("timeline.phases", phases)
         return consumed
 
@@ -896,6 +964,7 @@ class MarkdownImporter:
                 low, high = low * 5, high * 5
                 self.note(line, "a phase given in weeks is imported as working days (5 a week)")
             phase["estimate"] = _days_value(low) if low == high else f"{_days_value(low)}-{_days_value(high)}"
+            phase["_heading_estimate"] = True
             rest = rest[:days.start()].rstrip()
         elif _DAYS_PLACEHOLDER.search(rest):
             self.note(line, "the phase's duration is the template's '(X days)'; give it an estimate")
@@ -903,6 +972,51 @@ class MarkdownImporter:
         name = self.reader.heading(rest, line) if rest.strip() else ""
         phase["name"] = name or f"Phase {len(self.data.get('timeline', {}).get('phases', [])) + 1}"
         return phase
+
+    def read_phase_meta(self, text: str, phase: dict[str, Any]) -> bool:
+        """``**Phase id**: `x` · **Depends on**: `a` · **Estimate**: 2-4 days · ...`` (all ours)."""
+        parts = text.split(" · ")
+        if not parts or not re.match(r"^\*\*(Phase id|Depends on|Estimate|Dates|Expected)\*\*: ", parts[0]):
+            return False
+        for part in parts:
+            parsed = split_label(part)
+            if parsed is None:
+                continue
+            label, value = parsed
+            if label == "phase id":
+                ident = re.fullmatch(r"`([A-Za-z0-9][A-Za-z0-9_.-]{0,63})`", value)
+                if ident:
+                    phase["id"] = ident.group(1)
+            elif label == "depends on":
+                phase["depends_on"] = [] if value.startswith("nothing") else re.findall(r"`([^`]+)`", value)
+            elif label == "estimate":
+                estimate = _estimate_of(value)
+                if estimate is not None:
+                    phase["_meta_estimate"] = estimate
+        phase["_heading_estimate"] = True
+        return True
+
+    def read_task(self, text: str, line: int) -> dict[str, Any] | None:
+        """``[ ] **id**: Name — 2-4 days · after `a` · 2026-11-09 → 2026-11-10 · critical``."""
+        match = re.match(r"^\[( |x|X)\] \*\*([A-Za-z0-9][A-Za-z0-9_.-]{0,63})\*\*: (.+) — ([^—]+)$", text)
+        if not match:
+            return None
+        detail = match.group(4).split(" · ")
+        estimate = _estimate_of(detail[0])
+        if estimate is None:
+            return None
+        name = self.reader.inline(match.group(3), line)
+        if not name:
+            return None
+        task: dict[str, Any] = {"id": match.group(2), "name": name, "estimate": estimate}
+        for part in detail[1:]:
+            if part == "at phase start":
+                task["depends_on"] = []
+            elif part.startswith("after "):
+                task["depends_on"] = re.findall(r"`([^`]+)`", part)
+        if match.group(1) != " ":
+            task["done"] = True
+        return task
 
     # questions
     def section_stakeholder_questions(self, blocks: list[Block], section: Section) -> set[int]:
@@ -1095,6 +1209,22 @@ class MarkdownImporter:
 
 def _days_value(value: float) -> int | float:
     return int(value) if float(value).is_integer() else value
+
+
+def _estimate_of(label: str) -> Any:
+    """"1 day", "3 days", "2-4 days", "2/3/5 days (o/m/p)" as an inputs estimate."""
+    text = label.strip()
+    three = re.fullmatch(r"([\d.]+)/([\d.]+)/([\d.]+) days \(o/m/p\)", text)
+    if three:
+        o, m, p = (float(g) for g in three.groups())
+        return {"optimistic": _days_value(o), "likely": _days_value(m), "pessimistic": _days_value(p)}
+    span = re.fullmatch(r"([\d.]+)-([\d.]+) days", text)
+    if span:
+        return f"{span.group(1)}-{span.group(2)}"
+    single = re.fullmatch(r"([\d.]+) days?", text)
+    if single:
+        return _days_value(float(single.group(1)))
+    return None
 
 
 def _first_group(text: str) -> tuple[str, str] | None:
