@@ -359,6 +359,11 @@ def test_charts_are_drawn_when_the_charts_tab_is_open_and_only_when_their_inputs
     form.field("risks", 0, "probability").control.value = "Low"
     assert bytes(images["risk_heatmap"].value) != bytes(heatmap)
     assert images["gantt"].value is gantt
+    # The finish-date histogram is drawn on request only (it is in every generated plan).
+    assert images["finish_distribution"].value == b"" and images["finish_distribution"].layout.display == "none"
+    form.preview.show_finish.value = True
+    assert bytes(images["finish_distribution"].value).startswith(b"\x89PNG")
+    assert images["finish_distribution"].layout.display is None
 
 
 def test_debouncer_runs_once_after_the_typing_stops() -> None:
@@ -517,3 +522,57 @@ def test_a_markdown_plan_loads_back_into_the_form(tmp_path: Path) -> None:
     from techplan_nb.inputs import load_bytes
 
     assert form.plan == load_bytes(imported.stdout.encode("utf-8"), "imported.yaml")
+
+
+def test_the_preview_converts_section_by_section_to_the_same_html_as_the_whole_plan(tmp_path: Path) -> None:
+    from techplan_nb.widgets.preview import MarkdownCache, markdown_html, sections
+
+    form = example_form(tmp_path)
+    tricky = ("# T\n\nintro\n\n## A\n\n- one\n- two\n### B\n| a | b |\n|---|---|\n| 1 | 2 |\n"
+              "````sql\n## not a heading\n```\n### still code\n````\n\n## C\n\n~~~\n## code\n~~~\ntext\n")
+    for text in (form.preview.text, tricky):
+        cache = MarkdownCache()
+        assert cache.render(text) == markdown_html(text)
+        assert cache.render(text) == markdown_html(text)  # from the cache this time
+        assert "".join(sections(text)) == text
+    assert [part.splitlines()[0] for part in sections(tricky)] == ["# T", "## A", "### B", "## C"]
+
+
+def test_in_an_event_loop_charts_are_drawn_off_the_loop_and_a_superseded_drawing_is_dropped(
+        tmp_path: Path) -> None:
+    import threading
+
+    async def edit() -> tuple[bytes, set[str]]:
+        form = example_form(tmp_path, debounce=0)
+        threads: set[str] = set()
+        from techplan_nb import charts
+
+        original = charts.risk_heatmap
+
+        def spy(analysis: Any) -> bytes:
+            threads.add(threading.current_thread().name)
+            return original(analysis)
+
+        charts.risk_heatmap = spy  # type: ignore[assignment]
+        try:
+            form.preview.tabs.selected_index = 1
+            assert "Updating the charts" in form.preview.chart_note.value
+            probability = form.field("risks", 0, "probability").control
+            probability.value = "Low"
+            probability.value = "High"  # overtakes the drawing for "Low"
+            for _ in range(200):
+                await asyncio.sleep(0.05)
+                if not form.preview._charts_pending:
+                    break
+            assert form.preview._charts_pending is None
+            return bytes(form.preview.images["risk_heatmap"].value), threads
+        finally:
+            charts.risk_heatmap = original  # type: ignore[assignment]
+
+    png, threads = asyncio.run(edit())
+    assert png.startswith(b"\x89PNG")
+    assert threads and all(name.startswith("techplan-charts") for name in threads)
+    form = example_form(tmp_path)
+    form.field("risks", 0, "probability").control.value = "High"
+    form.preview.tabs.selected_index = 1
+    assert bytes(form.preview.images["risk_heatmap"].value) == png  # the last change won

@@ -139,6 +139,8 @@ def _app(args: argparse.Namespace) -> int:
     token = secrets.token_urlsafe(24)
     url = f"http://{HOST}:{args.port}/?token={token}"
     process = subprocess.Popen(voila_command(notebook, args.port, token), env=app_environment(args))
+    # Stopped by a service manager or a test (SIGTERM): still stop Voilà and its kernels.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     try:
         _wait_until_serving(process, args.port)
         print(f"techplan app: the plan form is at {url}\n"

@@ -675,4 +675,8 @@ def row_of(*editors: Editor, widths: Sequence[str | None] = ()) -> W.HBox:
         width = widths[index] if index < len(widths) else None
         editor.widget.layout.flex = f"0 0 {width}" if width else "1 1 0"
         editor.widget.layout.width = width or "auto"
+        control = getattr(editor, "control", None)
+        if index and control is not None and getattr(control, "description", ""):
+            # Only the first label lines up with the column of labels; the others fit their text.
+            control.style.description_width = "initial"
     return W.HBox([e.widget for e in editors], layout=_layout("100%"))

@@ -213,8 +213,6 @@ class PlanForm:
     def _report_load(self, name: str, notes: list[str]) -> None:
         notes = [*notes, *(f"{describe(loc, self.data)}: {message}" for loc, message in self.ctx.warnings)]
         text = f"Loaded <b>{html.escape(name)}</b>."
-        if self.problems:
-            text += f" It has {len(self.problems)} problem{'s' if len(self.problems) != 1 else ''} (listed below)."
         if notes:
             text += "<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>"
         self._say(text, "ok" if not self.problems else "warn")

@@ -8,6 +8,7 @@ of the inputs they show (risks, or timeline) has changed since the last drawing.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import datetime as dt
 import html
 import json
@@ -80,10 +81,15 @@ _TASK_ITEM = re.compile(r"<li>(?:<p>)?\[( |x)\] ")
 
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_SPLIT_HEADING = re.compile(r"^#{2,3} ")
 
 
 def sections(text: str) -> list[str]:
-    """The plan split before each `## ` heading outside code fences (each renders on its own)."""
+    """The plan split before each `##`/`###` heading outside code fences (each renders on its own).
+
+    A heading always closes the paragraph, list or table before it, so the pieces render to the
+    same HTML as the whole (tests/test_widgets.py checks this on real plans).
+    """
     parts: list[list[str]] = [[]]
     fence: str | None = None
     for line in text.splitlines(keepends=True):
@@ -94,7 +100,7 @@ def sections(text: str) -> list[str]:
                 fence = marker
             elif marker[0] == fence[0] and len(marker) >= len(fence) and not line.strip()[len(marker):]:
                 fence = None
-        elif fence is None and line.startswith("## ") and parts[-1]:
+        elif fence is None and _SPLIT_HEADING.match(line) and parts[-1]:
             parts.append([])
         parts[-1].append(line)
     return ["".join(part) for part in parts if part]
@@ -156,7 +162,13 @@ class Preview:
                        for key in self.CHART_TITLES}
         for key, image in self.images.items():
             image.add_class(f"tp-chart-{key.replace('_', '-')}")
-        charts_box = W.VBox([self.chart_note, *self.images.values()], layout=W.Layout(width="100%"))
+        # The histogram is drawn on request: the live preview keeps to the heat-map and the Gantt
+        # chart, which is what a timeline edit needs to see (every generated plan has all three).
+        self.show_finish = W.Checkbox(value=False, indent=False, layout=W.Layout(width="auto"),
+                                      description="Also draw the Monte Carlo finish-date histogram (slower)")
+        self.show_finish.add_class("tp-show-finish")
+        self.show_finish.observe(self._on_show_finish, "value")
+        charts_box = W.VBox([self.chart_note, *self.images.values(), self.show_finish], layout=W.Layout(width="100%"))
         self.tabs = W.Tab(children=[self._scroll(self.plan_html), self._scroll(charts_box),
                                     self._scroll(self.markdown)],
                           titles=["Plan", "Charts", "Markdown"])
@@ -169,6 +181,9 @@ class Preview:
         self.plan: PlanInput | None = None
         self._context: tuple[dt.date, int, Path | None] | None = None
         self._chart_keys: dict[str, str] = {}
+        self._charts_pending: dict[str, str] | None = None
+        self._chart_token = 0
+        self._chart_executor: concurrent.futures.ThreadPoolExecutor | None = None
         self.timings: dict[str, float] = {}
 
     @staticmethod
@@ -180,6 +195,13 @@ class Preview:
     @property
     def charts_visible(self) -> bool:
         return self.tabs.selected_index == 1
+
+    def _on_show_finish(self, change: dict[str, Any]) -> None:
+        if not change["new"]:
+            self.images["finish_distribution"].layout.display = "none"
+        self._chart_keys.pop("timeline", None)  # draw the timeline's charts again, with or without it
+        if self.charts_visible and self.plan is not None and self._context is not None:
+            self._update_charts(self.plan, *self._context[:2])
 
     def _on_tab(self, change: dict[str, Any]) -> None:
         if change["new"] == 1 and self.plan is not None and self._context is not None:
@@ -207,43 +229,80 @@ class Preview:
 
     def stale(self, problems: int) -> None:
         """Keep the last good preview, saying it is out of date until the problems are fixed."""
-        what = "the preview shows the last valid version" if self.text else "the preview appears once they are fixed"
+        them = "they are" if problems != 1 else "it is"
+        what = "the preview shows the last valid version" if self.text else f"the preview appears once {them} fixed"
         self.note.value = (f"<div class='tp-stale'>{problems} problem{'s' if problems != 1 else ''} in the form: "
                            f"{what}.</div>")
 
     def _update_charts(self, plan: PlanInput, as_of: dt.date, seed: int) -> None:
         wanted = {"risks": _chart_key(plan, "risks", as_of, seed), "timeline": _chart_key(plan, "timeline", as_of, seed)}
-        if wanted == self._chart_keys:
+        if wanted == self._chart_keys or wanted == self._charts_pending:
             return
-        started = time.perf_counter()
-        try:
-            from .. import charts
-            from ..analysis import analyse
-        except ImportError as exc:  # matplotlib missing, or an older package without the analysis
-            self.chart_note.value = f"<span class='tp-muted'>Charts are not available: {html.escape(str(exc))}</span>"
-            return
-        try:
-            analysis = analyse(plan, as_of=as_of, seed=seed)
-        except TechPlanError as exc:
-            self.chart_note.value = f"<div class='tp-error'>⚠ {html.escape(str(exc))}</div>"
-            return
-        drawn: dict[str, Callable[[Any], bytes]] = {}
+        keys: list[str] = []
         if wanted["risks"] != self._chart_keys.get("risks"):
-            drawn["risk_heatmap"] = charts.risk_heatmap
+            keys.append("risk_heatmap")
         if wanted["timeline"] != self._chart_keys.get("timeline"):
-            drawn["gantt"] = charts.gantt
-            drawn["finish_distribution"] = charts.finish_distribution
-        has = {"risk_heatmap": bool(analysis.risk.register), "gantt": bool(analysis.schedule.tasks),
-               "finish_distribution": bool(analysis.schedule.tasks)}
-        for key, draw in drawn.items():
+            keys += ["gantt", "finish_distribution"] if self.show_finish.value else ["gantt"]
+        self._chart_token += 1
+        token = self._chart_token
+        loop = _running_loop()
+        if loop is None:  # plain Python: draw now
+            self._apply_charts(token, wanted, _capture_charts(plan, as_of, seed, keys))
+            return
+        # In a kernel, matplotlib draws on a worker thread (a Gantt chart takes a tenth of a second
+        # or more), so keystrokes keep arriving; a drawing overtaken by a newer change is dropped.
+        self._charts_pending = wanted
+        self.chart_note.value = "<span class='tp-muted'>Updating the charts…</span>"
+        if self._chart_executor is None:
+            self._chart_executor = concurrent.futures.ThreadPoolExecutor(max_workers=1,
+                                                                         thread_name_prefix="techplan-charts")
+        future = self._chart_executor.submit(_capture_charts, plan, as_of, seed, keys)
+        future.add_done_callback(
+            lambda done: loop.call_soon_threadsafe(self._apply_charts, token, wanted, done.result()))
+
+    def _apply_charts(self, token: int, wanted: dict[str, str], outcome: tuple[dict[str, bytes | None], str]) -> None:
+        if token != self._chart_token:
+            return  # a newer change is being drawn
+        self._charts_pending = None
+        drawn, problem = outcome
+        if problem:
+            self.chart_note.value = problem
+            return
+        for key, png in drawn.items():
             image = self.images[key]
-            if has[key]:
-                image.value = draw(analysis)
-                image.layout.display = None
-            else:
+            if png is None:
                 image.layout.display = "none"
-        missing = [self.CHART_TITLES[k] for k, present in has.items() if not present]
+            else:
+                image.value = png
+                image.layout.display = None
+        missing = [self.CHART_TITLES[k] for k, image in self.images.items() if image.layout.display == "none"
+                   and (k != "finish_distribution" or self.show_finish.value)]
         self.chart_note.value = (f"<span class='tp-muted'>No data yet for: {', '.join(missing)} "
                                  "(add risks, or phases with tasks).</span>" if missing else "")
         self._chart_keys = wanted
-        self.timings["charts"] = time.perf_counter() - started
+
+
+def _capture_charts(plan: PlanInput, as_of: dt.date, seed: int,
+                    keys: list[str]) -> tuple[dict[str, bytes | None], str]:
+    """The PNG of each chart in `keys` (None when the plan has no data for it), or a problem to show."""
+    started = time.perf_counter()
+    try:
+        from .. import charts
+        from ..analysis import analyse
+    except ImportError as exc:  # an install without matplotlib or the analysis
+        return {}, f"<span class='tp-muted'>Charts are not available: {html.escape(str(exc))}</span>"
+    try:
+        analysis = analyse(plan, as_of=as_of, seed=seed)
+    except TechPlanError as exc:
+        return {}, f"<div class='tp-error'>⚠ {html.escape(str(exc))}</div>"
+    has = {"risk_heatmap": bool(analysis.risk.register), "gantt": bool(analysis.schedule.tasks),
+           "finish_distribution": bool(analysis.schedule.tasks)}
+    draw: dict[str, Callable[[Any], bytes]] = {"risk_heatmap": charts.risk_heatmap, "gantt": charts.gantt,
+                                               "finish_distribution": charts.finish_distribution}
+    drawn = {key: draw[key](analysis) if has[key] else None for key in keys}
+    CHART_SECONDS.append(time.perf_counter() - started)
+    return drawn, ""
+
+
+CHART_SECONDS: list[float] = []
+"""How long each chart drawing took (read by benchmarks/form_preview.py)."""

@@ -37,12 +37,13 @@ CSS = """<style>
 .tp-form .tp-stale { background: #fff4d6; padding: 3px 8px; border-radius: 4px; }
 .tp-form .tp-preview-column { border-left: 1px solid #e0e4ea; padding-left: 10px; }
 .tp-form .tp-preview-plan, .tp-form .tp-preview-plan .widget-html-content { font-size: 13px; line-height: 1.45;
-  width: 100%; white-space: normal; overflow-wrap: anywhere; }
+  width: 100%; white-space: normal; overflow-wrap: break-word; }
 .tp-form .tp-preview-plan p { margin: 4px 0; }
 .tp-form .tp-preview-plan h1 { font-size: 20px; margin: 4px 0 10px 0; }
 .tp-form .tp-preview-plan h2 { font-size: 16px; border-bottom: 1px solid #e0e4ea; margin: 16px 0 6px 0; }
 .tp-form .tp-preview-plan h3 { font-size: 14px; margin: 10px 0 4px 0; }
-.tp-form .tp-preview-plan table { border-collapse: collapse; margin: 6px 0; }
+.tp-form .tp-preview-plan table { border-collapse: collapse; margin: 6px 0; display: block; overflow-x: auto;
+  max-width: 100%; }
 .tp-form .tp-preview-plan th, .tp-form .tp-preview-plan td { border: 1px solid #d0d7de; padding: 3px 6px;
   vertical-align: top; }
 .tp-form .tp-preview-plan li.tp-task-item { list-style: none; margin-left: -1.1em; }
