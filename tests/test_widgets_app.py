@@ -1,0 +1,96 @@
+"""`techplan app` and the form notebook: how Voilà is started, and the notebook run in a real kernel.
+
+The page itself is driven in Chromium by tests/test_browser_form.py; these check the parts a
+browser does not see: refusals before anything starts, the server's settings, and the notebook.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from conftest import ROOT, run_techplan
+from techplan_nb.cli.app import content_security_policy, form_notebook, voila_command, voila_data_dir
+
+
+def test_app_refuses_a_port_in_use_before_starting_anything(tmp_path: Path) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = run_techplan("app", "--no-browser", "--port", str(port), cwd=tmp_path, timeout=60)
+    assert result.returncode == 2
+    assert f"port {port} is in use on 127.0.0.1; choose another with --port N" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_app_refuses_a_missing_inputs_file(tmp_path: Path) -> None:
+    result = run_techplan("app", "--no-browser", "--inputs", "nowhere.yaml", cwd=tmp_path, timeout=60)
+    assert result.returncode == 2
+    assert "nowhere.yaml: no such inputs file" in result.stderr
+
+
+def test_app_rejects_a_port_out_of_range_with_a_usage_error(tmp_path: Path) -> None:
+    result = run_techplan("app", "--port", "70000", cwd=tmp_path, timeout=60)
+    assert result.returncode == 2
+    assert "the port must be between 1 and 65535" in result.stderr
+
+
+def test_every_app_option_has_help_text() -> None:
+    result = run_techplan("app", "--help")
+    assert result.returncode == 0
+    for option in ("--port N", "--no-browser", "--inputs FILE", "--out DIR", "--as-of", "--seed", "--template"):
+        assert option in result.stdout
+
+
+def test_voila_listens_on_this_machine_only_with_a_token_and_loads_nothing_from_outside() -> None:
+    command = voila_command(form_notebook(), 8123, "secret-token")
+    assert "--Voila.ip=127.0.0.1" in command
+    assert "--Voila.token=secret-token" in command
+    assert "--Voila.port_retries=0" in command  # the port asked for, or a clear refusal
+    assert "--template=techplan" in command and "--no-browser" in command
+    settings = json.loads(next(a for a in command if a.startswith("--Voila.tornado_settings=")).split("=", 1)[1])
+    policy = settings["headers"]["Content-Security-Policy"]
+    assert policy == content_security_policy(8123)
+    assert policy.startswith("default-src 'self' ")
+    assert "http" not in policy.replace("ws://127.0.0.1:8123", "").replace("ws://localhost:8123", "")
+    # The template drops the lab template's CDN stylesheets and Mermaid loader.
+    template = (voila_data_dir() / "voila" / "templates" / "techplan" / "index.html.j2").read_text("utf-8")
+    assert "extends 'voila/templates/lab/index.html.j2'" in template
+    assert "fontawesome-free@^5/css/all.min.css" in template and "html_head_js_mermaidjs" in template
+    lab = ROOT / ".venv" / "share" / "jupyter" / "voila" / "templates" / "lab" / "index.html.j2"
+    if lab.exists():  # the links removed are exactly the ones the installed Voilà writes
+        for line in lab.read_text("utf-8").splitlines():
+            if "https://" in line and "<link" in line:
+                assert line.strip() in template
+
+
+def test_the_form_notebook_is_thin_and_tagged_for_nbval() -> None:
+    nb = nbformat.read(form_notebook(), as_version=4)
+    code = [cell for cell in nb.cells if cell.cell_type == "code"]
+    assert len(code) == 1
+    assert "from techplan_nb.widgets import app_form" in code[0].source
+    assert "nbval-ignore-output" in code[0].metadata.get("tags", [])  # widget ids differ on every run
+    assert code[0].outputs == []
+
+
+@pytest.mark.kernel
+def test_the_form_notebook_runs_in_a_real_kernel_and_shows_the_form(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from nbclient import NotebookClient
+
+    from techplan_nb.widgets import APP_ENV
+
+    monkeypatch.setenv(APP_ENV["workdir"], str(tmp_path))
+    monkeypatch.setenv(APP_ENV["as_of"], "2026-11-20")
+    nb = nbformat.read(form_notebook(), as_version=4)
+    NotebookClient(nb, timeout=120, kernel_name="python3", store_widget_state=False,
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    (output,) = nb.cells[0].outputs
+    assert output.output_type == "execute_result"
+    assert output.data["text/plain"].startswith("Technical Plan form")
+    assert output.data["application/vnd.jupyter.widget-view+json"]["model_id"]
