@@ -162,7 +162,9 @@ def gantt(analysis: Analysis) -> bytes:
         ax.set_yticks([])
         ax.spines["left"].set_visible(False)
         for y, task in enumerate(tasks):
-            ax.text(-0.01, y, _label(task.name), ha="right", va="center", transform=ax.get_yaxis_transform())
+            # parse_math=False: a name such as "$x^$" is text, not mathtext that fails the whole chart.
+            ax.text(-0.01, y, _label(task.name), ha="right", va="center", transform=ax.get_yaxis_transform(),
+                    parse_math=False)
         ticks = _date_ticks(first, last)
         _x_labels(ax, [float(matplotlib.dates.date2num(d)) for d in ticks], [d.strftime("%d %b") for d in ticks])
         key = [(CRITICAL, "■ critical path"), (NORMAL, "■ has slack (hatched)")]
@@ -213,7 +215,9 @@ def plan_charts(analysis: Analysis) -> dict[str, bytes]:
     if analysis.risk.register:
         charts["risk_heatmap"] = risk_heatmap(analysis)
     if analysis.schedule.tasks:
-        charts["gantt"] = gantt(analysis)
+        # Without timeline.start the schedule has working-day offsets but no dates to draw bars at.
+        if all(t.start is not None and t.end is not None for t in analysis.schedule.tasks):
+            charts["gantt"] = gantt(analysis)
         samples = analysis.schedule.finish_samples
         if samples is not None and len(samples):
             charts["finish_distribution"] = finish_distribution(analysis)

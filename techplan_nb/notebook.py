@@ -294,7 +294,7 @@ def show_schedule(run: Run) -> None:
         markdown("### Schedule\n\nNo tasks in the timeline, so there is nothing to schedule.")
     else:
         rows: list[list[object]] = [
-            [t.id, t.name, t.phase_id or "", t.start.isoformat(), t.end.isoformat(), f"{t.expected_days:g}",
+            [t.id, t.name, t.phase_id or "", _date(t.start), _date(t.end), f"{t.expected_days:g}",
              f"{t.slack:g}", "yes" if t.critical else ""] for t in schedule.tasks]
         summary = (f"Expected length **{schedule.expected_days:g} working days**; finish P50 "
                    f"{_date(schedule.p50)}, **P80 {_date(schedule.p80)}**, P90 {_date(schedule.p90)} "

@@ -8,6 +8,7 @@ and nothing of it interpreted (no HTML, no Markdown structure, no Jinja, no code
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from pathlib import Path
@@ -284,3 +285,26 @@ def test_python_in_text_is_shown_and_never_run(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert '# Technical Plan: "; import os; os.system("touch PWNED") \\#\n' in result.stdout
     assert files_under(tmp_path) == []
+
+
+@pytest.mark.kernel
+def test_batch_over_the_whole_corpus_fails_each_bad_input_with_its_problem_and_makes_the_rest(
+        tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = run_techplan("batch", CASES, "--out", out, "--as-of", AS_OF, "--jobs", "2", "--no-progress",
+                          cwd=tmp_path, timeout=1200)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    items = {Path(item["input"]).name: item for item in json.loads((out / "summary.json").read_text("utf-8"))["items"]}
+    assert sorted(items) == sorted(p.name for p in CASES.iterdir())
+    for case in cases("exit2"):
+        item = items[case.name]
+        line, field, words = EXPECTED[case.name]
+        assert item["status"] == "failed" and item["plan"] is None, item
+        assert item["reason"] == "invalid-inputs", item
+        assert f"{case}:{line}: {field}: " in item["error"] and words in item["error"], item
+    for case in cases("renders"):
+        item = items[case.name]
+        assert item["status"] == "succeeded", item
+        assert (out / item["plan"]).is_file()
+    assert not list(tmp_path.rglob("PWNED")) and not (ROOT / "PWNED").exists()
