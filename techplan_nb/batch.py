@@ -285,6 +285,7 @@ def run_batch(specs: list[str], options: BatchOptions) -> Outcome:
     bar = _progress(len(items), options.progress)
     bar.update(len(items) - len(queue))
     crashed = 0
+    interrupted = False
     try:
         while queue or any(w.current is not None for w in workers):
             for worker in workers:
@@ -330,6 +331,8 @@ def run_batch(specs: list[str], options: BatchOptions) -> Outcome:
                     crashed += 1
                     retired.append(worker)
                     workers[n] = _Worker(ctx, options, len(workers) + len(retired))
+    except KeyboardInterrupt:
+        interrupted = True  # stop every worker and kernel below, keep the summary of what was done
     finally:
         for worker in workers:
             if worker.current is None:
@@ -343,7 +346,12 @@ def run_batch(specs: list[str], options: BatchOptions) -> Outcome:
         for key, value in worker.counters.items():
             kernels[f"kernels_{key}"] = kernels.get(f"kernels_{key}", 0) + value
     seconds = time.perf_counter() - clock
-    return _write_summary(results, options, started_at, seconds, kernels)
+    outcome = _write_summary(results, options, started_at, seconds, kernels)
+    if interrupted:
+        print(f"techplan: interrupted; the summary of the plans made so far is in {outcome.summary_md}",
+              file=sys.stderr)
+        raise KeyboardInterrupt
+    return outcome
 
 
 class _NoBar:

@@ -230,3 +230,52 @@ def test_two_inputs_for_the_same_issue_fail_the_second_not_the_batch(tmp_path: P
     rows = {Path(row["input"]).name: row for row in _summary(out)["items"]}
     assert rows["twin.yaml"]["reason"] == "duplicate" and "issue-01.yaml" in rows["twin.yaml"]["error"]
     assert rows["issue-01.yaml"]["status"] == rows["issue-02.yaml"]["status"] == "succeeded"
+
+
+def _processes_with(token: str) -> set[int]:
+    """Processes (kernels included) that inherited TECHPLAN_TEST_TOKEN=token: this test's, nobody else's."""
+    import psutil
+
+    found = set()
+    for proc in psutil.process_iter(["pid"]):
+        try:
+            if proc.environ().get("TECHPLAN_TEST_TOKEN") == token:
+                found.add(proc.info["pid"])
+        except psutil.Error:
+            continue
+    return found
+
+
+@pytest.mark.kernel
+def test_ctrl_c_stops_every_kernel_and_keeps_the_summary(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    notebook = _notebook_with(tmp_path, "import pathlib, time\n"
+                                        "pathlib.Path(output_dir, 'started').touch()\ntime.sleep(120)")
+    _inputs(tmp_path / "in", 4)
+    out = tmp_path / "OUT"
+    token = f"{os.getpid()}-{time.monotonic_ns()}"
+    process = subprocess.Popen([sys.executable, "-m", "techplan_nb", "batch", str(tmp_path / "in"), "--out", str(out),
+                                "--as-of", AS_OF, "--notebook", str(notebook), "--no-progress"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env=dict(os.environ, TECHPLAN_TEST_TOKEN=token))
+    deadline = time.monotonic() + 180
+    while not (out / "started").exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert (out / "started").exists()
+    assert len(_processes_with(token)) >= 3  # techplan, a worker and its kernel at least
+    os.kill(process.pid, signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert "interrupted" in stderr
+    summary = _summary(out)
+    assert summary["counts"]["succeeded"] == 0
+    assert {row["reason"] for row in summary["items"]} <= {"interrupted", "worker-died", "cell-error"}
+    deadline = time.monotonic() + 15
+    while _processes_with(token) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not _processes_with(token)
