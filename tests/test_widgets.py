@@ -576,3 +576,41 @@ def test_in_an_event_loop_charts_are_drawn_off_the_loop_and_a_superseded_drawing
     form.field("risks", 0, "probability").control.value = "High"
     form.preview.tabs.selected_index = 1
     assert bytes(form.preview.images["risk_heatmap"].value) == png  # the last change won
+
+
+def _model_paths(model: Any, loc: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
+    """Every field path of the inputs model, lists of rows entered at their first row."""
+    import typing
+
+    from techplan_nb.widgets.editors import model_in
+
+    paths = []
+    for name, info in model.model_fields.items():
+        path = (*loc, name)
+        paths.append(path)
+        inner = model_in(info.annotation)
+        if inner is None:
+            continue
+        annotation = info.annotation
+        while typing.get_origin(annotation) is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        is_list = typing.get_origin(annotation) is list
+        is_map = typing.get_origin(annotation) is dict
+        if not is_map:
+            paths += _model_paths(inner, (*path, 0) if is_list else path)
+    return paths
+
+
+def test_every_field_of_the_inputs_format_has_its_own_box_in_the_form(tmp_path: Path,
+                                                                      example_dict: dict[str, Any]) -> None:
+    from techplan_nb.model import PlanInput
+
+    example_dict["timeline"]["phases"][0]["items"] = ["Kick-off"]
+    form = PlanForm(data=example_dict, as_of=AS_OF_DATE, workdir=tmp_path)
+    form.editor.ensure_all()
+    boxes = {loc for loc, _ in form.editor.nodes(())}
+    # Verbatim extra content from imported plans is kept, and editable, under "Other fields (YAML)";
+    # an estimate's three numbers share one box (3, 2-4 or 2/3/5).
+    missing = [path for path in _model_paths(PlanInput) if path not in boxes and path[0] != "extra"
+               and "estimate" not in path[:-1]]
+    assert missing == []

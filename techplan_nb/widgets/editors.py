@@ -191,6 +191,27 @@ class IntTextEditor(TextEditor):
         return super()._text(value, loc)
 
 
+class NumberTextEditor(TextEditor):
+    """A number typed as text (empty leaves the key out); what is not a number goes to the validator."""
+
+    def get(self) -> Any:
+        text = self.control.value.strip()
+        if not text:
+            return MISSING
+        try:
+            return notation.number(text)
+        except ValueError:
+            return text
+
+    def _text(self, value: Any, loc: Loc) -> str:
+        if isinstance(value, bool):
+            self.ctx.warn(loc, f"{value!r} is not a number; the field was left empty")
+            return ""
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return super()._text(value, loc)
+
+
 class EstimateEditor(TextEditor):
     def __init__(self, ctx: Context, description: str = "", **kwargs: Any) -> None:
         kwargs.setdefault("placeholder", "3, 2-4 or 2/3/5")
@@ -262,6 +283,21 @@ class DateEditor(Leaf):
         parsed = notation.date_from(value)
         self.control.value = parsed
         self._raw = MISSING if parsed is not None else value
+
+
+def model_in(annotation: Any) -> Any:
+    """The pydantic model inside a type annotation (X, X | None, Annotated[X, ...]), or None."""
+    import typing
+
+    from pydantic import BaseModel
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = model_in(arg)
+        if found is not None:
+            return found
+    return None
 
 
 def normaliser(annotation: Any) -> Callable[[Any], Any]:

@@ -93,6 +93,8 @@ _LABELS = {
     "date": "Date", "reviewer": "Reviewer", "feedback": "Feedback", "resolution": "Resolution",
     "approvals": "Approvals", "role": "Role", "approved": "Approved", "by": "By",
     "optimistic": "Optimistic", "likely": "Likely", "pessimistic": "Pessimistic",
+    "simulations": "Monte Carlo runs", "contingency": "Contingency",
+    "high_risk_percent": "Buffer per High risk %", "max_percent": "Buffer cap %", "status_note": "Status note",
 }
 
 _ROW_NOUNS = {

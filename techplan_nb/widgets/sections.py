@@ -31,6 +31,7 @@ from .editors import (
     IdEditor,
     IntTextEditor,
     LinesEditor,
+    NumberTextEditor,
     RowList,
     TagsEditor,
     TextEditor,
@@ -167,8 +168,24 @@ class TimelineEditor(Group):
             "holidays": TagsEditor(ctx, "Holidays", placeholder="YYYY-MM-DD, Enter"),
             "country": TextEditor(ctx, "Country holidays", placeholder="e.g. US or GB-ENG (optional)"),
         })
-        super().__init__(ctx, {"start": DateEditor(ctx, "Start date", css="tp-timeline-start"),
-                               "calendar": calendar, "phases": self.phases})
+        fields: dict[str, Editor] = {"start": DateEditor(ctx, "Start date", css="tp-timeline-start"),
+                                     "calendar": calendar}
+        layout: list[W.Widget] = [fields["start"].widget, calendar.widget]
+        # Simulation settings exist in newer inputs formats only: offered when the model has them.
+        timeline_fields = _model_fields(PlanInput, "timeline")
+        if "simulations" in timeline_fields:
+            fields["simulations"] = IntTextEditor(ctx, "Monte Carlo runs", placeholder="10000 (100 to 100000)")
+            layout.append(fields["simulations"].widget)
+        if "contingency" in timeline_fields:
+            contingency_fields = _model_fields(timeline_fields["contingency"].annotation, None)
+            boxes = {name: NumberTextEditor(ctx, label, placeholder=placeholder) for name, label, placeholder in (
+                ("high_risk_percent", "Buffer per High risk %", "15"), ("max_percent", "Buffer cap %", "50"))
+                if name in contingency_fields}
+            fields["contingency"] = Group(ctx, boxes, layout=[row_of(*boxes.values())] if boxes else [])
+            layout.append(fields["contingency"].widget)
+        fields["phases"] = self.phases
+        layout.append(self.phases.widget)
+        super().__init__(ctx, fields, layout=layout)
 
     @property
     def phase_editors(self) -> list[PhaseEditor]:
@@ -599,6 +616,14 @@ def _ids(values: Any, key: str) -> list[str]:
 
 def _numbers(values: Any, key: str) -> list[int]:
     return [v[key] for v in values or [] if isinstance(v, dict) and isinstance(v.get(key), int)]
+
+
+def _model_fields(model: Any, name: str | None) -> dict[str, Any]:
+    """The fields of a model (or of the model behind one of its fields), {} when there is none."""
+    from .editors import model_in
+
+    target = model_in(model.model_fields[name].annotation) if name else model_in(model)
+    return dict(target.model_fields) if target is not None else {}
 
 
 def _field_type(model: Any, name: str) -> Any:
