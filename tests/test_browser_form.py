@@ -97,8 +97,10 @@ def browser() -> Iterator[object]:
     if not CHROMIUM.exists():
         pytest.fail("Debian's Chromium is missing: apt-get update && apt-get install -y chromium "
                     "(the browser tests must run, not be skipped)")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # The machine is shared and a kernel round trip can take a while under load: wait, then fail.
+    expect.set_options(timeout=30_000)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:

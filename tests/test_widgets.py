@@ -614,3 +614,20 @@ def test_every_field_of_the_inputs_format_has_its_own_box_in_the_form(tmp_path: 
     missing = [path for path in _model_paths(PlanInput) if path not in boxes and path[0] != "extra"
                and "estimate" not in path[:-1]]
     assert missing == []
+
+
+def test_undo_load_puts_back_the_edits_a_load_replaced(tmp_path: Path) -> None:
+    form = example_form(tmp_path)
+    assert form.undo_button.layout.display == "none"
+    form.field("issue", "title").control.value = "Edited, not saved"
+    other = tmp_path / "other.yaml"
+    other.write_text("issue: {number: 9, title: Another plan}\n", "utf-8")
+    form.path.value = "other.yaml"
+    form.load_button.click()
+    assert form.plan is not None and form.plan.issue.title == "Another plan"
+    assert form.undo_button.layout.display is None
+    form.undo_button.click()
+    assert form.plan is not None and form.plan.issue.title == "Edited, not saved"
+    assert form.source == shared_example() and "unsaved changes" in form.title.value
+    assert form.path.value == str(shared_example())
+    assert form.undo_button.layout.display == "none"

@@ -82,6 +82,8 @@ class PlanForm:
         self._build(output_dir, as_of or dt.date.today(), seed)
         if inputs is not None:
             self.load(inputs)
+            self._undo = None  # nothing was in the form before its first file
+            self.undo_button.layout.display = "none"
         else:
             self.set_data(data if data is not None else blank_inputs(self.as_of))
 
@@ -102,6 +104,11 @@ class PlanForm:
         self.save_button.add_class("tp-save")
         self.load_button.on_click(lambda _: self._guard(self._load_clicked))
         self.save_button.on_click(lambda _: self._guard(self._save_clicked))
+        self.undo_button = W.Button(description="Undo load", tooltip="Put back what the form held before the load",
+                                    layout=W.Layout(display="none", width="auto"))
+        self.undo_button.add_class("tp-undo")
+        self.undo_button.on_click(lambda _: self._guard(self.undo_load))
+        self._undo: tuple[dict[str, Any], Path | None, dict[str, Any] | None, str] | None = None
         self.upload.observe(lambda change: self._guard(lambda: self._uploaded(change)), "value")
 
         self.output_dir = W.Text(value=str(output_dir), description="Output folder",
@@ -134,7 +141,8 @@ class PlanForm:
         self.tabs.add_class("tp-tabs")
         self.editor.ensure_tab(0)
         self.tabs.observe(self._on_tab, "selected_index")
-        files_row = W.HBox([self.path, self.load_button, self.upload, self.save_button], layout=W.Layout(width="100%"))
+        files_row = W.HBox([self.path, self.load_button, self.upload, self.save_button, self.undo_button],
+                           layout=W.Layout(width="100%"))
         run_row = W.HBox([self.output_dir, self.as_of_picker, self.seed_box, self.generate_button],
                          layout=W.Layout(width="100%"))
         progress_row = W.HBox([self.force, self.progress, self.progress_label], layout=W.Layout(width="100%"))
@@ -193,6 +201,8 @@ class PlanForm:
     def _load_bytes(self, raw: bytes, name: str, target: Path | None) -> None:
         text = decode(raw, name)
         notes: list[str] = []
+        # Loading replaces everything in the form: keep what was there, for "Undo load".
+        self._undo = (self.to_dict(), self.source, self.saved_data, self.path.value)
         if is_markdown_plan(name):
             data, notes = from_markdown_plan(text, name)
         elif looks_like_github_export(text, name):
@@ -216,6 +226,21 @@ class PlanForm:
         if notes:
             text += "<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>"
         self._say(text, "ok" if not self.problems else "warn")
+        self.undo_button.layout.display = None if self._undo is not None else "none"
+
+    def undo_load(self) -> None:
+        """Put back what the form held before the last Load or Upload."""
+        if self._undo is None:
+            return
+        data, source, saved, path = self._undo
+        self._undo = None
+        self.set_data(data, source=source)
+        self.saved_data = saved
+        # The box held the name of the file just loaded: show the form's own file again.
+        self.path.value = self._shown(source) if source is not None else path
+        self._update_title()
+        self.undo_button.layout.display = "none"
+        self._say("The form is back as it was before that load.", "ok")
 
     def save(self, path: str | Path | None = None) -> Path:
         """Save the inputs (YAML, or JSON for a .json name); returns the file written."""
