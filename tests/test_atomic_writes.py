@@ -176,9 +176,14 @@ def _render_previous(folder: Path) -> Path:
 
 
 def _run(args: list[str | Path], *, preexec: Callable[[], None] | None = None, cwd: Path | None = None,
-         env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", **(env or {})}
-    full_env.pop("TECHPLAN_DEBUG", None)
+         env: dict[str, str | None] | None = None) -> subprocess.CompletedProcess[str]:
+    """The CLI in a subprocess; env entries set to None are removed from its environment."""
+    full_env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    for key, value in {"TECHPLAN_DEBUG": None, **(env or {})}.items():
+        if value is None:
+            full_env.pop(key, None)
+        else:
+            full_env[key] = value
     return subprocess.run([sys.executable, "-m", "techplan_nb", *map(str, args)], capture_output=True, text=True,
                           preexec_fn=preexec, cwd=cwd, env=full_env, timeout=120, check=False)
 
@@ -311,3 +316,29 @@ def test_render_writes_only_the_plan_and_its_state_file(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert [p.relative_to(tmp_path) for p in files_under(tmp_path) if "cache" not in p.parts] == [
         Path("inputs/plan.yaml"), Path("out/nested/.techplan-state.json"), Path("out/nested/plan.md")]
+
+
+@pytest.mark.kernel
+@pytest.mark.parametrize("command", ["run", "batch"])
+def test_run_and_batch_write_nothing_outside_out_but_tool_caches(command: str, tmp_path: Path) -> None:
+    places = {name: tmp_path / name for name in ("inputs", "work", "home", "tmp")}
+    for place in places.values():
+        place.mkdir()
+    source = places["inputs"] / "plan.yaml"
+    source.write_bytes(BUNDLED_EXAMPLE.read_bytes())
+    out = tmp_path / "out"
+    extra = ["--no-progress"] if command == "batch" else []
+    result = _run([command, source if command == "run" else places["inputs"], "--out", out, "--as-of", AS_OF,
+                   *extra], cwd=places["work"],
+                  env={"HOME": str(places["home"]), "TMPDIR": str(places["tmp"]), "XDG_CACHE_HOME": None,
+                       "MPLCONFIGDIR": None, "IPYTHONDIR": None, "JUPYTER_RUNTIME_DIR": None})
+    assert result.returncode == 0, result.stderr
+    assert files_under(places["inputs"]) == [source] and source.read_bytes() == BUNDLED_EXAMPLE.read_bytes()
+    assert files_under(places["work"]) == []
+    assert list(places["tmp"].iterdir()) == []  # kernels' ipc socket folders are removed too
+    # Outside --out only the caches of the tools themselves: matplotlib's font list, IPython's
+    # profile, the compiled templates. No plan, notebook, chart or inputs copy.
+    caches = (".cache", ".config", ".ipython")
+    assert [p for p in files_under(places["home"]) if p.relative_to(places["home"]).parts[0] not in caches] == []
+    assert [p for p in files_under(places["home"]) if p.suffix in (".md", ".ipynb", ".png", ".yaml")] == []
+    assert len([p for p in files_under(out) if p.name == "technical-plan.md"]) == 1
