@@ -94,3 +94,44 @@ def test_the_form_notebook_runs_in_a_real_kernel_and_shows_the_form(tmp_path: Pa
     assert output.output_type == "execute_result"
     assert output.data["text/plain"].startswith("Technical Plan form")
     assert output.data["application/vnd.jupyter.widget-view+json"]["model_id"]
+
+
+@pytest.mark.kernel
+def test_the_plan_notebook_with_no_inputs_file_takes_its_inputs_from_the_form(tmp_path: Path) -> None:
+    """A person runs notebooks/technical_plan.ipynb in JupyterLab with inputs_path empty."""
+    from nbclient import NotebookClient
+
+    from conftest import AS_OF, shared_example
+
+    source = nbformat.read(ROOT / "notebooks" / "technical_plan.ipynb", as_version=4)
+    cells = [c for c in source.cells if "injected-parameters" not in c.metadata.get("tags", [])]
+    parameters = next(i for i, c in enumerate(cells) if "parameters" in c.metadata.get("tags", []))
+    cells.insert(parameters + 1, nbformat.v4.new_code_cell(
+        f'inputs_path = ""\nas_of = "{AS_OF}"\noutput_dir = {str(tmp_path / "plans")!r}'))
+    nb = nbformat.v4.new_notebook(cells=cells, metadata=source.metadata)
+    start = next(i for i, c in enumerate(nb.cells) if "tp.start(" in c.source)
+    client = NotebookClient(nb, timeout=180, kernel_name="python3", allow_errors=True, store_widget_state=False,
+                            resources={"metadata": {"path": str(tmp_path)}})
+    with client.setup_kernel():
+        for index in range(start + 1):
+            client.execute_cell(nb.cells[index], index)
+        outputs = nb.cells[start].outputs
+        assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
+        (error,) = [o for o in outputs if o.output_type == "error"]
+        assert error.ename == "FormNotReady" and "fill it in (or load a file), then run the notebook again" in (
+            error.evalue)
+        # What the person does in the form, done here through the form's own API.
+        end = len(nb.cells)
+        fill = nbformat.v4.new_code_cell(
+            f"import techplan_nb.widgets as w\nw._session_form.load({str(shared_example())!r})")
+        nb.cells.append(fill)
+        client.execute_cell(fill, end)
+        assert not [o for o in fill.outputs if o.output_type == "error"], fill.outputs
+        for index in range(start, end):
+            client.execute_cell(nb.cells[index], index)
+            errors = [o for o in nb.cells[index].get("outputs", []) if o.output_type == "error"]
+            assert not errors, errors
+    folder = tmp_path / "plans" / "issue-57-export-roast-profiles-to-csv-and-share-them-by-lin"
+    assert (folder / "technical-plan.md").read_text("utf-8").startswith(
+        "# Technical Plan: Export roast profiles to CSV and share them by link\n")
+    assert (folder / "inputs.yaml").read_bytes() == shared_example().read_bytes()

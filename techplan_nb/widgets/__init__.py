@@ -85,9 +85,19 @@ def gather_inputs(**options: Any) -> tuple[str, bytes]:
             + ": fill it in (or load a file), then run the notebook again. "
             "Running it with papermill? Pass the file: -p inputs_path inputs.yaml")
     if form.source is not None and form.data == form.saved_data:
-        name = str(form.source)
-    else:
-        name = f"(plan form) {plan_dir_name(form.plan.issue.number, form.plan.issue.title)}.yaml"
+        # Unchanged since it was loaded or saved: the run reads the file itself, so the audit
+        # record's hash is the file's, as with `techplan run FILE`.
+        from ..errors import InputError
+        from ..inputs import load_bytes
+        from .files import read_raw
+
+        try:
+            raw = read_raw(form.source)
+            if load_bytes(raw, str(form.source)) == form.plan:
+                return str(form.source), raw
+        except InputError:
+            pass  # changed or gone since: the form's own inputs below
+    name = f"(plan form) {plan_dir_name(form.plan.issue.number, form.plan.issue.title)}.yaml"
     return name, form.inputs_bytes(name)
 
 

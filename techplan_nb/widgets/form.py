@@ -59,8 +59,9 @@ class PlanForm:
                  template: str | Path | None = None, workdir: str | Path | None = None,
                  debounce: float = DEBOUNCE_SECONDS, notebook: str | Path | None = None) -> None:
         self.workdir = Path(workdir or os.getcwd()).resolve()
-        self.template = Path(template) if template else None
-        self.notebook = Path(notebook) if notebook else None
+        # Generate runs in another process and folder: relative paths are the workdir's.
+        self.template = self._resolve(template) if template else None
+        self.notebook = self._resolve(notebook) if notebook else None
         self.ctx = Context()
         self.editor = PlanEditor(self.ctx)
         self.ctx.on_change = self._changed
@@ -92,13 +93,13 @@ class PlanForm:
     def _build(self, output_dir: str | Path, as_of: dt.date, seed: int) -> None:
         self.title = W.HTML()
         self.title.add_class("tp-title")
-        self.path = W.Text(placeholder="inputs.yaml, plan inputs .json or a GitHub issue export",
+        self.path = W.Text(placeholder="inputs .yaml or .json, a GitHub issue export (.json) or a Markdown plan (.md)",
                            description="File", style={"description_width": "3em"},
                            layout=W.Layout(flex="1 1 auto", width="auto"))
         self.path.add_class("tp-path")
         self.load_button = W.Button(description="Load", tooltip="Load the file named on the left")
         self.load_button.add_class("tp-load")
-        self.upload = W.FileUpload(accept=".yaml,.yml,.json", multiple=False, description="Upload…",
+        self.upload = W.FileUpload(accept=".yaml,.yml,.json,.md,.markdown", multiple=False, description="Upload…",
                                    tooltip="Load a file from this computer")
         self.save_button = W.Button(description="Save", tooltip="Save the inputs to the file named on the left")
         self.save_button.add_class("tp-save")
