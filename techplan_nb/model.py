@@ -403,9 +403,33 @@ class Calendar(Strict):
         return value
 
 
+def _percent(value: Any) -> Any:
+    if isinstance(value, bool):  # pydantic would read true as 1
+        raise ValueError("expected a percentage (a number such as 15), got true/false")
+    if isinstance(value, str) and value.strip().endswith("%"):
+        return value.strip()[:-1].strip()
+    return value
+
+
+Percent = Annotated[float, BeforeValidator(_percent), Field(allow_inf_nan=False)]
+
+
+class Contingency(Strict):
+    """The schedule buffer open High risks add to the P80 date (see techplan_nb.risk.contingency)."""
+
+    high_risk_percent: Annotated[Percent, Field(
+        ge=0, le=100, description="Percent of the P80 duration one open High risk adds at the highest score "
+        "(scaled by score / max score); 0 turns the buffer off.")] = 15.0
+    max_percent: Annotated[Percent, Field(ge=0, le=200, description="Cap on the total buffer, in percent.")] = 50.0
+
+
 class Timeline(Strict):
     start: IsoDate | None = None
     calendar: Calendar = Calendar()
+    simulations: Annotated[int, Field(
+        ge=100, le=100_000, strict=True,
+        description="Monte Carlo runs behind the P50/P80/P90 dates (seeded, so repeatable).")] = 10_000
+    contingency: Contingency = Contingency()
     phases: list[Phase] = []
 
 
@@ -543,6 +567,13 @@ def cross_field_problems(plan: PlanInput) -> list[tuple[Loc, str]]:
     _unique(problems, [(("timeline", "phases", i, "tasks", j, "id"), t.id)
                        for i, p in enumerate(plan.timeline.phases) for j, t in enumerate(p.tasks)])
     _unique(problems, [(("reviews", i, "round"), r.round) for i, r in enumerate(plan.reviews)])
+    # Unknown ids, self-dependencies, cycles, unknown countries; imported here because schedule
+    # imports model. Duplicate ids would make every dependency message ambiguous, so they go first.
+    from .schedule import calendar_problems, dependency_problems
+
+    if not any(loc[:1] == ("timeline",) for loc, _ in problems):
+        problems.extend(dependency_problems(plan.timeline))
+    problems.extend(calendar_problems(plan.timeline.calendar))
     return problems
 
 

@@ -9,7 +9,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from .model import DEFAULT_APPROVALS, Approval, CheckItem, Phase, PlanInput, ThreePoint
+from .analysis import Analysis, analyse
+from .analysis_view import AnalysisView, TaskLine, analysis_view, phase_meta, task_line
+from .mdescape import SafeMarkdown
+from .model import DEFAULT_APPROVALS, Approval, CheckItem, Phase, PlanInput
+from .schedule import PhaseSchedule, build_schedule
+from .schedule import days_label as days_label  # re-exported: its home moved to schedule
 
 NOT_SPECIFIED = "_Not specified._"
 
@@ -18,35 +23,29 @@ NOT_SPECIFIED = "_Not specified._"
 class PhaseView:
     number: int
     phase: Phase
-    days: str  # "4", "4-6": the phase heading's "(X days)"
-    items: tuple[CheckItem, ...]
+    days: str  # "4", "4-6": the phase heading's "(X days)", from the dependency network
+    items: tuple[CheckItem, ...]  # its tasks' names, then its other checklist items
+    schedule: PhaseSchedule | None = None
+    tasks: tuple[TaskLine, ...] = ()
+    notes: tuple[CheckItem, ...] = ()  # checklist items that are not scheduled tasks
+    meta: SafeMarkdown = SafeMarkdown("")  # "**Phase id**: `x` · **Dates**: ..." under the heading
 
 
-def days_label(low: float, high: float) -> str:
-    def fmt(value: float) -> str:
-        rounded = round(value, 1)
-        return str(int(rounded)) if float(rounded).is_integer() else f"{rounded:g}"
+def phase_views(plan: PlanInput, analysis: Analysis | None = None) -> list[PhaseView]:
+    """Phases with their network-based day ranges, dates and task lines.
 
-    low_s, high_s = fmt(low), fmt(high)
-    text = low_s if low_s == high_s else f"{low_s}-{high_s}"
-    return f"{text} day" if text == "1" else f"{text} days"
-
-
-def _phase_range(phase: Phase) -> tuple[float, float]:
-    # Within a phase, tasks run one after another unless the analysis says otherwise; the
-    # schedule module refines this with the dependency network when it is available.
-    estimates: list[ThreePoint] = [t.estimate for t in phase.tasks]
-    if phase.estimate is not None:
-        estimates = [phase.estimate]
-    return sum(e.optimistic for e in estimates), sum(e.pessimistic for e in estimates)
-
-
-def phase_views(plan: PlanInput) -> list[PhaseView]:
+    Without an analysis the schedule is computed without the Monte Carlo run (dates and day
+    ranges do not depend on it).
+    """
+    schedule = analysis.schedule if analysis is not None else build_schedule(plan.timeline, simulate=False)
+    by_id = {t.id: t for t in schedule.tasks}
     views = []
-    for number, phase in enumerate(plan.timeline.phases, start=1):
+    for number, (phase, ps) in enumerate(zip(plan.timeline.phases, schedule.phases, strict=True), start=1):
         items = tuple(CheckItem(text=t.name, done=t.done) for t in phase.tasks) + tuple(phase.items)
-        low, high = _phase_range(phase)
-        views.append(PhaseView(number, phase, days_label(low, high) if high else "", items))
+        lines = tuple(task_line(t, by_id[t.id]) for t in phase.tasks)
+        single = by_id.get(ps.task_ids[0]) if phase.estimate is not None and ps.task_ids else None
+        views.append(PhaseView(number, phase, SafeMarkdown(ps.days_label), items, ps, lines, tuple(phase.items),
+                               phase_meta(phase, ps, single)))
     return views
 
 
@@ -73,12 +72,16 @@ def has_any(value: Any) -> bool:
 
 
 def build_context(plan: PlanInput, *, as_of: dt.date, seed: int = 0) -> dict[str, Any]:
+    analysis = analyse(plan, as_of=as_of, seed=seed)
+    view: AnalysisView = analysis_view(plan, analysis)
     return {
         "plan": plan,
         "as_of": as_of,
         "seed": seed,
         "last_updated": plan.last_updated or as_of,
-        "phases": phase_views(plan),
+        "analysis": analysis,
+        "analysis_view": view,
+        "phases": phase_views(plan, analysis),
         "approvals": approvals(plan),
         "has_any": has_any,
     }

@@ -108,7 +108,8 @@ def test_hostile_text_keeps_every_table_column_count_and_shows_literally() -> No
     plan = render_dict(data)
     for counts in tables(plan):
         assert len(set(counts)) == 1, counts
-    assert tables(plan) == [[5, 5], [4, 4]]
+    # API table; risk register (the four template columns, then Score, Level, Owner, Status, #); matrix.
+    assert tables(plan) == [[5, 5], [9, 9], [4, 4, 4, 4]]
     html = MarkdownIt("commonmark").enable("table").render(plan)
     assert "<script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html

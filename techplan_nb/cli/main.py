@@ -22,12 +22,12 @@ os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 from .. import __version__  # noqa: E402
 from ..errors import InputError, TechPlanError  # noqa: E402
-from . import app, basic, batch, check, importing, run, review  # noqa: E402
+from . import analyze, app, basic, batch, check, importing, run, review  # noqa: E402
 
 
 def _command_modules() -> list[ModuleType]:
     # Explicit, ordered list (help output follows it); no registry filled on import.
-    return [basic, run, batch, review, importing, check, app]
+    return [basic, run, batch, review, analyze, importing, check, app]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,198 @@
+"""One call for everything a plan computes from its inputs: `analyse(plan, as_of=..., seed=...)`.
+
+Pure: the same inputs, as_of and seed give an equal Analysis, the same JSON and the same Gantt
+text. Every front end (plan template, `techplan analyze`, notebook charts, batch summaries)
+reads these results instead of computing its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from .model import PlanInput
+from .risk import BAND_TEXT, RiskSummary, ScoredRisk, analyse_risks, contingency
+from .schedule import PhaseSchedule, Schedule, TaskSchedule, build_schedule
+
+__all__ = ["Analysis", "PhaseSchedule", "RiskSummary", "Schedule", "ScoredRisk", "TaskSchedule", "analyse",
+           "mermaid_gantt"]
+
+JSON_DECIMALS = 3
+
+
+@dataclass(frozen=True)
+class Analysis:
+    as_of: dt.date
+    seed: int
+    risk: RiskSummary
+    schedule: Schedule
+
+    def to_json(self) -> dict[str, Any]:
+        """The documented JSON of `techplan analyze --format json` (see README, "techplan analyze")."""
+        return {
+            "as_of": self.as_of.isoformat(),
+            "seed": self.seed,
+            "risk": _risk_json(self.risk),
+            "schedule": _schedule_json(self.schedule),
+        }
+
+
+def analyse(plan: PlanInput, *, as_of: dt.date, seed: int = 0) -> Analysis:
+    """Score the risks and schedule the timeline (CPM, dates, seeded Monte Carlo, contingency)."""
+    risk = analyse_risks(plan.risks, plan.risk_scale)
+    settings = plan.timeline.contingency
+    buffer = contingency(risk, high_risk_percent=settings.high_risk_percent, max_percent=settings.max_percent)
+    schedule = build_schedule(plan.timeline, seed=seed, contingency_percent=buffer.percent,
+                              contingency_risks=buffer.risks)
+    return Analysis(as_of=as_of, seed=seed, risk=risk, schedule=schedule)
+
+
+# --- JSON ----------------------------------------------------------------------------------
+
+
+def _num(value: float | None) -> float | None:
+    if value is None:
+        return None
+    rounded = round(float(value), JSON_DECIMALS)
+    return rounded + 0.0  # no "-0.0"
+
+
+def _iso(value: dt.date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _risk_json(risk: RiskSummary) -> dict[str, Any]:
+    return {
+        "scale": risk.scale,
+        "bands": BAND_TEXT[risk.scale],
+        "counts": dict(risk.counts),
+        "overall": risk.overall,
+        "closed": risk.closed,
+        "register": [{
+            "id": r.id, "index": r.index, "risk": r.risk, "probability": r.probability, "impact": r.impact,
+            "score": r.score, "level": r.level, "mitigation": r.mitigation, "owner": r.owner, "status": r.status,
+        } for r in risk.register],
+        "matrix": {
+            "probability": list(risk.probability_labels),
+            "impact": list(risk.impact_labels),
+            "cells": [[list(cell) for cell in row] for row in risk.matrix],
+        },
+        "flags": list(risk.flags),
+    }
+
+
+def _schedule_json(s: Schedule) -> dict[str, Any]:
+    cal = s.calendar
+    return {
+        "start": _iso(cal.start),
+        "first_working_day": _iso(cal.first_day),
+        "calendar": {
+            "weekends": list(cal.weekends),
+            "holidays": [d.isoformat() for d in cal.holidays],
+            "country": cal.country,
+            "holidays_in_range": [{"date": d.isoformat(), "name": name} for d, name in cal.in_range],
+        },
+        "expected_days": _num(s.expected_days),
+        "expected_finish": _iso(s.expected_finish),
+        "critical_path": list(s.critical_path),
+        "samples": s.samples,
+        "seed": s.seed,
+        "mean_days": _num(s.mean_days),
+        "p50": _iso(s.p50),
+        "p80": _iso(s.p80),
+        "p90": _iso(s.p90),
+        "p50_days": _num(s.p50_days),
+        "p80_days": _num(s.p80_days),
+        "p90_days": _num(s.p90_days),
+        "p80_with_contingency": _iso(s.p80_with_contingency),
+        "contingency": {
+            "percent": _num(s.contingency_percent),
+            "days": _num(s.contingency_days),
+            "risks": list(s.contingency_risks),
+            "p80_days": _num(s.p80_with_contingency_days),
+        },
+        "phases": [{
+            "id": p.id, "name": p.name, "start": _iso(p.start), "end": _iso(p.end),
+            "expected_days": _num(p.expected_days), "days": p.days_label, "depends_on": list(p.depends_on),
+            "tasks": list(p.task_ids),
+        } for p in s.phases],
+        "tasks": [{
+            "id": t.id, "name": t.name, "phase": t.phase_id, "start": _iso(t.start), "end": _iso(t.end),
+            "expected_days": _num(t.expected_days), "sigma": _num(t.sigma), "slack": _num(t.slack),
+            "critical": t.critical, "depends_on": list(t.depends_on), "done": t.done,
+            "optimistic": _num(t.optimistic), "likely": _num(t.likely), "pessimistic": _num(t.pessimistic),
+        } for t in s.tasks],
+    }
+
+
+# --- Mermaid gantt -------------------------------------------------------------------------
+
+# The gantt lexer ends a label at ':', '#' or ';' and a line at a newline, reads '#' and '%%' as
+# comments, and treats lines starting with its keywords as statements (case-insensitively).
+_MERMAID_SWAP = str.maketrans({":": "∶", "#": "＃", ";": "；", "%": "％", "\t": " "})
+_MERMAID_KEYWORDS = re.compile(
+    r"(?i)^(title|section|dateformat|axisformat|tickinterval|excludes|includes|todaymarker|weekday|weekend|"
+    r"inclusiveenddates|topaxis|click|acctitle|accdescr|gantt|displaymode)\b")
+
+
+def mermaid_label(text: str, fallback: str = "task") -> str:
+    """Text that the gantt parser shows as written, near enough, and never reads as syntax."""
+    flat = " ".join(text.translate(_MERMAID_SWAP).split())
+    if _MERMAID_KEYWORDS.match(flat):
+        flat = "‣ " + flat
+    return flat or fallback
+
+
+def _moment(day: dt.date, fraction: float) -> str:
+    minutes = round(fraction * 24 * 60)
+    moment = dt.datetime.combine(day, dt.time()) + dt.timedelta(minutes=minutes)
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def mermaid_gantt(analysis: Analysis, title: str) -> str | None:
+    """The schedule as a Mermaid gantt (None without a start date or tasks).
+
+    Working day k is drawn on its calendar date, a fraction f of it as f x 24 hours, so the chart
+    keeps the fractional model exactly: a task the network starts when its predecessors finish
+    is written `after` them, and Mermaid puts it where the plan's dates say. There is no
+    `excludes` line: Mermaid stretches every end given with a time of day across excluded days,
+    which would count weekends and holidays twice (the dates already skip them).
+    """
+    s = analysis.schedule
+    if not s.tasks or s.calendar.first_day is None:
+        return None
+    ids = {t.id: f"t{n}" for n, t in enumerate(s.tasks, start=1)}
+    ends = {t.id: t.end_offset for t in s.tasks}
+
+    def at(offset: float) -> str:
+        rounded = round(offset, 6)
+        whole = math.floor(rounded)
+        day = s.working_day(whole)
+        assert day is not None
+        return _moment(day, rounded - whole)
+
+    lines = ["gantt", f"    title {mermaid_label(title, 'Schedule')}", "    dateFormat YYYY-MM-DD HH:mm",
+             "    axisFormat %d %b"]
+    by_phase: dict[str, list[TaskSchedule]] = {}
+    for t in s.tasks:
+        by_phase.setdefault(t.phase_id, []).append(t)
+    for phase in s.phases:
+        tasks = by_phase.get(phase.id, [])
+        if not tasks:
+            continue
+        lines.append(f"    section {mermaid_label(phase.name, phase.id)}")
+        # Tasks that finish exactly when this phase may start: what a phase dependency waits for.
+        upstream = [t.id for q in phase.depends_on for t in by_phase.get(q, [])
+                    if abs(t.end_offset - phase.start_offset) <= 1e-9]
+        for t in tasks:
+            tags = [tag for tag, on in (("done", t.done), ("crit", t.critical)) if on]
+            preds = list(dict.fromkeys([*t.depends_on, *(upstream if t.start_offset <= phase.start_offset + 1e-9
+                                                           else [])]))
+            driven = bool(preds) and abs(max(ends[p] for p in preds) - t.start_offset) <= 1e-9
+            start = "after " + " ".join(ids[p] for p in preds) if driven else at(t.start_offset)
+            meta = ", ".join([*tags, ids[t.id], start, at(t.end_offset)])
+            lines.append(f"    {mermaid_label(t.name, t.id)} :{meta}")
+    return "\n".join(lines)

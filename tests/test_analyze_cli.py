@@ -1,0 +1,177 @@
+"""`techplan analyze`: documented JSON, deterministic output, and input errors that name the problem."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import AS_OF, ROOT, example_data, files_under, run_techplan, shared_example, write_inputs
+
+
+def analyze_json(*args: str | Path) -> dict[str, Any]:
+    result = run_techplan("analyze", *args)
+    assert result.returncode == 0, result.stderr
+    data: dict[str, Any] = json.loads(result.stdout)
+    return data
+
+
+def documented_keys() -> dict[str, list[str]]:
+    """README's JSON table: each documented key path -> the code spans in its meaning column."""
+    readme = (ROOT / "README.md").read_text("utf-8")
+    section = readme.split("### `techplan analyze --format json`", 1)[1].split("\n### ", 1)[0]
+    keys: dict[str, list[str]] = {}
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 2 or not cells[0].startswith("`"):
+            continue
+        spans = re.findall(r"`([^`]+)`", cells[1])
+        for key in re.findall(r"`([^`]+)`", cells[0]):
+            keys[key] = spans
+    return keys
+
+
+def output_paths(data: dict[str, Any]) -> dict[str, Any]:
+    """Key paths two levels deep ("risk.counts", "schedule.phases[]") with their values."""
+    paths: dict[str, Any] = {}
+    for top, value in data.items():
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                paths[f"{top}.{key}" + ("[]" if isinstance(inner, list) and key != "critical_path" else "")] = inner
+        else:
+            paths[top] = value
+    return paths
+
+
+def test_json_holds_exactly_the_documented_keys() -> None:
+    data = analyze_json(shared_example(), "--as-of", AS_OF)
+    documented = documented_keys()
+    paths = output_paths(data)
+    assert set(paths) == set(documented)
+    # Mappings and lists of records: every field they hold is named in the README row.
+    for path, value in paths.items():
+        records = value if isinstance(value, list) else [value]
+        for record in records:
+            if isinstance(record, dict) and path != "risk.counts":
+                named = {re.sub(r"\[.*$", "", span) for span in documented[path]}
+                assert set(record) <= named, (path, set(record) - named)
+
+
+def test_json_answers_the_shared_example() -> None:
+    data = analyze_json(shared_example(), "--as-of", AS_OF)
+    risk, schedule = data["risk"], data["schedule"]
+    assert risk["counts"] == {"High": 1, "Medium": 3, "Low": 0} and risk["overall"] == "High"
+    assert [(r["id"], r["score"], r["level"]) for r in risk["register"]] == [
+        ("R1", 6, "High"), ("R3", 4, "Medium"), ("R2", 3, "Medium"), ("R4", 3, "Medium")]
+    assert schedule["critical_path"] == ["model", "csv", "api", "public-page", "e2e", "perf"]
+    assert schedule["expected_days"] == pytest.approx(11.667)
+    for key in ("p50", "p80", "p90", "p80_with_contingency"):
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", schedule[key]), key
+    assert schedule["p50"] <= schedule["p80"] <= schedule["p90"] <= schedule["p80_with_contingency"]
+    assert [(p["id"], p["start"], p["end"], p["expected_days"]) for p in schedule["phases"]] == [
+        ("foundation", "2026-11-09", "2026-11-16", pytest.approx(5.667)),
+        ("core", "2026-11-16", "2026-11-19", pytest.approx(3.0)),
+        ("polish", "2026-11-19", "2026-11-24", pytest.approx(3.0))]
+    assert schedule["contingency"]["risks"] == ["R1"] and schedule["contingency"]["percent"] == 10.0
+
+
+def test_same_seed_gives_identical_output_and_another_seed_does_not() -> None:
+    first = run_techplan("analyze", shared_example(), "--as-of", AS_OF, "--seed", "7")
+    second = run_techplan("analyze", shared_example(), "--as-of", AS_OF, "--seed", "7")
+    other = run_techplan("analyze", shared_example(), "--as-of", AS_OF, "--seed", "8")
+    assert first.returncode == 0 and first.stdout == second.stdout
+    assert json.loads(first.stdout)["schedule"]["p80_days"] != json.loads(other.stdout)["schedule"]["p80_days"]
+
+
+def test_as_of_is_recorded_and_changes_nothing_else() -> None:
+    one = analyze_json(shared_example(), "--as-of", "2026-11-20")
+    two = analyze_json(shared_example(), "--as-of", "2027-01-01")
+    assert (one.pop("as_of"), two.pop("as_of")) == ("2026-11-20", "2027-01-01")
+    assert one == two
+
+
+def test_markdown_format_prints_the_plans_risk_and_timeline_sections() -> None:
+    result = run_techplan("analyze", shared_example(), "--as-of", AS_OF, "--format", "md")
+    assert result.returncode == 0, result.stderr
+    text = result.stdout
+    assert text.startswith("# Analysis: Export roast profiles to CSV and share them by link (#57)\n")
+    assert "| Risk | Probability | Impact | Mitigation | Score | Level | Owner | Status | # |" in text
+    assert "#### Risk matrix (probability × impact)" in text and "```mermaid\ngantt\n" in text
+    assert "### Phase 1: Foundation (4-8 days)" in text
+    assert "## Dependencies" not in text
+
+
+def test_output_file_is_written_and_hand_edits_are_kept(tmp_path: Path) -> None:
+    out = tmp_path / "analysis.json"
+    assert run_techplan("analyze", shared_example(), "--as-of", AS_OF, "-o", out).returncode == 0
+    assert json.loads(out.read_text("utf-8"))["seed"] == 0
+    out.write_text("edited by hand\n", "utf-8")
+    again = run_techplan("analyze", shared_example(), "--as-of", AS_OF, "-o", out)
+    assert again.returncode == 2 and "edited by hand" in again.stderr
+    assert out.read_text("utf-8") == "edited by hand\n"
+
+
+def cyclic_inputs(folder: Path) -> Path:
+    data = example_data()
+    # csv (foundation) now waits for share-ui (core), which waits for foundation to end.
+    data["timeline"]["phases"][0]["tasks"][1]["depends_on"] = ["share-ui"]
+    return write_inputs(folder, data)
+
+
+@pytest.mark.parametrize("command", ["validate", "render", "analyze"])
+def test_a_cycle_exits_2_naming_the_cycle_at_its_line(tmp_path: Path, command: str) -> None:
+    inputs = cyclic_inputs(tmp_path)
+    line = next(n for n, text in enumerate(inputs.read_text("utf-8").splitlines(), start=1)
+                if text.strip() == "- share-ui")
+    result = run_techplan(command, inputs, "--as-of", AS_OF) if command != "validate" else run_techplan(
+        command, inputs)
+    assert result.returncode == 2
+    assert (f"{inputs}:{line - 1}: timeline.phases[0].tasks[1].depends_on: depends_on makes a cycle: "
+            "csv → share-ui → phase core → phase foundation → csv") in result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
+
+
+def test_an_unknown_dependency_exits_2_naming_the_id_and_writes_nothing(tmp_path: Path) -> None:
+    data = example_data()
+    data["timeline"]["phases"][1]["tasks"][1]["depends_on"] = ["apii"]
+    inputs = write_inputs(tmp_path, data)
+    out = tmp_path / "plan.md"
+    result = run_techplan("render", inputs, "--as-of", AS_OF, "-o", out)
+    assert result.returncode == 2
+    assert ("timeline.phases[1].tasks[1].depends_on: unknown task id 'apii'; did you mean 'api'?"
+            in result.stderr)
+    assert re.search(rf"^{re.escape(str(inputs))}:\d+: timeline\.phases\[1\]", result.stderr, re.M)
+    assert files_under(tmp_path) == [inputs]
+
+
+def test_unknown_country_is_an_input_error(tmp_path: Path) -> None:
+    data = example_data()
+    data["timeline"]["calendar"]["country"] = "UX"
+    result = run_techplan("validate", write_inputs(tmp_path, data))
+    assert result.returncode == 2
+    assert "timeline.calendar.country: 'UX' is not a country the holidays package knows" in result.stderr
+
+
+def test_every_option_has_help() -> None:
+    result = run_techplan("analyze", "--help")
+    assert result.returncode == 0
+    for option in ("--format", "--as-of", "--seed", "--output", "--force"):
+        assert option in result.stdout
+    assert "json (default)" in result.stdout
+
+
+def test_validation_and_plans_without_a_country_do_not_import_holidays(tmp_path: Path) -> None:
+    # `holidays` costs a one-shot command ~60 ms to import; only a calendar.country needs it, and
+    # checking inputs needs no numpy at all.
+    script = ("import sys; from techplan_nb.cli.main import main; "
+              f"main(['validate', {str(shared_example())!r}]); v = 'numpy' in sys.modules; "
+              f"main(['render', {str(shared_example())!r}, '--as-of', {AS_OF!r}]); "
+              "print('RESULT', v, 'holidays' in sys.modules)")
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert "RESULT False False" in result.stdout

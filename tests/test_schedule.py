@@ -1,0 +1,436 @@
+"""Schedule analysis: published worked examples, the documented defaults, dates and Monte Carlo."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+
+from techplan_nb.errors import ScheduleError
+from techplan_nb.model import PlanInput, Timeline
+from techplan_nb.schedule import (
+    MAX_WORKING_DAYS, _quantile_tables, _task_table, build_network, build_schedule, dependency_problems,
+    simulate_finish,
+)
+
+
+def timeline(phases: list[dict[str, Any]], **extra: Any) -> Timeline:
+    return Timeline.model_validate({"phases": phases, **extra})
+
+
+def network_of(activities: dict[str, tuple[Any, list[str]]]) -> Timeline:
+    """One phase holding activity-on-node tasks: name -> (estimate, predecessors)."""
+    return timeline([{"id": "all", "name": "All", "tasks": [
+        {"id": name, "name": name, "estimate": est, "depends_on": preds}
+        for name, (est, preds) in activities.items()]}])
+
+
+def by_id(schedule: Any) -> dict[str, Any]:
+    return {t.id: t for t in schedule.tasks}
+
+
+# --- published worked examples ---------------------------------------------------------------
+
+# Hillier & Lieberman, "Introduction to Operations Research" (McGraw-Hill), chapter "Project
+# Management with PERT/CPM": the Reliable Construction Co. project. Three estimates (o, m, p) in
+# weeks; the book's mean durations are 2, 4, 10, 6, 4, 5, 7, 9, 7, 8, 4, 5, 2, 6, the mean critical
+# path is START-A-B-C-E-F-J-L-N-FINISH, 44 weeks long, with variance 9 (sigma 3).
+RELIABLE = {
+    "A": ((1, 2, 3), []),            # excavate
+    "B": ((2, 3.5, 8), ["A"]),       # lay the foundation
+    "C": ((6, 9, 18), ["B"]),        # put up the rough wall
+    "D": ((4, 5.5, 10), ["C"]),      # put up the roof
+    "E": ((1, 4.5, 5), ["C"]),       # install the exterior plumbing
+    "F": ((4, 4, 10), ["E"]),        # install the interior plumbing
+    "G": ((5, 6.5, 11), ["D"]),      # put up the exterior siding
+    "H": ((5, 8, 17), ["E", "G"]),   # do the exterior painting
+    "I": ((3, 7.5, 9), ["C"]),       # do the electrical work
+    "J": ((3, 9, 9), ["F", "I"]),    # put up the wallboard
+    "K": ((4, 4, 4), ["J"]),         # install the flooring
+    "L": ((1, 5.5, 7), ["J"]),       # do the interior painting
+    "M": ((1, 2, 3), ["H"]),         # install the exterior fixtures
+    "N": ((5, 5.5, 9), ["K", "L"]),  # install the interior fixtures
+}
+RELIABLE_MEANS = {"A": 2, "B": 4, "C": 10, "D": 6, "E": 4, "F": 5, "G": 7, "H": 9, "I": 7, "J": 8, "K": 4,
+                  "L": 5, "M": 2, "N": 6}
+# The same book's CPM table ("slack for Reliable's activities", with the mean durations above).
+RELIABLE_SLACK = {"A": 0, "B": 0, "C": 0, "D": 4, "E": 0, "F": 0, "G": 4, "H": 4, "I": 2, "J": 0, "K": 1,
+                  "L": 0, "M": 4, "N": 0}
+
+
+def three_point(est: tuple[float, float, float]) -> dict[str, float]:
+    return dict(zip(("optimistic", "likely", "pessimistic"), est, strict=True))
+
+
+def test_reliable_construction_pert_matches_hillier_lieberman() -> None:
+    tl = network_of({k: (three_point(est), preds) for k, (est, preds) in RELIABLE.items()})
+    s = build_schedule(tl, seed=1, samples=2000)
+    tasks = by_id(s)
+    assert {k: t.expected_days for k, t in tasks.items()} == pytest.approx(RELIABLE_MEANS)
+    assert s.expected_days == pytest.approx(44)
+    assert s.critical_path == ["A", "B", "C", "E", "F", "J", "L", "N"]
+    variance = sum(tasks[k].sigma ** 2 for k in s.critical_path)
+    assert variance == pytest.approx(9)
+
+
+def test_reliable_construction_cpm_slack_matches_hillier_lieberman() -> None:
+    tl = network_of({k: (RELIABLE_MEANS[k], preds) for k, (_, preds) in RELIABLE.items()})
+    s = build_schedule(tl, simulate=False)
+    assert {k: t.slack for k, t in by_id(s).items()} == pytest.approx(RELIABLE_SLACK)
+    assert {k for k, t in by_id(s).items() if t.critical} == {k for k, v in RELIABLE_SLACK.items() if v == 0}
+
+
+# Wikipedia, "Gantt chart" / "Program evaluation and review technique", worked example of seven
+# tasks A-G with (O, M, P) and the expected times it publishes, rounded to two decimals:
+# 4.00, 5.33, 5.17, 6.33, 5.17, 4.50, 5.17; the critical path is A-C-E-G (19.50 exactly; the
+# article adds the rounded figures to 19.51).
+WIKIPEDIA = {
+    "A": ((2, 4, 6), []), "B": ((3, 5, 9), []), "C": ((4, 5, 7), ["A"]), "D": ((4, 6, 10), ["A"]),
+    "E": ((4, 5, 7), ["B", "C"]), "F": ((3, 4, 8), ["D"]), "G": ((3, 5, 8), ["E"]),
+}
+WIKIPEDIA_TE = {"A": 4.00, "B": 5.33, "C": 5.17, "D": 6.33, "E": 5.17, "F": 4.50, "G": 5.17}
+
+
+def test_wikipedia_pert_example_expected_times_and_critical_path() -> None:
+    tl = network_of({k: (three_point(est), preds) for k, (est, preds) in WIKIPEDIA.items()})
+    s = build_schedule(tl, simulate=False)
+    assert {k: round(t.expected_days, 2) for k, t in by_id(s).items()} == WIKIPEDIA_TE
+    assert s.critical_path == ["A", "C", "E", "G"]
+    assert s.expected_days == pytest.approx(19.5)
+
+
+# Taylor, "Introduction to Management Science" (Pearson), chapter "Project Management", solutions
+# to problems 5 and 6: activity-on-arrow networks with published ES, EF, LS, LF and slack. An
+# activity i-j waits for every activity ending at node i; problem 6's dummy 4-5 only passes on
+# 1-4's precedence, so 5-7 and 5-8 also wait for 1-4.
+TAYLOR_5 = {"1-2": (7, []), "1-3": (10, []), "2-4": (6, ["1-2"]), "3-4": (5, ["1-3"]), "3-5": (4, ["1-3"]),
+            "4-5": (3, ["2-4", "3-4"]), "5-6": (2, ["3-5", "4-5"])}
+TAYLOR_5_SLACK = {"1-2": 2, "1-3": 0, "2-4": 2, "3-4": 0, "3-5": 4, "4-5": 0, "5-6": 0}
+TAYLOR_6 = {"1-2": (8, []), "1-3": (10, []), "1-4": (9, []), "2-5": (6, ["1-2"]), "2-6": (4, ["1-2"]),
+            "3-5": (5, ["1-3"]), "4-7": (7, ["1-4"]), "5-7": (12, ["2-5", "3-5", "1-4"]),
+            "5-8": (15, ["2-5", "3-5", "1-4"]), "6-9": (18, ["2-6"]), "7-8": (4, ["4-7", "5-7"]),
+            "8-9": (7, ["5-8", "7-8"])}
+TAYLOR_6_TABLE = {  # ES, EF, LS, LF, slack
+    "1-2": (0, 8, 1, 9, 1), "1-3": (0, 10, 0, 10, 0), "1-4": (0, 9, 6, 15, 6), "2-5": (8, 14, 9, 15, 1),
+    "2-6": (8, 12, 16, 20, 8), "3-5": (10, 15, 10, 15, 0), "4-7": (9, 16, 20, 27, 11),
+    "5-7": (15, 27, 15, 27, 0), "5-8": (15, 30, 16, 31, 1), "6-9": (12, 30, 20, 38, 8),
+    "7-8": (27, 31, 27, 31, 0), "8-9": (31, 38, 31, 38, 0)}
+
+
+def test_taylor_problem_5_slack_and_critical_path() -> None:
+    tl = network_of({k.replace("-", "to"): (d, [p.replace("-", "to") for p in preds])
+                     for k, (d, preds) in TAYLOR_5.items()})
+    s = build_schedule(tl, simulate=False)
+    assert {k.replace("to", "-"): t.slack for k, t in by_id(s).items()} == pytest.approx(TAYLOR_5_SLACK)
+    assert s.expected_days == pytest.approx(20)
+    assert [k.replace("to", "-") for k in s.critical_path] == ["1-3", "3-4", "4-5", "5-6"]
+
+
+def test_taylor_problem_6_early_and_late_times_and_slack() -> None:
+    tl = network_of({k.replace("-", "to"): (d, [p.replace("-", "to") for p in preds])
+                     for k, (d, preds) in TAYLOR_6.items()})
+    s = build_schedule(tl, simulate=False)
+    got = {k.replace("to", "-"): (t.start_offset, t.end_offset, t.start_offset + t.slack,
+                                  t.end_offset + t.slack, t.slack) for k, t in by_id(s).items()}
+    assert got == {k: pytest.approx(v) for k, v in TAYLOR_6_TABLE.items()}
+    assert [k.replace("to", "-") for k in s.critical_path] == ["1-3", "3-5", "5-7", "7-8", "8-9"]
+
+
+# --- documented defaults ------------------------------------------------------------------------
+
+
+def test_phases_run_in_sequence_and_tasks_in_listed_order_by_default() -> None:
+    s = build_schedule(timeline([
+        {"id": "p1", "name": "One", "tasks": [{"id": "a", "name": "a", "estimate": 1},
+                                             {"id": "b", "name": "b", "estimate": 2}]},
+        {"id": "p2", "name": "Two", "tasks": [{"id": "c", "name": "c", "estimate": 3}]},
+    ]), simulate=False)
+    t = by_id(s)
+    assert (t["a"].start_offset, t["b"].start_offset, t["c"].start_offset) == (0, 1, 3)
+    assert t["b"].depends_on == ("a",) and t["c"].depends_on == ()
+    assert s.expected_days == 6 and s.critical_path == ["a", "b", "c"]
+    assert [p.depends_on for p in s.phases] == [(), ("p1",)]
+
+
+def test_empty_depends_on_starts_a_task_with_its_phase_and_runs_it_in_parallel() -> None:
+    s = build_schedule(timeline([{"name": "One", "tasks": [
+        {"id": "a", "name": "a", "estimate": 3},
+        {"id": "b", "name": "b", "estimate": 1, "depends_on": []}]}]), simulate=False)
+    t = by_id(s)
+    assert t["b"].start_offset == 0 and t["b"].slack == 2
+    assert s.critical_path == ["a"]
+
+
+def test_a_task_waits_for_a_task_in_another_phase_but_never_starts_before_its_own_phase() -> None:
+    s = build_schedule(timeline([
+        {"id": "p1", "name": "One", "tasks": [{"id": "a", "name": "a", "estimate": 2},
+                                             {"id": "b", "name": "b", "estimate": 5, "depends_on": []}]},
+        {"id": "p2", "name": "Two", "depends_on": [], "tasks": [
+            {"id": "c", "name": "c", "estimate": 1, "depends_on": ["a"]},
+            {"id": "d", "name": "d", "estimate": 1, "depends_on": []}]},
+        {"id": "p3", "name": "Three", "tasks": [{"id": "e", "name": "e", "estimate": 1, "depends_on": ["a"]}]},
+    ]), simulate=False)
+    t = by_id(s)
+    assert t["c"].start_offset == 2          # waits for a, in another phase
+    assert t["d"].start_offset == 0          # its phase starts with the project
+    assert t["e"].start_offset == 3          # a ended at 2, but phase p3 waits for p2 (ends at 3)
+
+
+def test_phase_depends_on_names_the_phases_it_waits_for() -> None:
+    s = build_schedule(timeline([
+        {"id": "a", "name": "A", "estimate": 4},
+        {"id": "b", "name": "B", "depends_on": [], "estimate": 1},
+        {"id": "c", "name": "C", "depends_on": ["a", "b"], "estimate": 1},
+    ]), simulate=False)
+    assert [(p.id, p.start_offset, p.end_offset) for p in s.phases] == [("a", 0, 4), ("b", 0, 1), ("c", 4, 5)]
+    assert s.phases[2].depends_on == ("a", "b")
+
+
+def test_a_phase_with_one_estimate_is_one_task_that_others_can_depend_on() -> None:
+    s = build_schedule(timeline([
+        {"id": "design", "name": "Design", "estimate": "2-4"},
+        {"name": "Unnamed", "depends_on": [], "estimate": 1},
+        {"id": "build", "name": "Build", "depends_on": [], "tasks": [
+            {"id": "x", "name": "x", "estimate": 1, "depends_on": ["design"]}]},
+    ]), simulate=False)
+    t = by_id(s)
+    assert set(t) == {"design", "#2", "x"}
+    assert t["design"].expected_days == 3 and t["x"].start_offset == 3
+    assert s.phases[0].days_label == "2-4 days" and s.phases[1].id == "#2"
+
+
+def test_phase_day_label_is_the_network_span_not_the_sum_of_estimates() -> None:
+    s = build_schedule(timeline([{"name": "One", "tasks": [
+        {"id": "a", "name": "a", "estimate": "2-4"},
+        {"id": "b", "name": "b", "estimate": "1-3", "depends_on": []}]}]), simulate=False)
+    assert s.phases[0].days_label == "2-4 days"   # parallel tasks: the longer one, not 3-7
+
+
+def test_a_phase_without_work_takes_no_time_and_has_no_day_label() -> None:
+    s = build_schedule(timeline([{"name": "A", "estimate": 2}, {"name": "Notes", "items": ["x"]},
+                                 {"name": "B", "estimate": 1}]), simulate=False)
+    assert [(p.start_offset, p.end_offset, p.days_label) for p in s.phases] == [
+        (0, 2, "2 days"), (2, 2, ""), (2, 3, "1 day")]
+
+
+# --- dependency problems --------------------------------------------------------------------
+
+
+def test_cycle_is_reported_once_naming_every_member_in_order() -> None:
+    problems = dependency_problems(network_of({"a": (1, ["c"]), "b": (1, ["a"]), "c": (1, ["b"])}))
+    assert problems == [(("timeline", "phases", 0, "tasks", 0, "depends_on"),
+                         "depends_on makes a cycle: a → c → b → a (each waits for the next); "
+                         "remove one of these dependencies")]
+
+
+def test_cycle_through_phases_names_the_phases_it_passes() -> None:
+    problems = dependency_problems(timeline([
+        {"id": "one", "name": "One", "tasks": [{"id": "a", "name": "a", "estimate": 1, "depends_on": ["b"]}]},
+        {"id": "two", "name": "Two", "tasks": [{"id": "b", "name": "b", "estimate": 1}]}]))
+    assert len(problems) == 1
+    assert "a → b → phase two → phase one → a" in problems[0][1]
+
+
+def test_two_separate_cycles_are_both_reported() -> None:
+    problems = dependency_problems(network_of({"a": (1, ["b"]), "b": (1, ["a"]), "c": (1, ["d"]),
+                                               "d": (1, ["c"])}))
+    assert [msg.split(" (")[0] for _, msg in problems] == ["depends_on makes a cycle: a → b → a",
+                                                           "depends_on makes a cycle: c → d → c"]
+
+
+@pytest.mark.parametrize("deps, expected", [
+    (["modle"], "unknown task id 'modle'; did you mean 'model'?"),
+    (["zzz"], "unknown task id 'zzz'; known task ids: model, api"),
+    (["api"], "task 'api' depends on itself; remove 'api'"),
+    (["one"], "'one' is a phase, and a task's depends_on lists task ids"),
+])
+def test_bad_task_dependency_is_named(deps: list[str], expected: str) -> None:
+    problems = dependency_problems(timeline([{"id": "one", "name": "One", "tasks": [
+        {"id": "model", "name": "m", "estimate": 1}, {"id": "api", "name": "a", "estimate": 1, "depends_on": deps}]}]))
+    assert len(problems) == 1
+    loc, message = problems[0]
+    assert loc == ("timeline", "phases", 0, "tasks", 1, "depends_on")
+    assert message.startswith(expected)
+
+
+@pytest.mark.parametrize("deps, expected", [
+    (["on"], "unknown phase id 'on'; did you mean 'one'?"),
+    (["two"], "phase 'two' depends on itself"),
+    (["model"], "'model' is a task, and a phase's depends_on lists phase ids"),
+])
+def test_bad_phase_dependency_is_named(deps: list[str], expected: str) -> None:
+    problems = dependency_problems(timeline([
+        {"id": "one", "name": "One", "tasks": [{"id": "model", "name": "m", "estimate": 1}]},
+        {"id": "two", "name": "Two", "depends_on": deps, "estimate": 1}]))
+    assert [loc for loc, _ in problems] == [("timeline", "phases", 1, "depends_on")]
+    assert problems[0][1].startswith(expected)
+
+
+def test_a_task_may_not_share_the_id_of_a_phase_scheduled_as_a_task() -> None:
+    problems = dependency_problems(timeline([
+        {"id": "design", "name": "Design", "estimate": 2},
+        {"id": "build", "name": "Build", "tasks": [{"id": "design", "name": "d", "estimate": 1}]}]))
+    assert problems[0][0] == ("timeline", "phases", 1, "tasks", 0, "id")
+    assert "rename one of them" in problems[0][1]
+
+
+def test_scheduling_unchecked_inputs_raises_a_schedule_error_naming_the_field() -> None:
+    tl = network_of({"a": (1, ["b"]), "b": (1, ["a"])})
+    with pytest.raises(ScheduleError, match=r"timeline\.phases\[0\]\.tasks\[0\]\.depends_on: depends_on makes a cycle"):
+        build_schedule(tl)
+
+
+def test_a_schedule_past_the_working_day_limit_is_an_error_not_a_hang() -> None:
+    tl = timeline([{"name": "Huge", "estimate": MAX_WORKING_DAYS * 2}], start="2026-01-05")
+    with pytest.raises(ScheduleError, match="check the estimates' units"):
+        build_schedule(tl, samples=100)
+
+
+def test_a_schedule_past_the_year_9999_is_an_error() -> None:
+    tl = timeline([{"name": "Late", "estimate": 400}], start="9999-06-01")
+    with pytest.raises(ScheduleError, match="past the year 9999"):
+        build_schedule(tl, samples=100)
+
+
+# --- dates --------------------------------------------------------------------------------
+
+
+def dated(phases: list[dict[str, Any]], start: str = "2026-11-09", **calendar: Any) -> Any:
+    return build_schedule(timeline(phases, start=start, calendar=calendar), samples=500)
+
+
+def test_dates_skip_weekends_and_listed_holidays() -> None:
+    s = dated([{"name": "One", "tasks": [{"id": "a", "name": "a", "estimate": 4},
+                                         {"id": "b", "name": "b", "estimate": 3}]}],
+              holidays=["2026-11-16"])
+    a, b = s.tasks
+    # Mon 9 .. Thu 12; then Fri 13, (weekend, holiday Mon 16), Tue 17, Wed 18.
+    assert (a.start, a.end) == (dt.date(2026, 11, 9), dt.date(2026, 11, 12))
+    assert (b.start, b.end) == (dt.date(2026, 11, 13), dt.date(2026, 11, 18))
+    assert s.expected_finish == dt.date(2026, 11, 18)
+    assert s.calendar.in_range == ((dt.date(2026, 11, 16), "listed holiday"),)
+
+
+def test_a_task_ending_mid_day_lets_the_next_start_that_day() -> None:
+    s = dated([{"name": "One", "tasks": [{"id": "a", "name": "a", "estimate": 1.5},
+                                         {"id": "b", "name": "b", "estimate": 1.5}]}])
+    a, b = s.tasks
+    assert (a.start, a.end) == (dt.date(2026, 11, 9), dt.date(2026, 11, 10))
+    assert (b.start, b.end) == (dt.date(2026, 11, 10), dt.date(2026, 11, 11))
+
+
+def test_float_noise_never_moves_a_date() -> None:
+    # 0.1 + 0.2 is 0.30000000000000004: without rounding, ten such tasks would end a day late.
+    tasks = [{"id": f"t{i}", "name": "t", "estimate": {"optimistic": 0.1, "likely": 0.1, "pessimistic": 0.1}}
+             for i in range(30)]
+    s = dated([{"name": "One", "tasks": tasks}])
+    assert s.tasks[-1].end == dt.date(2026, 11, 11)  # exactly 3 working days: Mon, Tue, Wed
+
+
+def test_a_start_on_a_weekend_moves_to_the_first_working_day() -> None:
+    s = dated([{"name": "One", "estimate": 1}], start="2026-11-07")
+    assert s.calendar.first_day == dt.date(2026, 11, 9) and s.tasks[0].start == dt.date(2026, 11, 9)
+
+
+def test_configurable_weekends() -> None:
+    s = dated([{"name": "One", "estimate": 3}], start="2026-11-12", weekends=["Fri", "Sat"])
+    # Thu 12, (Fri 13, Sat 14 off), Sun 15, Mon 16
+    assert s.tasks[0].end == dt.date(2026, 11, 16)
+
+
+def test_country_holidays_come_from_the_holidays_package() -> None:
+    s = dated([{"name": "One", "estimate": 5}], start="2026-11-23", country="US")
+    # Thanksgiving, Thursday 26 November 2026, is a US federal holiday.
+    assert s.tasks[0].end == dt.date(2026, 11, 30)
+    assert (dt.date(2026, 11, 26), "Thanksgiving Day") in s.calendar.in_range
+
+
+def test_without_a_start_there_are_working_days_but_no_dates() -> None:
+    s = build_schedule(timeline([{"name": "One", "estimate": "2-4"}]), samples=500)
+    assert s.tasks[0].start is None and s.phases[0].end is None
+    assert s.p50 is None and s.p80 is None and s.p90 is None and s.p80_with_contingency is None
+    assert s.p50_days is not None and 2 <= s.p50_days <= 4
+
+
+def test_without_phases_there_is_nothing_to_schedule() -> None:
+    s = build_schedule(timeline([], start="2026-11-09"))
+    assert (s.tasks, s.phases, s.critical_path, s.expected_days, s.p80) == ([], [], [], 0.0, None)
+    assert s.finish_samples.shape == (0,)
+
+
+# --- Monte Carlo ------------------------------------------------------------------------------
+
+EXAMPLE_PHASES = [{"name": "One", "tasks": [
+    {"id": "a", "name": "a", "estimate": "2-6"},
+    {"id": "b", "name": "b", "estimate": {"optimistic": 1, "likely": 2, "pessimistic": 9}, "depends_on": []},
+    {"id": "c", "name": "c", "estimate": 3, "depends_on": ["a", "b"]}]}]
+
+
+def test_the_same_seed_gives_the_same_dates_and_samples() -> None:
+    one = dated(EXAMPLE_PHASES)
+    two = dated(EXAMPLE_PHASES)
+    assert one == two
+    assert np.array_equal(one.finish_samples, two.finish_samples)
+
+
+def test_a_different_seed_gives_different_samples() -> None:
+    tl = timeline(EXAMPLE_PHASES)
+    assert not np.array_equal(build_schedule(tl, seed=1, samples=500).finish_samples,
+                              build_schedule(tl, seed=2, samples=500).finish_samples)
+
+
+def test_contingency_extends_the_p80_duration_by_its_percentage() -> None:
+    s = build_schedule(timeline(EXAMPLE_PHASES, start="2026-11-09"), samples=2000, contingency_percent=20,
+                       contingency_risks=("R1",))
+    assert s.p80_days is not None and s.p80_with_contingency_days == pytest.approx(s.p80_days * 1.2)
+    assert s.contingency_days == pytest.approx(s.p80_days * 0.2)
+    assert s.p80 is not None and s.p80_with_contingency is not None and s.p80_with_contingency > s.p80
+
+
+def test_fixed_estimates_give_no_spread() -> None:
+    s = build_schedule(network_of({"a": (2, []), "b": (3, ["a"])}), samples=300)
+    assert s.finish_samples.min() == s.finish_samples.max() == 5
+    assert s.p50_days == s.p90_days == 5
+
+
+def test_merge_bias_makes_the_simulated_mean_exceed_the_pert_length() -> None:
+    # Two equal parallel paths: the project waits for the later one, so E[max] > max(E).
+    s = build_schedule(network_of({"a": ("2-6", []), "b": ("2-6", [])}), samples=20_000)
+    assert s.expected_days == 4
+    assert s.mean_days is not None and s.mean_days > 4.3
+
+
+@pytest.mark.parametrize("est", [(1, 1, 6), (1, 2, 6), (1, 3.5, 6), (2, 5.9, 6), (3, 3.0001, 9)])
+def test_tabulated_pert_beta_has_the_pert_mean_and_the_beta_spread(est: tuple[float, float, float]) -> None:
+    o, m, p = est
+    table = _task_table(o, m, p)
+    alpha = 1 + 4 * (m - o) / (p - o)
+    beta = 1 + 4 * (p - m) / (p - o)
+    variance = alpha * beta / ((alpha + beta) ** 2 * (alpha + beta + 1)) * (p - o) ** 2
+    # The table is the exact distribution of a draw: its moments are the sampler's.
+    assert table.mean() == pytest.approx((o + 4 * m + p) / 6, abs=5e-5 * (p - o))
+    assert table.var() == pytest.approx(variance, rel=2e-3)
+    assert o <= table.min() and table.max() <= p
+
+
+def test_quantile_tables_are_increasing() -> None:
+    assert (np.diff(_quantile_tables(), axis=1) >= 0).all()
+
+
+def test_simulated_task_durations_follow_the_table() -> None:
+    network, _ = build_network(network_of({"a": (three_point((1, 2, 6)), [])}))
+    finish = simulate_finish(network, 40_000, seed=3)
+    assert finish.mean() == pytest.approx(2.5, rel=5e-3)
+    assert 1 <= finish.min() and finish.max() <= 6
+    assert np.percentile(finish, 80) == pytest.approx(np.quantile(_task_table(1, 2, 6), 0.8), rel=1e-2)
+
+
+def test_plan_input_reaches_the_schedule_with_its_sample_count() -> None:
+    plan = PlanInput.model_validate({"issue": {"number": 1, "title": "t"}, "timeline": {
+        "simulations": 250, "phases": [{"name": "A", "estimate": "1-2"}]}})
+    s = build_schedule(plan.timeline)
+    assert s.samples == 250 and s.finish_samples.shape == (250,)
+    assert math.isfinite(s.finish_samples.sum())
