@@ -51,15 +51,15 @@ def test_shared_example_loads_and_saves_to_an_inputs_file_that_loads_to_an_equal
 
 def test_round_trip_holds_with_every_tab_built_so_every_editor_wrote_its_section(tmp_path: Path) -> None:
     form = example_form(tmp_path)
-    form.editor.ensure_all()
-    form.refresh()
+    form.build_all_tabs()
     assert form.problems == []
+    assert "unsaved changes" not in form.title.value  # looking at every tab changed nothing
     assert load_path(form.save("all-tabs.yaml")) == load_path(shared_example())
 
 
 def test_saved_yaml_keeps_the_readers_notation_dates_plain_and_sql_as_a_block(tmp_path: Path) -> None:
     form = example_form(tmp_path)
-    form.editor.ensure_all()
+    form.build_all_tabs()
     text = form.save("plan.yaml").read_text("utf-8")
     assert text.startswith("# Technical Plan inputs, written by the techplan form.")
     assert "created: 2026-11-02\n" in text
@@ -76,7 +76,7 @@ def test_fields_the_form_has_no_box_for_are_kept_exactly(tmp_path: Path, example
     source.write_text(yaml.safe_dump(example_dict, sort_keys=False), "utf-8")
     form = PlanForm(inputs=source, as_of=AS_OF_DATE, workdir=tmp_path)
     assert form.problems == []
-    form.editor.ensure_all()
+    form.build_all_tabs()
     form.field("issue", "title").control.value = "Edited title"
     saved = load_path(form.save("out.yaml"))
     assert saved.issue.title == "Edited title"
@@ -607,7 +607,7 @@ def test_every_field_of_the_inputs_format_has_its_own_box_in_the_form(tmp_path: 
 
     example_dict["timeline"]["phases"][0]["items"] = ["Kick-off"]
     form = PlanForm(data=example_dict, as_of=AS_OF_DATE, workdir=tmp_path)
-    form.editor.ensure_all()
+    form.build_all_tabs()
     boxes = {loc for loc, _ in form.editor.nodes(())}
     # Verbatim extra content from imported plans is kept, and editable, under "Other fields (YAML)";
     # an estimate's three numbers share one box (3, 2-4 or 2/3/5).

@@ -158,8 +158,20 @@ class PlanForm:
 
     def _on_tab(self, change: dict[str, Any]) -> None:
         index = change["new"]
-        if isinstance(index, int) and self.editor.ensure_tab(index):
-            self.refresh()  # the new tab's fields show their problems at once
+        if isinstance(index, int):
+            self.build_tab(index)
+
+    def build_tab(self, index: int) -> None:
+        """Make a tab's boxes (once) and show their problems; looking at a tab changes nothing saved."""
+        self.debouncer.flush()  # edits typed just before belong to the old state
+        clean = self.source is not None and self.data == self.saved_data
+        if self.editor.ensure_tab(index):
+            self.refresh()
+            if clean:
+                # The boxes write the loaded values in the form's own spelling ("" left out,
+                # "h" as "High"): the same inputs, so still nothing unsaved.
+                self.saved_data = self.data
+                self._update_title()
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         # The widget's own text form lists every child's state (dates, ids); a stable line keeps
@@ -515,9 +527,13 @@ class PlanForm:
 
     def field(self, *loc: str | int) -> Any:
         """The editor of a field path, e.g. form.field("issue", "title") (its tab is built if need be)."""
-        self.editor.ensure_tab(TAB_OF_KEY[str(loc[0])])
+        self.build_tab(TAB_OF_KEY[str(loc[0])])
         nodes = dict(self.editor.nodes(()))
         return nodes[tuple(loc)]
+
+    def build_all_tabs(self) -> None:
+        for index in range(len(TAB_TITLES)):
+            self.build_tab(index)
 
     def show_tab(self, key: str) -> None:
         """Select the tab holding a top-level key of the inputs (e.g. "risks")."""

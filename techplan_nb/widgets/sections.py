@@ -68,7 +68,7 @@ class EndpointEditor(Group):
         }
         f = fields
         super().__init__(ctx, fields, layout=[
-            row_of(f["method"], f["path"], widths=["16em"]),
+            row_of(f["method"], f["path"], widths=["19em"]),
             f["description"].widget,
             row_of(f["request"], f["response"]),
         ], css="tp-card")
@@ -476,8 +476,8 @@ class PlanEditor(Editor):
     def _tab_3(self, ctx: Context) -> tuple[dict[str, Editor], list[Any]]:
         e: dict[str, Editor] = {
             "database": Group(ctx, {
-                "new_tables": TextEditor(ctx, "New tables (SQL)", lines=8, code=True, placeholder="CREATE TABLE …"),
-                "modified_tables": TextEditor(ctx, "Modified tables (SQL)", lines=4, code=True,
+                "new_tables": TextEditor(ctx, "New tables", lines=8, code=True, placeholder="CREATE TABLE …"),
+                "modified_tables": TextEditor(ctx, "Modified tables", lines=4, code=True,
                                               placeholder="ALTER TABLE …"),
                 "migration_strategy": LinesEditor(ctx, "Migration strategy"),
             }),
@@ -488,7 +488,8 @@ class PlanEditor(Editor):
                 "modified_endpoints": LinesEditor(ctx, "Modified endpoints"),
             }),
         }
-        return e, [heading("Database design"), e["database"], heading("API design"), e["api"]]
+        return e, [heading("Database design (SQL, kept exactly as typed)"), e["database"], heading("API design"),
+                   e["api"]]
 
     def _tab_4(self, ctx: Context) -> tuple[dict[str, Editor], list[Any]]:
         def texts(pairs: tuple[tuple[str, str], ...]) -> Group:

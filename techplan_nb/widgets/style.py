@@ -23,6 +23,7 @@ CSS = """<style>
 .tp-form .tp-rowbtn { min-width: 2.2em; padding: 0; }
 .tp-form .tp-remove button, .tp-form button.tp-remove { color: #b3261e; }
 .tp-form .tp-add { margin-top: 2px; }
+.tp-form textarea { font-family: var(--jp-ui-font-family, sans-serif); font-size: 13px; }
 .tp-form .tp-code textarea { font-family: "DejaVu Sans Mono", monospace; font-size: 12px; }
 .tp-form .tp-msg { padding: 4px 8px; border-radius: 4px; margin: 4px 0; }
 .tp-form .tp-msg-ok { background: #e8f5e9; }
