@@ -23,7 +23,7 @@ from .importers.markdown import (
     split_blocks,
     split_label,
 )
-from .importers.mdtext import table_cells, unescape
+from .importers.mdtext import plain, table_cells, unescape
 
 RULES = {
     "heading-missing": "a section or sub-section of the house template is missing",
@@ -327,7 +327,7 @@ class _Linter:
                     continue
                 mitigation = unescape(cells[column]).strip().lower()
                 if mitigation in _NO_MITIGATION:
-                    risk = unescape(cells[name_column]).strip()
+                    risk = plain(cells[name_column])[0]
                     self.add(line, "risk-no-mitigation", f"risk '{risk[:60]}' has no mitigation")
 
     # -- timeline --

@@ -86,28 +86,53 @@ def _defuse_html(text: str) -> str:
     return "".join(out)
 
 
+_BACKTICKS = re.compile(r"`+")
+
+
+def code_spans(text: str) -> dict[int, int]:
+    """Start -> end of every code span, as CommonMark pairs backtick runs: a run is closed by the
+    next run of the same length, scanning left to right. Linear, whatever the runs."""
+    runs = [(m.start(), m.end()) for m in _BACKTICKS.finditer(text)]
+    closer: list[int | None] = [None] * len(runs)
+    last_of_length: dict[int, int] = {}
+    for index in range(len(runs) - 1, -1, -1):
+        length = runs[index][1] - runs[index][0]
+        closer[index] = last_of_length.get(length)
+        last_of_length[length] = index
+    spans: dict[int, int] = {}
+    index = 0
+    while index < len(runs):
+        match = closer[index]
+        if match is None:
+            index += 1
+            continue
+        spans[runs[index][0]] = runs[match][1]
+        index = match + 1
+    return spans
+
+
 def _defuse_inline(text: str) -> str:
     """Paragraph text: code spans and backslash escapes are literal; tags elsewhere are checked."""
     out: list[str] = []
     pos = 0
     size = len(text)
+    spans = code_spans(text)
     while pos < size:
         char = text[pos]
         if char == "\\" and pos + 1 < size:
             out.append(text[pos:pos + 2])
             pos += 2
         elif char == "`":
-            run_end = pos
-            while run_end < size and text[run_end] == "`":
-                run_end += 1
-            run = text[pos:run_end]
-            close = _closing_run(text, run_end, len(run))
-            if close == -1:
-                out.append(run)
+            end = spans.get(pos)
+            if end is None:
+                run_end = pos
+                while run_end < size and text[run_end] == "`":
+                    run_end += 1
+                out.append(text[pos:run_end])
                 pos = run_end
             else:
-                out.append(text[pos:close + len(run)])
-                pos = close + len(run)
+                out.append(text[pos:end])
+                pos = end
         elif char == "<":
             piece, pos = _defuse_tag(text, pos, allow_autolinks=True)
             out.append(piece)
@@ -115,20 +140,6 @@ def _defuse_inline(text: str) -> str:
             out.append(char)
             pos += 1
     return "".join(out)
-
-
-def _closing_run(text: str, start: int, length: int) -> int:
-    pos = start
-    while True:
-        found = text.find("`" * length, pos)
-        if found == -1:
-            return -1
-        end = found + length
-        if (found == 0 or text[found - 1] != "`") and (end >= len(text) or text[end] != "`"):
-            return found
-        while end < len(text) and text[end] == "`":
-            end += 1
-        pos = end
 
 
 def sanitize(text: str) -> str:

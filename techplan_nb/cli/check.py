@@ -65,6 +65,7 @@ def _check(args: argparse.Namespace) -> int:
     else:
         for finding in findings:
             print(finding)
+    sys.stdout.flush()
     for message in unreadable:
         print(f"techplan: error: {message}", file=sys.stderr)
     checked = len(args.files) - len(unreadable)

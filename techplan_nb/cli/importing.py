@@ -130,7 +130,7 @@ def _github(args: argparse.Namespace) -> int:
         else:
             target_path = out
         shown = str(target_path) if target_path else "<stdout>"
-        content = dump_inputs(item.result, item.comments(name, as_of), shown)
+        content = dump_inputs(item.result, item.comments(name, as_of), shown, source=name)
         planned.append((target_path, content, load_bytes(content.encode("utf-8"), shown), item.result.notes))
     _refuse_existing([p for p, _, _, _ in planned if p is not None], args.force)
     for message in skipped:
@@ -158,7 +158,7 @@ def _markdown(args: argparse.Namespace) -> int:
     shown = str(args.output) if args.output else "<stdout>"
     comments = [f"Inputs recovered from the Markdown plan {name} by `techplan import markdown`.",
                 "What the plan holds beyond the template's fields is under `extra:`, verbatim."]
-    content = dump_inputs(result, comments, shown)
+    content = dump_inputs(result, comments, shown, source=name)
     plan = load_bytes(content.encode("utf-8"), shown)
     if args.output is None:
         sys.stdout.write(content)

@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from ..errors import InputError, InputIssue
 from ..inputs import load_bytes
 from ..model import PlanInput
 
@@ -49,13 +50,21 @@ def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 _Dumper.add_representer(str, _str)
 
 
-def dump_inputs(result: ImportResult, comments: list[str], name: str) -> str:
-    """The inputs file's text, checked by the same loader `techplan render` uses."""
+def dump_inputs(result: ImportResult, comments: list[str], name: str, source: str | None = None) -> str:
+    """The inputs file's text, checked by the same loader `techplan render` uses. A value read from
+    `source` that the inputs format refuses is reported against `source` (the file the user has)."""
     body = yaml.dump(result.ordered(), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100,
                      default_flow_style=False)
     header = "".join(f"# {line}\n" if line else "#\n" for line in comments)
     text = header + body if body.endswith("\n") else header + body + "\n"
-    load_bytes(text.encode("utf-8"), name)  # raises InputError naming the field; nothing is written
+    try:
+        load_bytes(text.encode("utf-8"), name)
+    except InputError as exc:
+        if source is None:
+            raise
+        raise InputError([InputIssue(source, None, issue.field, f"{issue.message} (as read from {source}; "
+                                     "correct it there, or import and then edit the inputs)")
+                          for issue in exc.issues]) from None
     return text
 
 

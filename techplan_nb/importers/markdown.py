@@ -522,22 +522,23 @@ class MarkdownImporter:
             self.extra.setdefault(key, {})["heading"] = self.reader.heading(src, block.start)
 
     def read_stack(self, key: str, src: str, line: int) -> str:
-        """The stack named in "Frontend (Next.js)"; the heading as the template would print it."""
+        """The stack named in "Frontend (Next.js)"; returns the heading as the template would print it,
+        so a person's "Frontend (Next.js) (REVISED)" is kept as a changed heading."""
         stem = "Frontend" if key == "frontend" else "Backend"
         rest = src[len(stem):] if src.lower().startswith(stem.lower()) else ""
         group = _first_group(rest)
         if group is not None:
             inner, after = group
             value = self.reader.heading(inner, line)
-            candidate = f"{stem} ({mdescape.heading(value)})" if value else ""
-            if value and (not after.strip() or candidate + after == src):
+            suffix_like = re.match(r"^\s+[(\[—–-]", after) is not None
+            if value and suffix_like and str(mdescape.heading(unescape(src))) == src:
                 self.set(f"stack.{key}", value)
-                return candidate
+                return f"{stem} ({mdescape.heading(value)})"
         if rest.startswith(" (") and rest.endswith(")"):
             value = self.reader.heading(rest[2:-1], line)
-            if value and f"{stem} ({mdescape.heading(value)})" == src:
+            if value:
                 self.set(f"stack.{key}", value)
-                return src
+                return f"{stem} ({mdescape.heading(value)})"
         return f"{stem} ({'Next.js' if key == 'frontend' else 'Django'})"
 
     # header: title, metadata lines, status
@@ -666,8 +667,15 @@ class MarkdownImporter:
             consumed.add(marker)
             start = marker + 1
         else:
-            # The summary is the first run of paragraphs; anything before it is extra content.
+            # The summary is the run of paragraphs just before "GitHub issue: <url>", or else the
+            # first run of paragraphs; anything before it is extra content.
+            url_at = next((i for i, text in enumerate(texts) if i > 0 and texts[i - 1] is not None and
+                           re.fullmatch(r"GitHub issue:\s+\S+", text or "")), None)
             first = next((i for i, text in enumerate(texts) if text is not None), len(blocks))
+            if url_at is not None:
+                first = url_at - 1
+                while first > 0 and texts[first - 1] is not None:
+                    first -= 1
             stop = first
             while stop < len(blocks) and texts[stop] is not None and not (
                     stop > first and re.fullmatch(r"GitHub issue:\s+\S+", texts[stop] or "")):
@@ -1180,6 +1188,20 @@ class MarkdownImporter:
             return {index}
         return set()
 
+    def approval_parts(self, role_src: str, rest: str, line: int) -> dict[str, Any] | None:
+        role = self.reader.inline(role_src, line)
+        if not role or (rest and not rest.startswith(" ")):
+            return None
+        approval: dict[str, Any] = {"role": role, "approved": True}
+        rest = rest.strip()
+        date = re.search(r"(?:^|\s)\((\d{4}-\d{2}-\d{2})\)$", rest)
+        if date:
+            approval["date"] = date.group(1)
+            rest = rest[:date.start()].strip()
+        if rest:
+            approval["by"] = self.reader.inline(rest, line)
+        return approval
+
     def read_approval(self, text: str, line: int) -> dict[str, Any] | None:
         match = _CHECK.match(text)
         if not match:
@@ -1191,20 +1213,25 @@ class MarkdownImporter:
             role_src = re.sub(r":\s*✓?\s*$", "", body)
             role = self.reader.inline(role_src, line)
             return {"role": role} if role else None
-        generated = re.match(r"^(?P<role>.+?): ✓(?: (?P<rest>.*))?$", body)
-        if generated:
-            role = self.reader.inline(generated.group("role"), line)
-            rest = generated.group("rest") or ""
-            approval: dict[str, Any] = {"role": role, "approved": True}
-            date = re.search(r"\s*\((\d{4}-\d{2}-\d{2})\)$", rest)
-            if date:
-                approval["date"] = date.group(1)
-                rest = rest[:date.start()]
-            if rest.strip():
-                approval["by"] = self.reader.inline(rest, line)
-            return approval if role else None
+        parts = split_unescaped(body, ": ✓")
+        # "ROLE: ✓ BY (DATE)": a role or name may itself hold ": ✓", so take the split that prints back.
+        for cut in range(1, len(parts)):
+            role_src, rest = ": ✓".join(parts[:cut]), ": ✓".join(parts[cut:])
+            approval = self.approval_parts(role_src, rest, line)
+            if approval is not None and _printed_approval(approval) == body:
+                return approval
+        if len(parts) > 1:
+            approval = self.approval_parts(parts[0], ": ✓".join(parts[1:]), line)
+            if approval is not None:
+                return approval
         role = self.reader.inline(body.rstrip(":").strip(), line)
         return {"role": role, "approved": True} if role else None
+
+
+def _printed_approval(approval: dict[str, Any]) -> str:
+    by = f" {mdescape.inline(approval['by'])}" if approval.get("by") else ""
+    date = f" ({approval['date']})" if approval.get("date") else ""
+    return f"{mdescape.inline(approval['role'])}: ✓{by}{date}"
 
 
 def _days_value(value: float) -> int | float:

@@ -15,20 +15,11 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import mdescape
-from ..verbatim import _closing_run, parser
+from ..verbatim import code_spans, parser
 
 _PUNCT = frozenset(string.punctuation)
 # Where `mdescape.paragraph` started a new source line: a line-start marker it escaped.
 _LINE_BREAK_MARK = re.compile(r" (?=\\[#=+-]|\d+\\[.)])")
-
-
-def _code_span(src: str, pos: int) -> int:
-    """End of the code span opening at pos, or -1 when the backticks are unmatched."""
-    run_end = pos
-    while run_end < len(src) and src[run_end] == "`":
-        run_end += 1
-    close = _closing_run(src, run_end, run_end - pos)
-    return -1 if close == -1 else close + (run_end - pos)
 
 
 def unescape(src: str, *, cell: bool = False) -> str:
@@ -36,13 +27,14 @@ def unescape(src: str, *, cell: bool = False) -> str:
     out: list[str] = []
     pos = 0
     size = len(src)
+    spans = code_spans(src)
     while pos < size:
         char = src[pos]
         if char == "\\" and pos + 1 < size and src[pos + 1] in _PUNCT:
             out.append(src[pos + 1])
             pos += 2
         elif char == "`":
-            end = _code_span(src, pos)
+            end = spans.get(pos, -1)
             if end == -1:
                 while pos < size and src[pos] == "`":
                     out.append("`")
@@ -168,12 +160,13 @@ def split_unescaped(src: str, sep: str) -> list[str]:
     """Split Markdown source on a separator outside code spans and backslash escapes."""
     parts: list[str] = []
     pos = start = 0
+    spans = code_spans(src)
     while pos < len(src):
         if src[pos] == "\\":
             pos += 2
             continue
         if src[pos] == "`":
-            end = _code_span(src, pos)
+            end = spans.get(pos, -1)
             if end != -1:
                 pos = end
                 continue
