@@ -631,3 +631,25 @@ def test_undo_load_puts_back_the_edits_a_load_replaced(tmp_path: Path) -> None:
     assert form.source == shared_example() and "unsaved changes" in form.title.value
     assert form.path.value == str(shared_example())
     assert form.undo_button.layout.display == "none"
+
+
+def test_a_misspelt_section_is_kept_under_other_fields_and_judged_there(tmp_path: Path,
+                                                                       example_dict: dict[str, Any]) -> None:
+    example_dict["rollbak"] = example_dict.pop("rollback")
+    form = PlanForm(data=example_dict, as_of=AS_OF_DATE, workdir=tmp_path)
+    assert [str(p) for p in form.problems] == ["Rollbak: unknown key 'rollbak'; did you mean 'rollback'?"]
+    assert form.tabs.titles[-1] == "Reviews ⚠1"
+    other = form.field("reviews") and form.editor.other
+    assert other.error.messages == ["unknown key 'rollbak'; did you mean 'rollback'?"]
+    assert other.control.value.startswith("rollbak:\n")
+    other.control.value = other.control.value.replace("rollbak:", "rollback:")
+    assert form.problems == []
+    assert load_path(form.save("fixed.yaml")) == load_path(shared_example())
+
+
+def test_other_fields_that_are_not_yaml_say_so_and_stop_generate(tmp_path: Path) -> None:
+    form = example_form(tmp_path)
+    form.build_all_tabs()
+    form.editor.other.control.value = "status_note: [unclosed"
+    assert form.generate_button.disabled
+    assert form.problems and form.problems[0].message.startswith("not valid YAML: line 1")

@@ -24,7 +24,7 @@ from ..errors import InputError, TechPlanError
 from ..inputs import Document, decode, validate_document
 from ..model import Loc, PlanInput
 from ..output import plan_dir_name
-from . import files
+from . import files, notation
 from .editors import Context
 from .importing import from_github_export, from_markdown_plan, is_markdown_plan, looks_like_github_export
 from .messages import describe, humanise, parse_path
@@ -200,7 +200,7 @@ class PlanForm:
         """Show these inputs (plain data as an inputs file holds it) in the form."""
         self.ctx.warnings = []
         with self.ctx.quiet():
-            self.editor.set(data, ())
+            self.editor.set(notation.plain(data), ())
         self.source = source
         self.saved_data = self.to_dict() if source is not None else None
         self._confirm_overwrite = None

@@ -122,6 +122,19 @@ def date_from(value: Any) -> dt.date | None:
     return None
 
 
+def plain(value: Any) -> Any:
+    """Data as an inputs file holds it: dates (from yaml.safe_load, say) become YYYY-MM-DD text."""
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(item) for item in value]
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
 def text_to_int(text: str) -> Any:
     """Digits become a number; anything else is passed on for the validator to explain."""
     stripped = text.strip()

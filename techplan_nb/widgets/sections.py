@@ -604,6 +604,12 @@ class PlanEditor(Editor):
         yield loc, self
         for key, editor in self.editors.items():
             yield from editor.nodes((*loc, key))
+        if OTHER_TAB in self.built:
+            # A key the form has no box for (a typo, or a newer field) is judged beside "Other fields".
+            other = self.other.get()
+            for key in other if isinstance(other, dict) else ():
+                if key not in self.editors:
+                    yield (*loc, key), self.other
 
     def own_problems(self) -> list[tuple[Loc, str]]:
         if OTHER_TAB not in self.built:
