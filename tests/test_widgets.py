@@ -639,7 +639,8 @@ def test_a_misspelt_section_is_kept_under_other_fields_and_judged_there(tmp_path
     form = PlanForm(data=example_dict, as_of=AS_OF_DATE, workdir=tmp_path)
     assert [str(p) for p in form.problems] == ["Rollbak: unknown key 'rollbak'; did you mean 'rollback'?"]
     assert form.tabs.titles[-1] == "Reviews ⚠1"
-    other = form.field("reviews") and form.editor.other
+    form.field("reviews")  # opens the tab that holds "Other fields"
+    other = form.editor.other
     assert other.error.messages == ["unknown key 'rollbak'; did you mean 'rollback'?"]
     assert other.control.value.startswith("rollbak:\n")
     other.control.value = other.control.value.replace("rollbak:", "rollback:")
