@@ -496,7 +496,8 @@ class SectionExtra(Strict):
     """What a hand-written plan has in one (sub)section beyond the template's fields, kept verbatim
     so that importing a plan loses nothing. `heading` is the heading as written when it differs
     from the template's (e.g. "Security Considerations (REVISED)"; for `header`, the title line after
-    '# '). Markdown that stood before a section's own content goes in `before`, the rest in `after`."""
+    '# '). Markdown that stood before a section's own content goes in `before` (for `header`: above
+    the title), the rest in `after`."""
 
     heading: Text = ""
     before: Markdown = ""

@@ -467,7 +467,10 @@ class MarkdownImporter:
                 continue
             if block.kind == "paragraph" and _CHART_IMAGE.match(self.source(block.start, block.end)):
                 continue
-            where = "before" if index < first else "after"
+            if section.key == "header":  # above the title, or anywhere after it
+                where = "before" if section.heading is not None and block.start < section.heading.start else "after"
+            else:
+                where = "before" if index < first else "after"
             if previous == index - 1 and runs[where]:
                 runs[where][-1].append(block)
             else:
