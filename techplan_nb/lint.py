@@ -13,7 +13,6 @@ from dataclasses import asdict, dataclass
 from .importers.markdown import (
     PHASE_HEADING,
     REVIEW_HEADING,
-    SUBSECTIONS,
     TITLES,
     Block,
     Section,
@@ -388,6 +387,3 @@ def _fmt(low: float, high: float) -> str:
 def check_text(text: str, name: str) -> list[Finding]:
     """Every finding in one plan, by line."""
     return _Linter(text, name).run()
-
-
-__all__ = ["RULES", "Finding", "check_text", "SUBSECTIONS"]

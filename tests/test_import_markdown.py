@@ -229,3 +229,23 @@ def test_verbatim_sanitising_is_a_fixed_point(raw: str) -> None:
 def test_no_script_tag_survives_sanitising(raw: str) -> None:
     html = parser().render(sanitize(raw))
     assert "<script" not in html.lower()
+
+
+def test_chart_links_and_the_analysis_blocks_are_recomputed_not_imported() -> None:
+    from techplan_nb.render import CHART_KEYS
+
+    plan = load_path(shared_example())
+    charts = {key: f"charts/{key}.png" for key in CHART_KEYS}
+    with_charts = render_plan(plan, as_of=AS_OF, charts=charts)
+    again = reimport(with_charts)
+    assert again.extra == {}
+    assert render_plan(again, as_of=AS_OF, charts=charts) == with_charts
+    assert render_plan(again, as_of=AS_OF) == render_plan(plan, as_of=AS_OF)
+
+
+def test_a_persons_own_risk_matrix_is_kept_not_mistaken_for_the_computed_one() -> None:
+    text = render_plan(load_path(shared_example()), as_of=AS_OF).replace(
+        "## Implementation Timeline", "### Risk Matrix\n\n| | Low | High |\n|---|---|---|\n| Likely | R3 | R1 |\n\n"
+        "## Implementation Timeline", 1)
+    again = reimport(text)
+    assert again.extra["risks"].after.startswith("### Risk Matrix\n\n| | Low | High |")

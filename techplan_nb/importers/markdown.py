@@ -21,7 +21,7 @@ from markdown_it.token import Token
 
 from .. import mdescape
 from ..errors import InputError
-from ..model import HTTP_METHODS, LEVELS, REVIEW_STATUSES, STATUSES
+from ..model import HTTP_METHODS, REVIEW_STATUSES, STATUSES
 from ..verbatim import parser
 from . import ImportResult
 from .mdtext import TextReader, split_unescaped, table_cells, unescape
@@ -174,9 +174,8 @@ class Section:
 
 
 def heading_text(lines: list[str], block: Block) -> str:
+    """A heading's source text (escapes and all), without its '#' marks."""
     inline = block.inline
-    if inline is not None and block.tokens[0].markup.startswith("#"):
-        return inline.content.strip()
     return inline.content.strip() if inline is not None else ""
 
 
@@ -194,8 +193,6 @@ def outline(lines: list[str], blocks: list[Block]) -> list[Section]:
                 key = "header"
             elif block.level == 2:
                 key = H2_SECTIONS.get(core)
-                if key is None and core.startswith(("frontend", "backend")):
-                    key = None
             elif block.level >= 3 and parent in SUBSECTIONS:
                 children = SUBSECTIONS[parent]
                 key = children.get(core)
