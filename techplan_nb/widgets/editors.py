@@ -598,7 +598,7 @@ class RowList(Editor):
         self.rows: list[Row] = []
         self.box = W.VBox(layout=_layout("100%"))
         self.empty = W.HTML(f"<span class='tp-muted'>{html.escape(empty_text)}</span>")
-        self.add_button = W.Button(description=add_label, tooltip=add_label, layout=W.Layout(width="auto"))
+        self.add_button = W.Button(description=add_label, tooltip=add_label, layout=W.Layout(width="fit-content"))
         self.add_button.add_class("tp-add")
         if css:
             self.add_button.add_class(css + "-add")

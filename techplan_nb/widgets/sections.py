@@ -557,7 +557,7 @@ class PlanEditor(Editor):
         approvals = RowList(ctx, lambda: ApprovalEditor(ctx), add_label="+ Add approval", css="tp-approvals",
                             new_value=lambda: {"role": ""},
                             empty_text="None given: the plan lists the template's four roles, unticked.")
-        use_defaults = W.Button(description="+ Add the template's four roles", layout=W.Layout(width="auto"),
+        use_defaults = W.Button(description="+ Add the template's four roles", layout=W.Layout(width="fit-content"),
                                 tooltip="System Architect, Staff UX Designer, Engineering Manager, Stakeholder")
         use_defaults.on_click(lambda _: self.add_default_approvals())
         return {"reviews": reviews, "approvals": approvals}, [
