@@ -15,9 +15,8 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import matplotlib
-import matplotlib.dates
+import matplotlib.lines
 import matplotlib.patches
-import matplotlib.ticker
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -63,10 +62,47 @@ def _png(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
-# Speed matters: a batch draws three charts per plan, thousands of times. Axis ticks are the
-# costly part of a matplotlib chart (each tick is several artists built by deep copy), so labels
-# that never move are plain text, bars are drawn in one call, and margins are fixed (no
-# tight_layout, which draws everything an extra time).
+# Speed matters: a batch draws three charts per plan, thousands of times. Creating a matplotlib
+# Axes costs a fifth of a chart (spines, axes, ticks built by deep copy) and tight_layout draws
+# everything twice, so these charts have no Axes: a _Frame maps data coordinates to figure
+# fractions and every mark is a figure-level artist. Text, the rest of the cost, is kept short.
+
+
+class _Frame:
+    """A rectangle of the figure with data limits: where an Axes would be, without its cost."""
+
+    def __init__(self, fig: Figure, rect: tuple[float, float, float, float], xlim: tuple[float, float],
+                 ylim: tuple[float, float]) -> None:
+        self.fig = fig
+        self.left, self.bottom, self.width, self.height = rect
+        self.x0, self.x1 = xlim
+        self.y0, self.y1 = ylim
+
+    def fx(self, x: float) -> float:
+        return self.left + (x - self.x0) / (self.x1 - self.x0) * self.width
+
+    def fy(self, y: float) -> float:
+        return self.bottom + (y - self.y0) / (self.y1 - self.y0) * self.height
+
+    def rect(self, x: float, y: float, w: float, h: float, **style: Any) -> None:
+        x0, y0, x1, y1 = self.fx(x), self.fy(y), self.fx(x + w), self.fy(y + h)
+        self.fig.add_artist(matplotlib.patches.Rectangle(
+            (min(x0, x1), min(y0, y1)), abs(x1 - x0), abs(y1 - y0), transform=self.fig.transFigure, **style))
+
+    def line(self, xs: Sequence[float], ys: Sequence[float], **style: Any) -> None:
+        self.fig.add_artist(matplotlib.lines.Line2D([self.fx(x) for x in xs], [self.fy(y) for y in ys],
+                                                    transform=self.fig.transFigure, **style))
+
+    def polygon(self, points: Sequence[tuple[float, float]], **style: Any) -> None:
+        self.fig.add_artist(matplotlib.patches.Polygon([(self.fx(x), self.fy(y)) for x, y in points],
+                                                       closed=True, transform=self.fig.transFigure, **style))
+
+    def text(self, x: float, y: float, text: str, **style: Any) -> None:
+        self.fig.text(self.fx(x), self.fy(y), text, **style)
+
+
+def _title(fig: Figure, text: str, top: float) -> None:
+    fig.text(0.5, top, text, ha="center", va="bottom", fontsize=10, fontweight="bold")
 
 
 def risk_heatmap(analysis: Analysis) -> bytes:
@@ -76,44 +112,29 @@ def risk_heatmap(analysis: Analysis) -> bytes:
     rows, cols = len(matrix), len(matrix[0]) if matrix else 0
     with _style():
         fig = Figure(figsize=(5.6, 4.2))
-        ax = fig.add_axes((0.17, 0.14, 0.8, 0.76))
-        ax.set_axis_off()
-        ax.set_xlim(0, cols)
-        ax.set_ylim(0, rows)
+        frame = _Frame(fig, (0.17, 0.14, 0.8, 0.76), (0, cols), (0, rows))
         for r in range(rows):
             for c in range(cols):
                 ids = list(matrix[r][c])
                 # Row 0 (the highest probability) is drawn at the top.
-                ax.add_patch(matplotlib.patches.Rectangle(
-                    (c, rows - 1 - r), 1, 1, facecolor=LEVEL_COLOURS[risk.cell_level(r, c)],
-                    alpha=0.9 if ids else 0.22, edgecolor="white", linewidth=2))
+                frame.rect(c, rows - 1 - r, 1, 1, facecolor=LEVEL_COLOURS[risk.cell_level(r, c)],
+                           alpha=0.9 if ids else 0.22, edgecolor="white", linewidth=2)
                 if ids:
                     label = "\n".join(textwrap.wrap(", ".join(ids), 14)[:4])
-                    ax.text(c + 0.5, rows - 0.5 - r, label, ha="center", va="center", fontsize=9,
-                            fontweight="bold", color="#1a1a1a")
+                    frame.text(c + 0.5, rows - 0.5 - r, label, ha="center", va="center", fontweight="bold",
+                               color="#1a1a1a")
         for c, name in enumerate(risk.impact_labels):
-            ax.text(c + 0.5, -0.06, name, ha="center", va="top")
+            frame.text(c + 0.5, -0.06, name, ha="center", va="top")
         for r, name in enumerate(risk.probability_labels):
-            ax.text(-0.06, rows - 0.5 - r, name, ha="right", va="center")
-        ax.text(cols / 2, -0.3, "Impact", ha="center", va="top")
-        ax.text(-0.55, rows / 2, "Probability", ha="center", va="center", rotation=90)
-        ax.text(cols / 2, rows + 0.08, f"Risk heat-map: overall {risk.overall}", ha="center", va="bottom",
-                fontsize=10, fontweight="bold")
+            frame.text(-0.06, rows - 0.5 - r, name, ha="right", va="center")
+        frame.text(cols / 2, -0.3, "Impact", ha="center", va="top")
+        frame.text(-0.55, rows / 2, "Probability", ha="center", va="center", rotation=90)
+        _title(fig, f"Risk heat-map: overall {risk.overall}", frame.fy(rows) + 0.02)
         return _png(fig)
 
 
 def _label(text: str, limit: int = 34) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _x_labels(ax: Any, positions: Sequence[float], labels: Sequence[str], *, grid: bool = True) -> None:
-    """Axis labels as plain text (and a light grid): a fraction of what matplotlib's ticks cost."""
-    ax.set_xticks([])
-    transform = ax.get_xaxis_transform()
-    for x, label in zip(positions, labels):
-        ax.text(x, -0.03, label, ha="center", va="top", transform=transform)
-    if grid and positions:
-        ax.vlines(positions, 0, 1, transform=transform, colors="#dddddd", linewidth=0.6, zorder=0)
 
 
 def _date_ticks(first: dt.date, last: dt.date, most: int = 7) -> list[dt.date]:
@@ -127,49 +148,49 @@ def _date_ticks(first: dt.date, last: dt.date, most: int = 7) -> list[dt.date]:
 
 def gantt(analysis: Analysis) -> bytes:
     """One bar per task from its start to its end; the critical path in red, slack as a hatched tail."""
-    import numpy as np
-
     tasks = list(analysis.schedule.tasks)
     height = max(2.4, 0.34 * len(tasks) + 1.4)
     longest = max((len(_label(t.name)) for t in tasks), default=10)
     left = min(0.45, (longest * 0.068 + 0.25) / 8.0)
+    first = min(t.start for t in tasks)
+    last = max(t.end for t in tasks) + dt.timedelta(days=1)
+    p80 = analysis.schedule.p80
+    if p80 is not None:
+        last = max(last, p80 + dt.timedelta(days=1))
+    origin = first.toordinal()
     with _style():
         fig = Figure(figsize=(8.0, height))
         # Margins from the label length and the figure height (in inches), so no layout pass is needed.
-        ax = fig.add_axes((left, 0.85 / height, 0.97 - left, 1 - 1.25 / height))
-        starts = np.array([matplotlib.dates.date2num(t.start) for t in tasks])
-        # End dates are inclusive working days: a bar covers the whole of its last day.
-        widths = np.array([matplotlib.dates.date2num(t.end) + 1 for t in tasks]) - starts
-        colours = [CRITICAL if t.critical else NORMAL for t in tasks]
-        ax.barh(np.arange(len(tasks)), widths, left=starts, height=0.6, color=colours, edgecolor="none")
-        slack = [(y, t) for y, t in enumerate(tasks) if t.slack > 0]
-        if slack:
-            # Slack is in working days; drawn on the calendar as 7/5 of that, near enough for a glance.
-            ax.barh([y for y, _ in slack], [t.slack * 7 / 5 for _, t in slack],
-                    left=[starts[y] + widths[y] for y, _ in slack], height=0.6, color="none",
-                    edgecolor=[colours[y] for y, _ in slack], hatch="///", linewidth=0)
-        first = min(t.start for t in tasks)
-        last = max(t.end for t in tasks) + dt.timedelta(days=1)
-        p80 = analysis.schedule.p80
-        if p80 is not None:
-            last = max(last, p80 + dt.timedelta(days=1))
-            ax.axvline(matplotlib.dates.date2num(p80) + 1, color="#333333", linestyle="--", linewidth=1)
-        ax.set_xlim(matplotlib.dates.date2num(first) - 0.5, matplotlib.dates.date2num(last) + 0.5)
-        ax.set_ylim(len(tasks) - 0.5, -0.7)
-        ax.set_yticks([])
-        ax.spines["left"].set_visible(False)
-        for y, task in enumerate(tasks):
-            # parse_math=False: a name such as "$x^$" is text, not mathtext that fails the whole chart.
-            ax.text(-0.01, y, _label(task.name), ha="right", va="center", transform=ax.get_yaxis_transform(),
-                    parse_math=False)
+        frame = _Frame(fig, (left, 0.85 / height, 0.97 - left, 1 - 1.25 / height),
+                       (-0.5, last.toordinal() - origin + 0.5), (len(tasks) - 0.5, -0.7))
         ticks = _date_ticks(first, last)
-        _x_labels(ax, [float(matplotlib.dates.date2num(d)) for d in ticks], [d.strftime("%d %b") for d in ticks])
+        for day in ticks:
+            frame.line([day.toordinal() - origin] * 2, [len(tasks) - 0.5, -0.7], color="#dddddd", linewidth=0.6,
+                       zorder=0.5)
+            fig.text(frame.fx(day.toordinal() - origin), frame.fy(len(tasks) - 0.5) - 0.06 / height,
+                     day.strftime("%d %b"), ha="center", va="top")
+        frame.line([-0.5, last.toordinal() - origin + 0.5], [len(tasks) - 0.5] * 2, color="black", linewidth=0.8)
+        for y, task in enumerate(tasks):
+            start = task.start.toordinal() - origin
+            # End dates are inclusive working days: a bar covers the whole of its last day.
+            width = task.end.toordinal() + 1 - task.start.toordinal()
+            colour = CRITICAL if task.critical else NORMAL
+            frame.rect(start, y - 0.3, width, 0.6, facecolor=colour, edgecolor="none")
+            if task.slack > 0:
+                # Slack is in working days; drawn on the calendar as 7/5 of that, near enough for a glance.
+                frame.rect(start + width, y - 0.3, task.slack * 7 / 5, 0.6, facecolor="none", edgecolor=colour,
+                           hatch="///", linewidth=0)
+            # parse_math=False: a name such as "$x^$" is text, not mathtext that fails the whole chart.
+            fig.text(left - 0.01, frame.fy(y), _label(task.name), ha="right", va="center", parse_math=False)
+        if p80 is not None:
+            x = p80.toordinal() + 1 - origin
+            frame.line([x, x], [len(tasks) - 0.5, -0.7], color="#333333", linestyle="--", linewidth=1)
         # One line of key under the chart (a legend costs as much as the rest of the chart).
         key = "red: critical path    blue: has slack (hatched)"
         if p80 is not None:
             key += f"    dashed line: P80 finish {p80.isoformat()}"
         fig.text(0.5, 0.03, key, ha="center", va="bottom", fontsize=8, color="#333333")
-        ax.set_title("Schedule")
+        _title(fig, "Schedule", frame.fy(-0.7) + 0.01)
         return _png(fig)
 
 
@@ -179,31 +200,33 @@ def finish_distribution(analysis: Analysis) -> bytes:
 
     schedule = analysis.schedule
     samples = np.asarray(schedule.finish_samples, dtype=float)
+    low, high = float(samples.min()), float(samples.max())
+    bins = max(1, min(40, int(np.ceil(high - low)) * 2 or 1))
+    counts, edges = np.histogram(samples, bins=bins, range=(low, high if high > low else low + 1))
+    top = float(counts.max()) * 1.18
     with _style():
         fig = Figure(figsize=(8.0, 2.8))
-        ax = fig.add_axes((0.04, 0.2, 0.94, 0.68))
-        low, high = float(samples.min()), float(samples.max())
-        bins = max(1, min(40, int(np.ceil(high - low)) * 2 or 1))
-        counts, edges = np.histogram(samples, bins=bins, range=(low, high if high > low else low + 1))
-        ax.stairs(counts, edges, fill=True, color=NORMAL, alpha=0.8)
-        ax.set_yticks([])
-        ax.spines["left"].set_visible(False)
-        ax.set_xlim(edges[0] - 0.25, edges[-1] + 0.25)
-        ax.set_ylim(0, counts.max() * 1.18)
+        frame = _Frame(fig, (0.04, 0.2, 0.94, 0.68), (float(edges[0]) - 0.25, float(edges[-1]) + 0.25), (0, top))
+        outline = [(float(edges[0]), 0.0)]
+        for n, count in enumerate(counts):
+            outline += [(float(edges[n]), float(count)), (float(edges[n + 1]), float(count))]
+        outline.append((float(edges[-1]), 0.0))
+        frame.polygon(outline, facecolor=NORMAL, alpha=0.8, edgecolor="none")
+        frame.line([frame.x0, frame.x1], [0, 0], color="black", linewidth=0.8)
         whole = list(range(int(np.ceil(edges[0])), int(np.floor(edges[-1])) + 1))
-        step = max(1, len(whole) // 10 + 1)
-        _x_labels(ax, whole[::step], [str(v) for v in whole[::step]], grid=False)
-        ax.text(0.5, -0.2, "Working days to finish", ha="center", va="top", transform=ax.transAxes)
+        for value in whole[:: max(1, len(whole) // 10 + 1)]:
+            frame.text(value, -top * 0.03, str(value), ha="center", va="top")
+        frame.text((frame.x0 + frame.x1) / 2, -top * 0.2, "Working days to finish", ha="center", va="top")
         marks: list[tuple[str, float, dt.date | None]] = [
             ("P50", 50.0, schedule.p50), ("P80", 80.0, schedule.p80), ("P90", 90.0, schedule.p90)]
         styles = {"P50": ":", "P80": "--", "P90": "-."}
-        for name, q, when in marks:
+        for name, q, _ in marks:
             x = float(np.percentile(samples, q))
             colour = CRITICAL if name == "P80" else "#333333"
-            ax.axvline(x, color=colour, linestyle=styles[name], linewidth=1.2)
-            ax.text(x, counts.max() * 1.16, f" {name}", color=colour, fontsize=8, ha="left", va="top")
+            frame.line([x, x], [0, top], color=colour, linestyle=styles[name], linewidth=1.2)
+            frame.text(x, top * 0.98, f" {name}", color=colour, fontsize=8, ha="left", va="top")
         dates = ", ".join(f"{name} {when.isoformat()}" for name, _, when in marks if when)
-        ax.set_title(f"Monte Carlo finish ({len(samples):,} runs)" + (f": {dates}" if dates else ""))
+        _title(fig, f"Monte Carlo finish ({len(samples):,} runs)" + (f": {dates}" if dates else ""), 0.9)
         return _png(fig)
 
 

@@ -263,3 +263,16 @@ def test_a_json_inputs_file_is_copied_as_json(tmp_path: Path) -> None:
     result = run_techplan("run", source, "--out", out, "--as-of", AS_OF)
     assert result.returncode == 0, result.stderr
     assert (out / FOLDER / "inputs.json").read_bytes() == source.read_bytes()
+
+
+def test_a_team_notebook_that_writes_no_plan_fails_the_run(tmp_path: Path) -> None:
+    nb = nbformat.read(str(ROOT / "notebooks" / "technical_plan.ipynb"), as_version=4)
+    nb.cells = [c for c in nb.cells if "write_outputs" not in c.source]
+    notebook = tmp_path / "forgetful.ipynb"
+    nbformat.write(nb, str(notebook))
+    out = tmp_path / "OUT"
+    result = run_techplan("run", shared_example(), "--out", out, "--as-of", AS_OF, "--notebook", notebook)
+    assert result.returncode == 1
+    assert "without writing technical-plan.md" in result.stderr
+    record = _nb(out / FOLDER / "technical-plan.failed.ipynb").metadata.techplan
+    assert record["status"] == "failed" and record["error"]["reason"] == "no-plan"
