@@ -11,8 +11,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 from ..errors import TechPlanError, UsageError
@@ -112,6 +110,10 @@ def _check_port_free(port: int) -> None:
 
 
 def _wait_until_serving(process: subprocess.Popen[bytes], port: int) -> None:
+    # Imported here: urllib.request pulls in http.client and email, a cost every other command would pay.
+    import urllib.error
+    import urllib.request
+
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
