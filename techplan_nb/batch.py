@@ -30,7 +30,7 @@ from .errors import InputError, OutputError, UsageError
 from .output import atomic_write, child_path, slug
 
 INPUT_SUFFIXES = (".yaml", ".yml", ".json")
-DEFAULT_RECYCLE_AFTER = 200
+DEFAULT_RECYCLE_AFTER = 500
 SUMMARY_JSON = "summary.json"
 SUMMARY_MD = "summary.md"
 KERNEL_START_ATTEMPTS = 3

@@ -545,6 +545,12 @@ def read_source(path: Path | None) -> tuple[NotebookNode, Path]:
     source_path = Path(path) if path else default_notebook()
     source = load_notebook(source_path)
     source.metadata["techplan_source_sha256"] = sha256_file(source_path)
+    # The committed notebook carries the outputs of its example run; papermill clears them cell by
+    # cell, but copying them for every plan first is a large part of a warm plan's cost.
+    for cell in source.cells:
+        if cell.get("cell_type") == "code":
+            cell["outputs"] = []
+            cell["execution_count"] = None
     return source, source_path
 
 

@@ -36,8 +36,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
                    help="plans run at once, one kernel each (default: 2, or 1 on a one-core machine)")
     p.add_argument("--isolate", action="store_true",
                    help="a fresh kernel for every plan: slower, but no process state is shared between plans")
-    p.add_argument("--recycle-after", type=positive, default=200, metavar="N",
-                   help="replace a reused kernel after N plans, bounding its memory growth (default: 200)")
+    p.add_argument("--recycle-after", type=positive, default=500, metavar="N",
+                   help="replace a reused kernel after N plans, bounding its memory growth (default: 500)")
     common.add_as_of(p)
     common.add_seed(p)
     common.add_template(p)
