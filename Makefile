@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 AS_OF  ?= 2026-11-20
 
-.PHONY: install demo test bench golden clean help
+.PHONY: install demo test bench golden notebooks clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -18,16 +18,24 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)  ## create .venv and install techplan-nb with its test tools
 
-demo: install  ## render the bundled example into out/
+demo: install  ## render the bundled example into out/, then make it with its audit notebook
 	$(BIN)/techplan validate examples/issue-57-roast-export.yaml
 	$(BIN)/techplan render examples/issue-57-roast-export.yaml --as-of $(AS_OF) -o out/issue-57-technical-plan.md --force
 	@echo "Plan written to out/issue-57-technical-plan.md"
+	$(BIN)/techplan run examples/issue-57-roast-export.yaml --out out --as-of $(AS_OF) --force
+	$(BIN)/techplan audit out/issue-57-*/technical-plan.ipynb
 
 test: install  ## run every test (unit, golden, notebooks, browser)
 	$(BIN)/python -m pytest
 
 bench: install  ## run the benchmarks (by hand; figures go in the issue notes)
 	$(BIN)/python benchmarks/render_vs_papermill.py
+	$(BIN)/python benchmarks/run_vs_render.py
+	$(BIN)/python benchmarks/batch.py
+
+notebooks: install  ## re-execute the committed notebook on the bundled example (after changing it)
+	cd notebooks && ../$(BIN)/papermill technical_plan.ipynb technical_plan.ipynb --no-progress-bar \
+		-p inputs_path ../examples/issue-57-roast-export.yaml -p as_of $(AS_OF) -p seed 0 -p output_dir ../out/notebook
 
 golden: install  ## regenerate the golden plans after a deliberate template change
 	$(BIN)/python tests/update_golden.py
