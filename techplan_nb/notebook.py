@@ -347,6 +347,10 @@ def write_outputs(run: Run) -> None:
             files.append({"name": name, "bytes": len(data), "sha256": sha256_bytes(data)})
         write_generated(folder / PLAN_FILE, run.plan_text, force=run.force)
         files.append({"name": PLAN_FILE, "bytes": len(plan_bytes), "sha256": sha256_bytes(plan_bytes)})
+        for key, name in CHART_FILES.items():
+            # A chart an earlier run drew (the plan had risks then, say) must not outlive its link.
+            if key not in run.charts:
+                child_path(folder, name).unlink(missing_ok=True)
         rows: list[list[object]] = [[f"`{run.shown_path(f['name'])}`", f["bytes"], f["sha256"][:16] + "…"]
                                     for f in files]
         markdown("### Files written\n\n" + _table(["File", "Bytes", "SHA-256"], rows))

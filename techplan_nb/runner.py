@@ -197,23 +197,39 @@ class Kernel:
         self.info = KernelInfo(id=str(km.kernel_id), pid=getattr(process, "pid", None))
 
     async def _ready(self, kc: Any, km: NativeKernelManager) -> None:
-        # A lean version of wait_for_ready: the first kernel_info reply is enough (the stock check
-        # then waits for 0.2 s of IOPub silence, a third of a start's cost).
+        # Leaner than jupyter_client's wait_for_ready, which after the first reply waits for 0.2 s of
+        # IOPub silence (a third of a start's cost). What that wait really ensures is that IOPub is
+        # subscribed: a message published before the subscription lands is lost (ZeroMQ's "slow
+        # joiner"), and a lost "idle" would leave the first cell waiting until its timeout. So: ask
+        # for kernel_info until both its reply and its IOPub "idle" arrive.
         deadline = time.monotonic() + self.startup_timeout
-        msg_id = kc.kernel_info()
         while True:
             if not await km.is_alive():
                 raise KernelFailed("the kernel died while starting")
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
+            if time.monotonic() > deadline:
                 raise KernelFailed(f"no reply within {self.startup_timeout:g} s")
-            try:
-                reply = await kc.get_shell_msg(timeout=min(0.5, remaining))
-            except Empty:
-                msg_id = kc.kernel_info()  # the first request can be lost while sockets connect
+            msg_id = kc.kernel_info()
+            if not await self._reply_to(kc.get_shell_msg, msg_id, deadline, wait=1.0):
                 continue
-            if reply["parent_header"].get("msg_id") == msg_id or reply["msg_type"] == "kernel_info_reply":
+            if await self._reply_to(kc.get_iopub_msg, msg_id, deadline, wait=0.25, idle=True):
                 return
+
+    @staticmethod
+    async def _reply_to(get: Any, msg_id: str, deadline: float, *, wait: float, idle: bool = False) -> bool:
+        """True when a message for msg_id (its IOPub "idle", with idle=True) arrives within `wait`."""
+        until = min(deadline, time.monotonic() + wait)
+        while True:
+            remaining = until - time.monotonic()
+            if remaining <= 0:
+                return False
+            try:
+                msg = await get(timeout=remaining)
+            except Empty:
+                return False
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            if not idle or (msg["msg_type"] == "status" and msg["content"].get("execution_state") == "idle"):
+                return True
 
     async def _execute_silently(self, code: str, timeout: float = 30.0) -> None:
         msg_id = self.kc.execute(code, silent=True, store_history=False, allow_stdin=False)

@@ -276,3 +276,18 @@ def test_a_team_notebook_that_writes_no_plan_fails_the_run(tmp_path: Path) -> No
     assert "without writing technical-plan.md" in result.stderr
     record = _nb(out / FOLDER / "technical-plan.failed.ipynb").metadata.techplan
     assert record["status"] == "failed" and record["error"]["reason"] == "no-plan"
+
+
+def test_a_rerun_removes_charts_the_plan_no_longer_links(tmp_path: Path) -> None:
+    out = tmp_path / "OUT"
+    data = example_data()
+    source = write_inputs(tmp_path, data, "issue.yaml")
+    assert run_techplan("run", source, "--out", out, "--as-of", AS_OF).returncode == 0
+    assert (out / FOLDER / "risk-heatmap.png").exists()
+    data["risks"] = []
+    write_inputs(tmp_path, data, "issue.yaml")
+    rerun = run_techplan("run", source, "--out", out, "--as-of", AS_OF)
+    assert rerun.returncode == 0, rerun.stderr
+    assert not (out / FOLDER / "risk-heatmap.png").exists()
+    assert "risk-heatmap.png" not in (out / FOLDER / "technical-plan.md").read_text("utf-8")
+    assert (out / FOLDER / "schedule-gantt.png").exists()
