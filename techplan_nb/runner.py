@@ -161,6 +161,7 @@ class KernelInfo:
     pid: int | None
     plans: int = 0  # plans run in this kernel so far
     started: dt.datetime = field(default_factory=now)
+    python: str = ""  # the kernel's sys.executable, as the kernel reports it
 
 
 class Kernel:
@@ -188,13 +189,16 @@ class Kernel:
             kc.start_channels()
             self.kc = kc
             await self._ready(kc, km)
-            await self._execute_silently(_KERNEL_SETUP)
+            reply = await self._execute_silently(_KERNEL_SETUP, expressions={"python": "__import__('sys').executable"})
         except Exception as exc:
             await self._shutdown()
-            raise KernelFailed(f"the kernel did not start: {type(exc).__name__}: {exc}") from None
+            detail = str(exc) if isinstance(exc, KernelFailed) else f"{type(exc).__name__}: {exc}"
+            raise KernelFailed(f"the kernel did not start: {detail}") from None
         provisioner = getattr(km, "provisioner", None)
         process = getattr(provisioner, "process", None)
-        self.info = KernelInfo(id=str(km.kernel_id), pid=getattr(process, "pid", None))
+        # The kernel's own word for its interpreter, recorded in every audit notebook.
+        python = reply.get("user_expressions", {}).get("python", {}).get("data", {}).get("text/plain", "")
+        self.info = KernelInfo(id=str(km.kernel_id), pid=getattr(process, "pid", None), python=python.strip("'\""))
 
     async def _ready(self, kc: Any, km: NativeKernelManager) -> None:
         # Leaner than jupyter_client's wait_for_ready, which after the first reply waits for 0.2 s of
@@ -231,8 +235,10 @@ class Kernel:
             if not idle or (msg["msg_type"] == "status" and msg["content"].get("execution_state") == "idle"):
                 return True
 
-    async def _execute_silently(self, code: str, timeout: float = 30.0) -> None:
-        msg_id = self.kc.execute(code, silent=True, store_history=False, allow_stdin=False)
+    async def _execute_silently(self, code: str, timeout: float = 30.0,
+                                expressions: dict[str, str] | None = None) -> dict[str, Any]:
+        msg_id = self.kc.execute(code, silent=True, store_history=False, allow_stdin=False,
+                                 user_expressions=expressions or {})
         deadline = time.monotonic() + timeout
         while True:
             remaining = deadline - time.monotonic()
@@ -245,7 +251,8 @@ class Kernel:
             if reply["parent_header"].get("msg_id") == msg_id:
                 if reply["content"].get("status") != "ok":
                     raise KernelFailed(f"kernel reset failed: {reply['content'].get('evalue', '')}")
-                return
+                content: dict[str, Any] = reply["content"]
+                return content
 
     def reset(self) -> None:
         """Clear what the previous plan left: user names, history, working directory, environment."""
@@ -296,7 +303,7 @@ class Kernel:
         self.info.plans += 1
         kernel = {"id": self.info.id, "pid": self.info.pid, "reused": self.info.plans > 1,
                   "sequence": self.info.plans, "started": self.info.started.isoformat(),
-                  "transport": "ipc", "python": sys.executable, "shutdown": "immediate",
+                  "transport": "ipc", "python": self.info.python, "shutdown": "immediate",
                   "cleared_between_plans": "user namespace, history, working directory, environment variables"}
         return _execute(nb, self.km, self.kc, timeout=timeout, kernel=kernel)
 

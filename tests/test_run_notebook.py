@@ -58,12 +58,12 @@ def test_the_committed_notebook_is_executed_on_the_bundled_example_with_relative
 def test_nbval_is_strict_a_changed_output_fails_it(tmp_path: Path) -> None:
     folder = tmp_path / "notebooks"
     folder.mkdir()
-    for name in ("technical_plan.ipynb", "conftest.py", "nbval-sanitize.cfg"):
+    for name in ("technical_plan.ipynb", "nbval-sanitize.cfg"):
         shutil.copy(ROOT / "notebooks" / name, folder / name)
     (tmp_path / "examples").mkdir()
     shutil.copy(ROOT / "examples" / "issue-57-roast-export.yaml", tmp_path / "examples")
     command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--nbval", "--nbval-current-env", "-q",
-               "notebooks/technical_plan.ipynb"]
+               "--nbval-sanitize-with", "notebooks/nbval-sanitize.cfg", "notebooks/technical_plan.ipynb"]
     first = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, check=False, timeout=300)
     assert first.returncode == 0, first.stdout + first.stderr
     nb = nbformat.read(str(folder / "technical_plan.ipynb"), as_version=4)
