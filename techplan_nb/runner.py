@@ -31,7 +31,14 @@ from pathlib import Path
 from queue import Empty
 from typing import Any
 
-import nbformat
+# jsonschema (imported by nbformat and papermill) loads rfc3987_syntax when it is installed
+# (JupyterLab brings it), and that compiles a grammar for about 1.5 s on import: more than a whole
+# warm batch plan costs, in every techplan process. Notebook validation never checks IRI formats,
+# so jsonschema is told the package is absent (it treats it as optional).
+if "rfc3987_syntax" not in sys.modules:
+    sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]
+
+import nbformat  # noqa: E402
 from jupyter_client.kernelspec import NATIVE_KERNEL_NAME, KernelSpec, KernelSpecManager
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
