@@ -69,13 +69,22 @@ def _code_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _escape_spans(text: str, hashes: bool) -> str:
-    """Escape text outside balanced code spans; an unbalanced backtick is escaped."""
+def _escape_spans(text: str, hashes: bool, table: bool = False) -> str:
+    """Escape text outside balanced code spans; an unbalanced backtick is escaped.
+
+    In a table cell GFM splits on every unescaped '|', even inside a code span, and takes one
+    backslash off each escaped one; so a span's pipes get a backslash, and a span already holding
+    a backslash before a pipe (which no escaping shows intact in code in both cmark-gfm and
+    markdown-it) is shown as plain text instead, backticks and all.
+    """
     out: list[str] = []
     pos = 0
     for start, end in _code_spans(text):
+        span = text[start:end]
+        if table and "\\|" in span:
+            continue  # left in the plain text around it, escaped with it
         out.append(_escape_plain(text[pos:start], hashes).replace("`", "\\`"))
-        out.append(text[start:end])
+        out.append(span.replace("|", "\\|") if table else span)
         pos = end
     out.append(_escape_plain(text[pos:], hashes).replace("`", "\\`"))
     return "".join(out)
@@ -87,12 +96,12 @@ def _escape_line_start(match: re.Match[str]) -> str:
     return lead + (marker + "\\" if marker[0].isdigit() else "\\" + marker)
 
 
-def inline(text: object, *, hashes: bool = False, line_start: bool = True) -> SafeMarkdown:
+def inline(text: object, *, hashes: bool = False, line_start: bool = True, table: bool = False) -> SafeMarkdown:
     """One line of text inside a paragraph, list item or heading: newlines become spaces."""
     if isinstance(text, SafeMarkdown):
         return text
     flat = " ".join(str(text).split())
-    escaped = _escape_spans(flat, hashes)
+    escaped = _escape_spans(flat, hashes, table)
     if line_start:
         # A line that starts like a heading, quote, list or ordered list must not become one.
         escaped = _LINE_START.sub(_escape_line_start, escaped, count=1)
@@ -117,14 +126,8 @@ def cell(text: object) -> SafeMarkdown:
     """A table cell: keeps the table's column count whatever the text holds."""
     if isinstance(text, SafeMarkdown):
         return text
-    lines = [inline(line, line_start=False) for line in str(text).splitlines() if line.strip()]
-    # Inside a code span GFM still splits cells on '|', so every pipe gets its backslash.
-    joined = "<br>".join(_pipes_in_spans(line) for line in lines)
-    return SafeMarkdown(joined)
-
-
-def _pipes_in_spans(text: str) -> str:
-    return re.sub(r"(?<!\\)\|", r"\\|", text)
+    lines = [inline(line, line_start=False, table=True) for line in str(text).splitlines() if line.strip()]
+    return SafeMarkdown("<br>".join(lines))
 
 
 def fence(text: object, info: str = "") -> SafeMarkdown:
