@@ -323,6 +323,8 @@ def _top_blocks(text: str) -> tuple[str, list[tuple[str, str]]] | None:
     blocks: list[tuple[str, list[str]]] = []
     for line in text.splitlines(keepends=True):
         match = _TOP_KEY.match(line)
+        if line.rstrip() == "..." or (blocks and line.rstrip() == "---"):
+            return None  # the document ends here: a section spliced after it would fall outside it
         if match:
             blocks.append((match.group(1).strip(), [line]))
         elif blocks:
@@ -343,5 +345,9 @@ def _splice(original: str, dumped: str, touched: set[str], keys: list[str]) -> s
         return dumped
     parts = [old[0]]
     for key, text in new[1]:
+        if parts[-1] and not parts[-1].endswith("\n"):
+            # The file's last line had no newline: the next section must not run on into it (or into
+            # its comment, where a key added by the edit would be silently lost).
+            parts[-1] += "\n"
         parts.append(old_text[key] if key in old_text and key not in touched else text)
     return "".join(parts)

@@ -135,3 +135,26 @@ def test_json_inputs_are_not_edited_in_place(tmp_path: Path) -> None:
 ])
 def test_indentation_is_read_from_the_file(text: str, expected: tuple[int, int, int]) -> None:
     assert guess_indent(text) == expected
+
+
+@pytest.mark.parametrize("last_line", ["  title: Small", "  title: Small  # the last line has no newline"])
+def test_a_file_without_a_final_newline_gets_its_new_keys_on_their_own_lines(tmp_path: Path, last_line: str) -> None:
+    path = tmp_path / "inputs.yaml"
+    path.write_text(f"issue:\n  number: 3\n{last_line}", "utf-8")
+    document = InputsDocument.open(path)
+    document.set_status("Under Review", DAY)
+    document.set_last_updated(DAY)
+    plan = document.validate()
+    assert (plan.issue.title, plan.status, plan.last_updated, plan.status_since) == (
+        "Small", "Under Review", DAY, DAY)
+    assert document.text().startswith(f"issue:\n  number: 3\n{last_line}\nlast_updated: 2026-11-21\n")
+
+
+def test_a_document_end_marker_does_not_leave_new_keys_outside_the_document(tmp_path: Path) -> None:
+    path = tmp_path / "inputs.yaml"
+    path.write_text("---\n# kept\nissue:\n  number: 3\n  title: Small\n...\n", "utf-8")
+    document = InputsDocument.open(path)
+    document.set_last_updated(DAY)
+    plan = document.validate()
+    assert plan.last_updated == DAY
+    assert "# kept\n" in document.text()
