@@ -47,7 +47,8 @@ class Index:
 def plan_folders(plans_dir: Path) -> list[Path]:
     """Sub-folders that hold a plan (inputs.yaml or technical-plan.md), in name order."""
     if not plans_dir.is_dir():
-        raise UsageError(f"{plans_dir}: no such folder; give the folder that holds the plan folders "
+        what = "is a file, not a folder" if plans_dir.exists() else "no such folder"
+        raise UsageError(f"{plans_dir}: {what}; give the folder that holds the plan folders "
                          "(e.g. plans/, as written by `techplan run FILE --out plans/`)")
     return sorted(child for child in plans_dir.iterdir()
                   if child.is_dir() and not child.name.startswith(".")
@@ -124,6 +125,15 @@ def _number(name: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def link_target(folder: str) -> str:
+    """The link to a plan, whatever its folder is called by hand: '<', '>', '|', '\\', '&' and '%'
+    would end the link, split the table row or be decoded, so they are percent-encoded."""
+    from urllib.parse import quote
+
+    target = f"{folder}/{PLAN_FILE}"
+    return "<" + "".join(quote(c) if c in "<>|\\&%" or not c.isprintable() else c for c in target) + ">"
+
+
 def render_index(rows: list[IndexRow], *, as_of: dt.date, stale_days: int) -> str:
     counts = Counter(row.status for row in rows)
     flagged = sum(1 for row in rows if row.flags)
@@ -143,10 +153,9 @@ def render_index(rows: list[IndexRow], *, as_of: dt.date, stale_days: int) -> st
     ]
     for row in rows:
         issue = f"#{row.number}" if row.number is not None else row.folder
-        target = f"{row.folder}/{PLAN_FILE}"
         given, needed = row.approvals
         lines.append("| " + " | ".join([
-            f"[{issue}](<{target}>)",
+            f"[{mdescape.cell(issue)}]({link_target(row.folder)})",
             mdescape.cell(row.title),
             mdescape.cell(row.status),
             mdescape.cell(row.overall_risk or "—"),

@@ -150,8 +150,30 @@ def test_index_is_deterministic_and_can_print_to_stdout(tmp_path: Path) -> None:
     assert not (plans / "README.md").exists()
 
 
-@pytest.mark.parametrize("target", ["missing", "file.txt"])
-def test_index_of_something_that_is_not_a_folder_is_a_usage_error(tmp_path: Path, target: str) -> None:
+@pytest.mark.parametrize("target, reason", [("missing", "no such folder"), ("file.txt", "is a file, not a folder")])
+def test_index_of_something_that_is_not_a_folder_is_a_usage_error(tmp_path: Path, target: str, reason: str) -> None:
     (tmp_path / "file.txt").write_text("x", "utf-8")
     result = run_techplan("index", tmp_path / target)
-    assert result.returncode == 2 and "no such folder" in result.stderr
+    assert result.returncode == 2 and f"{tmp_path / target}: {reason}" in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize("name", ["issue-9-a>b", "issue-9-a|b", "issue-9-)(<", "issue-9-with space", "issue-9-ünï",
+                                  "issue-9-a%20b", "issue-9-a&amp;b", "plan [a](b)"])
+def test_a_folder_named_by_hand_still_gets_one_row_linking_to_its_plan(tmp_path: Path, name: str) -> None:
+    from urllib.parse import unquote
+
+    plans = tmp_path / "plans"
+    folder = plans / name
+    folder.mkdir(parents=True)
+    write_inputs(folder, {"issue": {"number": 9, "title": "A | b"}})
+    broken = plans / f"{name} (broken)"
+    broken.mkdir()
+    (broken / "inputs.yaml").write_text("issue: [\n", "utf-8")
+    markdown = build_index(plans, as_of=AS_OF).markdown
+    rows = table(markdown)
+    assert [len(row) for row in rows] == [8, 8]
+    hrefs = [unquote(str(child.attrs["href"])) for token in MarkdownIt("commonmark").enable("table").parse(markdown)
+             for child in (token.children or []) if child.type == "link_open"]
+    assert hrefs == [f"{name}/technical-plan.md", f"{name} (broken)/technical-plan.md"]
+    assert rows[0][1] == "A | b"
