@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .errors import InputError, TechPlanError
+from .errors import InputError, OutputError, TechPlanError
 from .inputs import load_bytes, MAX_BYTES
 from .model import PlanInput
-from .output import atomic_write, child_path, plan_dir_name, sha256_bytes, write_generated
+from .output import (atomic_write, check_writable, child_path, edited_by_hand, plan_dir_name,
+                     record_generated, sha256_bytes, sha256_file, write_generated)
 
 if TYPE_CHECKING:  # pragma: no cover
     from .analysis import Analysis
@@ -329,21 +330,52 @@ def versions() -> dict[str, str]:
     return found
 
 
+def inputs_copy_name(inputs_path: str) -> str:
+    """The name of the inputs copy in a plan folder (`techplan review` and `update` edit inputs.yaml)."""
+    return "inputs.json" if str(inputs_path).lower().endswith(".json") else "inputs.yaml"
+
+
+def check_inputs_copy(folder: Path, name: str, raw: bytes, *, source: str, force: bool) -> None:
+    """Refuse, before any work, to replace a folder's inputs copy that changed since techplan wrote it.
+
+    `techplan review` and `approve` record their rounds in the copy itself, so a re-run from the
+    (older) source file would silently undo them. A copy equal to the new inputs loses nothing.
+    """
+    path = child_path(Path(folder), name)
+    if force or not edited_by_hand(path) or sha256_file(path) == sha256_bytes(raw):
+        return
+    raise OutputError(
+        f"{path} has changed since techplan copied the inputs there (`techplan review`, `approve` or a "
+        f"person edited it) and differs from {source}; refusing to replace it. Run `techplan update "
+        f"{path.parent}` to regenerate the plan from the folder's inputs, or rerun with --force to replace "
+        f"it with {source} (the current one is kept as {name}.bak)")
+
+
+def _write_inputs_copy(path: Path, raw: bytes, *, force: bool) -> None:
+    if force and edited_by_hand(path) and path.read_bytes() != raw:
+        atomic_write(path.with_name(path.name + ".bak"), path.read_bytes())
+    atomic_write(path, raw)
+    # Recorded so the next run can tell its own copy from one a review command has edited since.
+    record_generated(path, raw)
+
+
 def write_outputs(run: Run) -> None:
     """Write charts, the inputs copy and, last, the plan; show where they went; store the record."""
     files: list[dict[str, Any]] = []
     if run.output_dir:
         folder = child_path(Path(run.output_dir), run.folder_name)
-        suffix = ".json" if run.inputs_path.lower().endswith(".json") else ".yaml"
+        inputs_name = inputs_copy_name(run.inputs_path)
         payloads: list[tuple[str, bytes]] = [(CHART_FILES[key], png) for key, png in run.charts.items()]
-        payloads.append(("inputs" + suffix, run.inputs_raw))
+        payloads.append((inputs_name, run.inputs_raw))
         # The plan goes last, so a failure anywhere before leaves no plan behind.
         plan_bytes = run.plan_text.encode("utf-8")
-        from .output import check_writable
-
         check_writable(folder / PLAN_FILE, force=run.force)
+        check_inputs_copy(folder, inputs_name, run.inputs_raw, source=run.inputs_path, force=run.force)
         for name, data in payloads:
-            atomic_write(child_path(folder, name), data)
+            if name == inputs_name:
+                _write_inputs_copy(child_path(folder, name), data, force=run.force)
+            else:
+                atomic_write(child_path(folder, name), data)
             files.append({"name": name, "bytes": len(data), "sha256": sha256_bytes(data)})
         write_generated(folder / PLAN_FILE, run.plan_text, force=run.force)
         files.append({"name": PLAN_FILE, "bytes": len(plan_bytes), "sha256": sha256_bytes(plan_bytes)})

@@ -512,6 +512,12 @@ def job_for(inputs_path: Path, out_dir: Path, *, as_of: dt.date, seed: int, temp
     job = PlanJob(inputs_path=inputs_path, out_dir=out_dir, as_of=as_of, seed=seed, template=template,
                   force=force, folder_name=folder_name)
     check_writable(job.folder / PLAN_FILE, force=force)  # type: ignore[operator]
+    # The kernel checks again before it writes (plain papermill runs have only that check); here
+    # a refusal comes before any kernel starts, with nothing written.
+    from .notebook import check_inputs_copy, inputs_copy_name
+
+    check_inputs_copy(job.folder, inputs_copy_name(str(inputs_path)), Path(inputs_path).read_bytes(),  # type: ignore[arg-type]
+                      source=str(inputs_path), force=force)
     return job
 
 

@@ -291,3 +291,47 @@ def test_a_rerun_removes_charts_the_plan_no_longer_links(tmp_path: Path) -> None
     assert not (out / FOLDER / "risk-heatmap.png").exists()
     assert "risk-heatmap.png" not in (out / FOLDER / "technical-plan.md").read_text("utf-8")
     assert (out / FOLDER / "schedule-gantt.png").exists()
+
+
+def test_a_rerun_refuses_to_replace_an_inputs_copy_a_review_changed_unless_it_matches_or_is_forced(
+        tmp_path: Path) -> None:
+    out = tmp_path / "OUT"
+    source = write_inputs(tmp_path, example_data(), "issue.yaml")
+    assert run_techplan("run", source, "--out", out, "--as-of", AS_OF).returncode == 0
+    copy = out / FOLDER / "inputs.yaml"
+    review = run_techplan("review", "add", out / FOLDER, "--reviewer", "Dana", "--status", "Changes Requested",
+                          "--feedback", "Split the export task", "--as-of", AS_OF, "--fast")
+    assert review.returncode == 0, review.stderr
+    reviewed = copy.read_bytes()
+    assert b"Split the export task" in reviewed
+    before = {p: p.read_bytes() for p in (out / FOLDER).iterdir()}
+
+    for command in ("run", "batch"):
+        refused = run_techplan(command, source, "--out", out, "--as-of", AS_OF, "--no-progress"
+                               if command == "batch" else "--seed=0")
+        assert refused.returncode == (2 if command == "run" else 1), refused.stderr
+        assert str(copy) in refused.stderr and "--force" in refused.stderr, refused.stderr
+        assert "techplan update" in refused.stderr and "Traceback" not in refused.stderr
+        assert {p: p.read_bytes() for p in (out / FOLDER).iterdir()} == before
+
+    # New inputs that already hold the review lose nothing: the run goes ahead.
+    reviewed_source = tmp_path / "reviewed.yaml"
+    reviewed_source.write_bytes(reviewed)
+    same = run_techplan("run", reviewed_source, "--out", out, "--as-of", AS_OF)
+    assert same.returncode == 0, same.stderr
+    assert copy.read_bytes() == reviewed
+
+    # The copy is techplan's own again, so the next edit of the source replaces it freely...
+    data = example_data()
+    data["issue"]["summary"] = "A summary changed in the source file."
+    write_inputs(tmp_path, data, "reviewed.yaml")
+    edited = run_techplan("run", reviewed_source, "--out", out, "--as-of", AS_OF)
+    assert edited.returncode == 0, edited.stderr
+    assert copy.read_bytes() == reviewed_source.read_bytes()
+
+    # ...and --force replaces a changed copy, keeping it as .bak.
+    copy.write_bytes(reviewed)
+    forced = run_techplan("run", source, "--out", out, "--as-of", AS_OF, "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert copy.read_bytes() == source.read_bytes()
+    assert (out / FOLDER / "inputs.yaml.bak").read_bytes() == reviewed
