@@ -98,6 +98,9 @@ def _schedule_json(s: Schedule) -> dict[str, Any]:
         "expected_days": _num(s.expected_days),
         "expected_finish": _iso(s.expected_finish),
         "critical_path": list(s.critical_path),
+        "critical_tasks": s.critical_tasks,
+        "critical_path_variance": _num(s.critical_path_variance),
+        "critical_path_sigma": _num(s.critical_path_sigma),
         "samples": s.samples,
         "seed": s.seed,
         "mean_days": _num(s.mean_days),
@@ -121,8 +124,9 @@ def _schedule_json(s: Schedule) -> dict[str, Any]:
         } for p in s.phases],
         "tasks": [{
             "id": t.id, "name": t.name, "phase": t.phase_id, "start": _iso(t.start), "end": _iso(t.end),
-            "expected_days": _num(t.expected_days), "sigma": _num(t.sigma), "slack": _num(t.slack),
-            "critical": t.critical, "depends_on": list(t.depends_on), "done": t.done,
+            "expected_days": _num(t.expected_days), "sigma": _num(t.sigma), "variance": _num(t.sigma ** 2),
+            "es": _num(t.start_offset), "ef": _num(t.end_offset), "ls": _num(t.late_start),
+            "lf": _num(t.late_finish), "slack": _num(t.slack), "critical": t.critical, "depends_on": list(t.depends_on), "done": t.done,
             "optimistic": _num(t.optimistic), "likely": _num(t.likely), "pessimistic": _num(t.pessimistic),
         } for t in s.tasks],
     }

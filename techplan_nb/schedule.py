@@ -335,9 +335,50 @@ def _checked(timeline: Timeline) -> tuple[Network | None, list[tuple[Loc, str]]]
                 problems.append((("timeline", "phases", i, "tasks", j, "id"),
                                  f"{task.id!r} also names the phase at {where}, which has a single estimate "
                                  "and so is scheduled as a task of that name; rename one of them"))
+    for i, phase in enumerate(timeline.phases):
+        located = ([(("timeline", "phases", i, "estimate"), phase.estimate)] if phase.estimate is not None else [])
+        located += [(("timeline", "phases", i, "tasks", j, "estimate"), task.estimate)
+                    for j, task in enumerate(phase.tasks)]
+        for loc, est in located:
+            if est.pessimistic > MAX_WORKING_DAYS:
+                problems.append((loc, f"{est.pessimistic:,g} days is past the limit of {MAX_WORKING_DAYS:,} "
+                                      "working days (about 380 years); check the estimate's units (days)"))
     if problems:
         return None, problems
-    return build_network(timeline)
+    network, problems = build_network(timeline)
+    if not problems:
+        problems = _length_problems(timeline, network)
+    return network, problems
+
+
+def _length_problems(timeline: Timeline, network: Network) -> list[tuple[Loc, str]]:
+    """The whole network past MAX_WORKING_DAYS at its pessimistic estimates (each task may be under it).
+
+    Caught here, with a field to point at, rather than as a date that cannot be computed; the
+    same limit applies without a start date so that a file never validates only sometimes.
+    """
+    high = _forward(network, [node.pessimistic for node in network.nodes])
+    if high.finish <= MAX_WORKING_DAYS:
+        return []
+    # Point at the longest estimate on the longest pessimistic chain: the likeliest units slip.
+    v = max((u for u in network.order if not network.succs[u]), key=lambda u: high.ef[u])
+    worst: int | None = None
+    while True:
+        if network.nodes[v].kind == TASK and (worst is None or
+                                               network.nodes[v].pessimistic > network.nodes[worst].pessimistic):
+            worst = v
+        drivers = [u for u in network.nodes[v].preds if high.ef[u] >= high.es[v]]
+        if not drivers:
+            break
+        v = drivers[0]
+    assert worst is not None
+    node = network.nodes[worst]
+    i = node.phase
+    tasks = timeline.phases[i].tasks
+    loc: Loc = (("timeline", "phases", i, "tasks", [t.id for t in tasks].index(node.task_id), "estimate")
+                if tasks else ("timeline", "phases", i, "estimate"))
+    return [(loc, f"the schedule runs to {high.finish:,.0f} working days at the pessimistic estimates, past the "
+                  f"limit of {MAX_WORKING_DAYS:,} (about 380 years); check the estimates' units (days)")]
 
 
 def calendar_problems(calendar: Calendar) -> list[tuple[Loc, str]]:
@@ -407,20 +448,49 @@ def _backward(network: Network, durations: Sequence[float], finish: float) -> li
 
 
 def _critical_chain(network: Network, cpm: _Pass, slack: list[float], tol: float) -> list[str]:
+    """One critical path, task ids in order: a chain of zero-slack tasks, each driving the next.
+
+    Where several chains tie for the longest, the one with the largest variance (sum of sigma^2)
+    wins, as the PERT texts advise for the completion-probability estimate (it is the widest);
+    remaining ties go to the earliest-listed tasks. Every zero-slack task is `critical` either way.
+    """
     nodes = network.nodes
-    candidates = [v for v in network.order if not network.succs[v] and abs(cpm.ef[v] - cpm.finish) <= tol]
-    if not candidates or cpm.finish <= tol:
+    if cpm.finish <= tol:
         return []
-    v = min(candidates, key=lambda n: nodes[n].rank)
+    critical = [slack[v] <= tol for v in range(len(nodes))]
+    variance = [node.sigma ** 2 if node.kind == TASK else 0.0 for node in nodes]
+    best = [0.0] * len(nodes)            # the largest variance of a critical chain ending at v
+    via: list[int | None] = [None] * len(nodes)
+    var_tol = _EPS * max(1.0, sum(variance))
+
+    def preferred(u: int) -> tuple[bool, int]:
+        return nodes[u].kind != TASK, nodes[u].rank
+
+    for v in network.order:
+        if not critical[v]:
+            continue
+        pick: int | None = None
+        for u in nodes[v].preds:
+            if not critical[u] or abs(cpm.ef[u] - cpm.es[v]) > tol:
+                continue
+            if (pick is None or best[u] > best[pick] + var_tol
+                    or (abs(best[u] - best[pick]) <= var_tol and preferred(u) < preferred(pick))):
+                pick = u
+        via[v] = pick
+        best[v] = variance[v] + (best[pick] if pick is not None else 0.0)
+    ends = [v for v in network.order if critical[v] and not network.succs[v] and abs(cpm.ef[v] - cpm.finish) <= tol]
+    if not ends:
+        return []
+    v: int | None = ends[0]
+    for u in ends[1:]:
+        assert v is not None
+        if best[u] > best[v] + var_tol or (abs(best[u] - best[v]) <= var_tol and nodes[u].rank < nodes[v].rank):
+            v = u
     chain: list[str] = []
-    while True:
+    while v is not None:
         if nodes[v].kind == TASK:
             chain.append(nodes[v].task_id)
-        drivers = [u for u in nodes[v].preds if abs(cpm.ef[u] - cpm.es[v]) <= tol and slack[u] <= tol]
-        if not drivers:
-            break
-        # Prefer a task over a phase marker, then the earliest listed, so the path is stable.
-        v = min(drivers, key=lambda n: (nodes[n].kind != TASK, nodes[n].rank))
+        v = via[v]
     chain.reverse()
     return chain
 
@@ -511,6 +581,15 @@ class TaskSchedule:
     pessimistic: float = 0.0
     done: bool = False
 
+    @property
+    def late_start(self) -> float:
+        """LS in working days from the project's start: the latest start that keeps the finish."""
+        return self.start_offset + self.slack
+
+    @property
+    def late_finish(self) -> float:
+        return self.end_offset + self.slack
+
 
 @dataclass(frozen=True)
 class PhaseSchedule:
@@ -574,6 +653,22 @@ class Schedule:
             return np.zeros(0)
         data: np.ndarray = self.samples_data
         return data
+
+    @property
+    def critical_path_variance(self) -> float:
+        """PERT project variance: the sum of sigma^2 over the tasks of `critical_path`."""
+        sigma = {t.id: t.sigma for t in self.tasks}
+        return math.fsum(sigma[i] ** 2 for i in self.critical_path)
+
+    @property
+    def critical_path_sigma(self) -> float:
+        """PERT project sigma, sqrt(critical_path_variance): the textbook normal approximation's spread."""
+        return math.sqrt(self.critical_path_variance)
+
+    @property
+    def critical_tasks(self) -> list[str]:
+        """Every zero-slack task, in the order of `tasks`; more than `critical_path` when paths tie."""
+        return [t.id for t in self.tasks if t.critical]
 
     @property
     def contingency_days(self) -> float:

@@ -40,7 +40,8 @@ def output_paths(data: dict[str, Any]) -> dict[str, Any]:
     for top, value in data.items():
         if isinstance(value, dict):
             for key, inner in value.items():
-                paths[f"{top}.{key}" + ("[]" if isinstance(inner, list) and key != "critical_path" else "")] = inner
+                paths[f"{top}.{key}" + ("[]" if isinstance(inner, list) and key not in ("critical_path", "critical_tasks")
+                                            else "")] = inner
         else:
             paths[top] = value
     return paths
@@ -175,3 +176,104 @@ def test_validation_and_plans_without_a_country_do_not_import_holidays(tmp_path:
 
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert "RESULT False False" in result.stdout
+
+
+# --- textbook answers through the JSON, and hostile schedules ---------------------------------
+
+
+def plan_with(phases: list[dict[str, Any]], **timeline: Any) -> dict[str, Any]:
+    return {"issue": {"number": 1, "title": "Schedule"}, "timeline": {"phases": phases, **timeline}}
+
+
+def test_json_gives_what_a_textbook_pert_answer_needs(tmp_path: Path) -> None:
+    # Hillier & Lieberman's Reliable Construction Co. (see tests/test_schedule.py for the source):
+    # expected times, the CPM table, the critical path and the project's variance 9 (sigma 3).
+    from test_schedule import RELIABLE, RELIABLE_ES_LS_SLACK, RELIABLE_MEANS
+
+    tasks = [{"id": k, "name": k, "estimate": dict(zip(("optimistic", "likely", "pessimistic"), est)),
+              "depends_on": preds} for k, (est, preds) in RELIABLE.items()]
+    data = analyze_json(write_inputs(tmp_path, plan_with([{"name": "Build", "tasks": tasks}])), "--as-of", AS_OF)
+    schedule = data["schedule"]
+    assert schedule["expected_days"] == 44 and schedule["critical_path"] == ["A", "B", "C", "E", "F", "J", "L", "N"]
+    assert (schedule["critical_path_variance"], schedule["critical_path_sigma"]) == (9, 3)
+    for t in schedule["tasks"]:
+        es, ls, slack = RELIABLE_ES_LS_SLACK[t["id"]]
+        assert (t["expected_days"], t["es"], t["ls"], t["slack"]) == (RELIABLE_MEANS[t["id"]], es, ls, slack), t
+        assert (t["ef"], t["lf"]) == (es + t["expected_days"], ls + t["expected_days"])
+        assert t["variance"] == pytest.approx(t["sigma"] ** 2, abs=1e-3)
+    assert schedule["critical_tasks"] == [t["id"] for t in schedule["tasks"] if t["slack"] == 0]
+
+
+@pytest.mark.parametrize("estimate, message", [
+    ("1.0e+308", "timeline.phases[0].tasks[0].estimate: 1e+308 days is past the limit of 100,000 working days"),
+    ("{optimistic: 1, likely: 2, pessimistic: 1.0e+300}", "1e+300 days is past the limit of 100,000 working days"),
+    ("1.0e+400", "timeline.phases[0].tasks[0].estimate: optimistic must be a positive number of days, got inf"),
+    (".nan", "timeline.phases[0].tasks[0].estimate: optimistic must be a positive number of days, got nan"),
+    ("-2", "optimistic must be a positive number of days, got -2"),
+    ("0", "optimistic must be a positive number of days, got 0"),
+    ("5-1", "range '5-1' runs backwards"),
+])
+@pytest.mark.parametrize("start", ["2026-11-09", None])
+def test_hostile_estimates_exit_2_naming_the_field(tmp_path: Path, estimate: str, message: str,
+                                                   start: str | None) -> None:
+    start_line = f"  start: {start}\n" if start else ""
+    inputs = tmp_path / "inputs.yaml"
+    inputs.write_text(f"issue: {{number: 1, title: t}}\ntimeline:\n{start_line}  phases:\n    - name: P\n"
+                      f"      tasks:\n        - {{id: a, name: a, estimate: {estimate}}}\n", "utf-8")
+    result = run_techplan("analyze", inputs, "--as-of", AS_OF)
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr and str(inputs) in result.stderr
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr and result.stdout == ""
+
+
+@pytest.mark.parametrize("start", ["2026-11-09", None])
+def test_a_chain_past_the_working_day_limit_exits_2_pointing_at_its_longest_estimate(
+        tmp_path: Path, start: str | None) -> None:
+    tasks = [{"id": f"t{i}", "name": "t", "estimate": 20_000 if i != 3 else "30000-40000"} for i in range(5)]
+    extra = {"start": start} if start else {}
+    inputs = write_inputs(tmp_path, plan_with([{"name": "Long", "tasks": tasks}], **extra))
+    result = run_techplan("analyze", inputs, "--as-of", AS_OF)
+    assert result.returncode == 2
+    assert ("timeline.phases[0].tasks[3].estimate: the schedule runs to 120,000 working days at the "
+            "pessimistic estimates, past the limit of 100,000") in result.stderr
+
+
+def test_thousands_of_tasks_in_one_long_chain_are_scheduled_without_recursion(tmp_path: Path) -> None:
+    # 3,000 tasks, each waiting for the one before across three phases: about as many as the
+    # inputs' value limit allows, and far deeper than Python's recursion limit.
+    phases, previous = [], None
+    for p in range(3):
+        tasks = []
+        for n in range(1000):
+            ident = f"t{p}-{n}"
+            tasks.append({"id": ident, "name": "step", "estimate": 0.5, "depends_on": [previous] if previous else []})
+            previous = ident
+        phases.append({"name": f"Phase {p}", "tasks": tasks})
+    inputs = write_inputs(tmp_path, plan_with(phases, start="2026-11-09"), name="inputs.json")
+    result = run_techplan("analyze", inputs, "--as-of", AS_OF, timeout=120)
+    assert result.returncode == 0, result.stderr
+    schedule = json.loads(result.stdout)["schedule"]
+    assert schedule["expected_days"] == 1500 and len(schedule["critical_path"]) == 3000
+    assert schedule["p50"] == schedule["p90"] == schedule["expected_finish"]
+
+
+def test_more_tasks_than_the_inputs_allow_is_an_input_error_not_a_hang(tmp_path: Path) -> None:
+    phases = [{"name": f"P{p}", "tasks": [{"id": f"t{p}-{n}", "name": "x", "estimate": 1} for n in range(1000)]}
+              for p in range(10)]
+    inputs = write_inputs(tmp_path, plan_with(phases), name="inputs.json")
+    result = run_techplan("analyze", inputs, "--as-of", AS_OF, timeout=120)
+    assert result.returncode == 2
+    assert "values; split the plan or trim it" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_thousand_task_cycle_and_hundreds_of_small_ones_are_named(tmp_path: Path) -> None:
+    ring = [{"id": f"r{n}", "name": "x", "estimate": 1, "depends_on": [f"r{(n + 1) % 1000}"]} for n in range(1000)]
+    result = run_techplan("analyze", write_inputs(tmp_path, plan_with([{"name": "Ring", "tasks": ring}]),
+                                                  name="ring.json"), "--as-of", AS_OF, timeout=120)
+    assert result.returncode == 2 and "depends_on makes a cycle: r0 → r1 → r2" in result.stderr
+    assert "r999 → r0 (each waits for the next)" in result.stderr
+    pairs = [{"id": f"p{n}", "name": "x", "estimate": 1, "depends_on": [f"p{n ^ 1}"]} for n in range(1000)]
+    result = run_techplan("analyze", write_inputs(tmp_path, plan_with([{"name": "Pairs", "tasks": pairs}]),
+                                                  name="pairs.json"), "--as-of", AS_OF, timeout=120)
+    assert result.returncode == 2 and "depends_on makes a cycle: p0 → p1 → p0" in result.stderr
+    assert "depends_on makes a cycle: p98 → p99 → p98" in result.stderr and "fix the ones above first" in result.stderr

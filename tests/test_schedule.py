@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
@@ -35,9 +36,13 @@ def by_id(schedule: Any) -> dict[str, Any]:
 # --- published worked examples ---------------------------------------------------------------
 
 # Hillier & Lieberman, "Introduction to Operations Research" (McGraw-Hill), chapter "Project
-# Management with PERT/CPM": the Reliable Construction Co. project. Three estimates (o, m, p) in
-# weeks; the book's mean durations are 2, 4, 10, 6, 4, 5, 7, 9, 7, 8, 4, 5, 2, 6, the mean critical
-# path is START-A-B-C-E-F-J-L-N-FINISH, 44 weeks long, with variance 9 (sigma 3).
+# Management with PERT/CPM": the Reliable Construction Co. project. Checked against a copy of the
+# case's activity table (solutioninn.com, "Part B The RELIABLE CONSTRUCTION COMPANY ..."): the 14
+# activities, their names and the mean durations 2, 4, 10, 6, 4, 5, 7, 9, 7, 8, 4, 5, 2, 6 weeks, and
+# the 47-week deadline. The book's three estimates (o, m, p) below were not in any stored copy; each
+# gives exactly the book's integer mean, which a misremembered triple would not. The book's answers:
+# mean critical path START-A-B-C-E-F-J-L-N-FINISH, 44 weeks, variance 9 (sigma 3), so
+# P(T <= 47) = P(Z <= 1) = 0.84; and the slack table below.
 RELIABLE = {
     "A": ((1, 2, 3), []),            # excavate
     "B": ((2, 3.5, 8), ["A"]),       # lay the foundation
@@ -56,9 +61,11 @@ RELIABLE = {
 }
 RELIABLE_MEANS = {"A": 2, "B": 4, "C": 10, "D": 6, "E": 4, "F": 5, "G": 7, "H": 9, "I": 7, "J": 8, "K": 4,
                   "L": 5, "M": 2, "N": 6}
-# The same book's CPM table ("slack for Reliable's activities", with the mean durations above).
-RELIABLE_SLACK = {"A": 0, "B": 0, "C": 0, "D": 4, "E": 0, "F": 0, "G": 4, "H": 4, "I": 2, "J": 0, "K": 1,
-                  "L": 0, "M": 4, "N": 0}
+# The same book's CPM table (earliest and latest start, and slack, with the mean durations above).
+RELIABLE_ES_LS_SLACK = {
+    "A": (0, 0, 0), "B": (2, 2, 0), "C": (6, 6, 0), "D": (16, 20, 4), "E": (16, 16, 0), "F": (20, 20, 0),
+    "G": (22, 26, 4), "H": (29, 33, 4), "I": (16, 18, 2), "J": (25, 25, 0), "K": (33, 34, 1), "L": (33, 33, 0),
+    "M": (38, 42, 4), "N": (38, 38, 0)}
 
 
 def three_point(est: tuple[float, float, float]) -> dict[str, float]:
@@ -72,21 +79,26 @@ def test_reliable_construction_pert_matches_hillier_lieberman() -> None:
     assert {k: t.expected_days for k, t in tasks.items()} == pytest.approx(RELIABLE_MEANS)
     assert s.expected_days == pytest.approx(44)
     assert s.critical_path == ["A", "B", "C", "E", "F", "J", "L", "N"]
-    variance = sum(tasks[k].sigma ** 2 for k in s.critical_path)
-    assert variance == pytest.approx(9)
+    assert s.critical_path_variance == pytest.approx(9)
+    assert s.critical_path_sigma == pytest.approx(3)
+    # The book's normal approximation of meeting the 47-week deadline.
+    assert NormalDist(s.expected_days, s.critical_path_sigma).cdf(47) == pytest.approx(0.84, abs=0.005)
 
 
 def test_reliable_construction_cpm_slack_matches_hillier_lieberman() -> None:
     tl = network_of({k: (RELIABLE_MEANS[k], preds) for k, (_, preds) in RELIABLE.items()})
     s = build_schedule(tl, simulate=False)
-    assert {k: t.slack for k, t in by_id(s).items()} == pytest.approx(RELIABLE_SLACK)
-    assert {k for k, t in by_id(s).items() if t.critical} == {k for k, v in RELIABLE_SLACK.items() if v == 0}
+    got = {k: (t.start_offset, t.late_start, t.slack) for k, t in by_id(s).items()}
+    assert got == {k: pytest.approx(v) for k, v in RELIABLE_ES_LS_SLACK.items()}
+    assert s.critical_tasks == [k for k, (_, _, slack) in RELIABLE_ES_LS_SLACK.items() if slack == 0]
 
 
-# Wikipedia, "Gantt chart" / "Program evaluation and review technique", worked example of seven
-# tasks A-G with (O, M, P) and the expected times it publishes, rounded to two decimals:
-# 4.00, 5.33, 5.17, 6.33, 5.17, 4.50, 5.17; the critical path is A-C-E-G (19.50 exactly; the
-# article adds the rounded figures to 19.51).
+# Wikipedia, "Gantt chart" (Example) and "Program evaluation and review technique": seven tasks
+# A-G. The table (predecessors, O/M/P, expected times 4.00, 5.33, 5.17, 6.33, 5.17, 4.50, 5.17) was
+# checked against a copy of the Gantt chart article's example (liquisearch.com/gantt_chart/example);
+# note C waits for A (the perty crate's graphs/wiki_example.csv drops that, its examples/wikipedia.rs
+# keeps it). The PERT article names the critical path a-c-e-g, 19.51 work days from the rounded
+# figures: 19.5 exactly.
 WIKIPEDIA = {
     "A": ((2, 4, 6), []), "B": ((3, 5, 9), []), "C": ((4, 5, 7), ["A"]), "D": ((4, 6, 10), ["A"]),
     "E": ((4, 5, 7), ["B", "C"]), "F": ((3, 4, 8), ["D"]), "G": ((3, 5, 8), ["E"]),
@@ -100,15 +112,20 @@ def test_wikipedia_pert_example_expected_times_and_critical_path() -> None:
     assert {k: round(t.expected_days, 2) for k, t in by_id(s).items()} == WIKIPEDIA_TE
     assert s.critical_path == ["A", "C", "E", "G"]
     assert s.expected_days == pytest.approx(19.5)
+    assert round(sum(WIKIPEDIA_TE[k] for k in s.critical_path), 2) == 19.51
 
 
-# Taylor, "Introduction to Management Science" (Pearson), chapter "Project Management", solutions
-# to problems 5 and 6: activity-on-arrow networks with published ES, EF, LS, LF and slack. An
-# activity i-j waits for every activity ending at node i; problem 6's dummy 4-5 only passes on
-# 1-4's precedence, so 5-7 and 5-8 also wait for 1-4.
+# Taylor, "Introduction to Management Science" (Pearson), chapter 8 "Project Management", solutions
+# to problems 5 and 6, checked against a copy of the solutions manual (scribd.com/doc/47113515,
+# "TaylCh08"): activity-on-arrow networks with published ES, EF, LS, LF and slack. An activity i-j
+# waits for every activity ending at node i. Problem 6's dummy 4-5 (0 weeks; ES 9, LS 15, slack 6)
+# only passes on 1-4's precedence, so here 5-7 and 5-8 wait for 1-4 directly (a 0-day estimate is
+# refused by the inputs).
 TAYLOR_5 = {"1-2": (7, []), "1-3": (10, []), "2-4": (6, ["1-2"]), "3-4": (5, ["1-3"]), "3-5": (4, ["1-3"]),
             "4-5": (3, ["2-4", "3-4"]), "5-6": (2, ["3-5", "4-5"])}
-TAYLOR_5_SLACK = {"1-2": 2, "1-3": 0, "2-4": 2, "3-4": 0, "3-5": 4, "4-5": 0, "5-6": 0}
+TAYLOR_5_TABLE = {  # ES, EF, LS, LF, slack
+    "1-2": (0, 7, 2, 9, 2), "1-3": (0, 10, 0, 10, 0), "2-4": (7, 13, 9, 15, 2), "3-4": (10, 15, 10, 15, 0),
+    "3-5": (10, 14, 14, 18, 4), "4-5": (15, 18, 15, 18, 0), "5-6": (18, 20, 18, 20, 0)}
 TAYLOR_6 = {"1-2": (8, []), "1-3": (10, []), "1-4": (9, []), "2-5": (6, ["1-2"]), "2-6": (4, ["1-2"]),
             "3-5": (5, ["1-3"]), "4-7": (7, ["1-4"]), "5-7": (12, ["2-5", "3-5", "1-4"]),
             "5-8": (15, ["2-5", "3-5", "1-4"]), "6-9": (18, ["2-6"]), "7-8": (4, ["4-7", "5-7"]),
@@ -120,23 +137,126 @@ TAYLOR_6_TABLE = {  # ES, EF, LS, LF, slack
     "7-8": (27, 31, 27, 31, 0), "8-9": (31, 38, 31, 38, 0)}
 
 
-def test_taylor_problem_5_slack_and_critical_path() -> None:
-    tl = network_of({k.replace("-", "to"): (d, [p.replace("-", "to") for p in preds])
-                     for k, (d, preds) in TAYLOR_5.items()})
-    s = build_schedule(tl, simulate=False)
-    assert {k.replace("to", "-"): t.slack for k, t in by_id(s).items()} == pytest.approx(TAYLOR_5_SLACK)
-    assert s.expected_days == pytest.approx(20)
-    assert [k.replace("to", "-") for k in s.critical_path] == ["1-3", "3-4", "4-5", "5-6"]
+def cpm_table(s: Any) -> dict[str, tuple[float, ...]]:
+    return {k: (t.start_offset, t.end_offset, t.late_start, t.late_finish, t.slack) for k, t in by_id(s).items()}
 
 
-def test_taylor_problem_6_early_and_late_times_and_slack() -> None:
-    tl = network_of({k.replace("-", "to"): (d, [p.replace("-", "to") for p in preds])
-                     for k, (d, preds) in TAYLOR_6.items()})
-    s = build_schedule(tl, simulate=False)
-    got = {k.replace("to", "-"): (t.start_offset, t.end_offset, t.start_offset + t.slack,
-                                  t.end_offset + t.slack, t.slack) for k, t in by_id(s).items()}
-    assert got == {k: pytest.approx(v) for k, v in TAYLOR_6_TABLE.items()}
-    assert [k.replace("to", "-") for k in s.critical_path] == ["1-3", "3-5", "5-7", "7-8", "8-9"]
+@pytest.mark.parametrize("activities, table, length, path", [
+    (TAYLOR_5, TAYLOR_5_TABLE, 20, ["1-3", "3-4", "4-5", "5-6"]),
+    (TAYLOR_6, TAYLOR_6_TABLE, 38, ["1-3", "3-5", "5-7", "7-8", "8-9"]),
+], ids=["problem-5", "problem-6"])
+def test_taylor_early_and_late_times_and_slack(activities: dict[str, tuple[float, list[str]]],
+                                               table: dict[str, tuple[float, ...]], length: float,
+                                               path: list[str]) -> None:
+    s = build_schedule(network_of(activities), simulate=False)
+    assert cpm_table(s) == {k: pytest.approx(v) for k, v in table.items()}
+    assert s.expected_days == pytest.approx(length)
+    assert s.critical_path == path
+
+
+# Vanhoucke, "Integrated Project Management and Control" (Springer, 2014), p. 9, Project 2 "Patient
+# Transport System": 17 activities, activity-on-node with up to five predecessors each. Data and
+# answers as the criticalpath R package's tests reproduce them (github.com/rubens2005/criticalpath,
+# tests/testthat/test-cpt-change_durations.R): length 25, every ES/EF/LS/LF, critical activities
+# 1-8, 10, 14, 16. Two chains tie (3-4-5-8 and 3-6-7-8), so both branches are critical. The same
+# file re-times the network ("durations changed") and publishes a second set of answers.
+VANHOUCKE_2_EDGES = [(1, 2), (2, 3), (3, 4), (3, 6), (4, 5), (5, 8), (6, 7), (7, 8), (8, 9), (8, 10), (8, 11),
+                     (8, 12), (8, 13), (9, 14), (10, 14), (11, 14), (12, 14), (13, 14), (13, 15), (14, 16),
+                     (14, 17), (15, 16), (15, 17)]
+VANHOUCKE_2 = {
+    "as published": (
+        [1, 1, 3, 2, 2, 2, 2, 1, 4, 5, 3, 3, 4, 5, 1, 5, 2], 25,
+        [(0, 1, 0, 1), (1, 2, 1, 2), (2, 5, 2, 5), (5, 7, 5, 7), (7, 9, 7, 9), (5, 7, 5, 7), (7, 9, 7, 9),
+         (9, 10, 9, 10), (10, 14, 11, 15), (10, 15, 10, 15), (10, 13, 12, 15), (10, 13, 12, 15),
+         (10, 14, 11, 15), (15, 20, 15, 20), (14, 15, 19, 20), (20, 25, 20, 25), (20, 22, 23, 25)],
+        [1, 2, 3, 4, 5, 6, 7, 8, 10, 14, 16]),
+    "durations changed": (
+        [1, 2, 5, 4, 3, 2, 1, 5, 3, 5, 5, 3, 4, 2, 1, 2, 4], 31,
+        [(0, 1, 0, 1), (1, 3, 1, 3), (3, 8, 3, 8), (8, 12, 8, 12), (12, 15, 12, 15), (8, 10, 12, 14),
+         (10, 11, 14, 15), (15, 20, 15, 20), (20, 23, 22, 25), (20, 25, 20, 25), (20, 25, 20, 25),
+         (20, 23, 22, 25), (20, 24, 21, 25), (25, 27, 25, 27), (24, 25, 26, 27), (27, 29, 29, 31),
+         (27, 31, 27, 31)],
+        [1, 2, 3, 4, 5, 8, 10, 11, 14, 17]),
+}
+
+
+def vanhoucke_network(durations: list[Any]) -> Timeline:
+    preds: dict[int, list[str]] = {n: [] for n in range(1, 18)}
+    for a, b in VANHOUCKE_2_EDGES:
+        preds[b].append(f"a{a}")
+    return network_of({f"a{n}": (durations[n - 1], preds[n]) for n in range(1, 18)})
+
+
+@pytest.mark.parametrize("case", list(VANHOUCKE_2))
+def test_vanhoucke_project_2_early_and_late_times_and_critical_activities(case: str) -> None:
+    durations, length, times, critical = VANHOUCKE_2[case]
+    s = build_schedule(vanhoucke_network(durations), simulate=False)
+    assert s.expected_days == length
+    got = {k: v[:4] for k, v in cpm_table(s).items()}
+    assert got == {f"a{n}": pytest.approx(times[n - 1]) for n in range(1, 18)}
+    assert sorted(int(k[1:]) for k in s.critical_tasks) == critical
+
+
+def test_tied_critical_paths_report_the_earliest_listed_chain_and_mark_both() -> None:
+    s = build_schedule(vanhoucke_network(VANHOUCKE_2["as published"][0]), simulate=False)
+    assert s.critical_path == ["a1", "a2", "a3", "a4", "a5", "a8", "a10", "a14", "a16"]
+    assert {"a6", "a7"} <= set(s.critical_tasks)
+
+
+def test_tied_critical_paths_report_the_one_with_the_larger_variance() -> None:
+    # Same expected times, but the 6-7 branch is uncertain: the PERT texts take the widest path.
+    durations: list[Any] = list(VANHOUCKE_2["as published"][0])
+    durations[6 - 1] = {"optimistic": 1, "likely": 2, "pessimistic": 3}
+    s = build_schedule(vanhoucke_network(durations), simulate=False)
+    assert s.expected_days == 25
+    assert s.critical_path == ["a1", "a2", "a3", "a6", "a7", "a8", "a10", "a14", "a16"]
+    assert s.critical_path_variance == pytest.approx(1 / 9)
+
+
+def test_critical_path_is_the_same_whatever_order_the_ties_are_found_in() -> None:
+    one = build_schedule(vanhoucke_network(VANHOUCKE_2["as published"][0]), simulate=False)
+    for _ in range(3):
+        assert build_schedule(vanhoucke_network(VANHOUCKE_2["as published"][0]), simulate=False) == one
+
+
+# Stevenson, "Operations Management" (McGraw-Hill), chapter "Project Management", the advertising
+# firm problem ("Three recent college graduates have formed a partnership ..."), with its worked
+# answer as published in course notes (coursehero.com/file/p2vl9tn): expected times 6, 8.5, 8.17,
+# 12, 6.33, 6, 3.5, 4.17, 6.83; paths A-C-E 20.50, D-F-G 21.50, B-H-I 19.50; D-F-G variance
+# 1.000 + 0.111 + 0.694 = 1.805, standard deviation 1.344.
+STEVENSON = {
+    "A": ((5, 6, 7), []), "B": ((8, 8, 11), []), "C": ((6, 8, 11), ["A"]), "D": ((9, 12, 15), []),
+    "E": ((5, 6, 9), ["C"]), "F": ((5, 6, 7), ["D"]), "G": ((2, 3, 7), ["F"]), "H": ((4, 4, 5), ["B"]),
+    "I": ((5, 7, 8), ["H"]),
+}
+STEVENSON_TE = {"A": 6, "B": 8.5, "C": 8.17, "D": 12, "E": 6.33, "F": 6, "G": 3.5, "H": 4.17, "I": 6.83}
+
+
+def test_stevenson_pert_expected_times_critical_path_and_sigma() -> None:
+    s = build_schedule(network_of({k: (three_point(est), preds) for k, (est, preds) in STEVENSON.items()}),
+                       simulate=False)
+    tasks = by_id(s)
+    assert {k: round(t.expected_days, 2) for k, t in tasks.items()} == STEVENSON_TE
+    assert s.critical_path == ["D", "F", "G"] and s.expected_days == pytest.approx(21.5)
+    assert tasks["E"].end_offset == pytest.approx(20.5) and tasks["I"].end_offset == pytest.approx(19.5)
+    assert round(s.critical_path_variance, 3) == 1.806  # the book adds the rounded 1.000 + 0.111 + 0.694
+    assert round(s.critical_path_sigma, 3) == 1.344
+
+
+# A course handout's CPM example (studylib.net/doc/8378728, "Example 1: Draw the network for the
+# events in Table 1"): design prototype A 6, obtain materials B 2, order parts C 2, manufacture parts
+# D 3, assembly 1 F 2, assembly 2 E 4, final assembly G 1 (hours); critical path A-B-D-E-G, 16 hours;
+# its Table 2 of ES, EF, LS, LF and slack (C and F have 1 hour of slack).
+HANDOUT = {"A": (6, []), "B": (2, ["A"]), "C": (2, ["A"]), "D": (3, ["B"]), "F": (2, ["C"]), "E": (4, ["D", "F"]),
+           "G": (1, ["E"])}
+HANDOUT_TABLE = {"A": (0, 6, 0, 6, 0), "B": (6, 8, 6, 8, 0), "D": (8, 11, 8, 11, 0), "E": (11, 15, 11, 15, 0),
+                 "G": (15, 16, 15, 16, 0), "C": (6, 8, 7, 9, 1), "F": (8, 10, 9, 11, 1)}
+
+
+def test_handout_cpm_table_and_critical_path() -> None:
+    s = build_schedule(network_of(HANDOUT), simulate=False)
+    assert cpm_table(s) == {k: pytest.approx(v) for k, v in HANDOUT_TABLE.items()}
+    assert s.critical_path == ["A", "B", "D", "E", "G"] and s.expected_days == 16
 
 
 # --- documented defaults ------------------------------------------------------------------------
@@ -285,7 +405,7 @@ def test_scheduling_unchecked_inputs_raises_a_schedule_error_naming_the_field() 
 
 def test_a_schedule_past_the_working_day_limit_is_an_error_not_a_hang() -> None:
     tl = timeline([{"name": "Huge", "estimate": MAX_WORKING_DAYS * 2}], start="2026-01-05")
-    with pytest.raises(ScheduleError, match="check the estimates' units"):
+    with pytest.raises(ScheduleError, match=r"timeline\.phases\[0\]\.estimate: 200,000 days is past the limit"):
         build_schedule(tl, samples=100)
 
 
