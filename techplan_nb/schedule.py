@@ -228,18 +228,7 @@ def build_network(timeline: Timeline) -> tuple[Network, list[tuple[Loc, str]]]:
     for v, node in enumerate(nodes):
         for u in node.preds:
             succs[u].append(v)
-    order, leftover = _topological(nodes, succs)
-    while leftover:
-        cycle = _find_cycle(nodes, leftover)
-        loc, text = _describe_cycle(nodes, cycle)
-        problems.append((loc, text))
-        # Drop the edge the message points at, then look for further cycles.
-        a, b = _reported_edge(nodes, cycle)
-        nodes[a].preds.remove(b)
-        nodes[a].explicit.pop(b, None)
-        nodes[a].task_preds = tuple(t for t in nodes[a].task_preds if t != nodes[b].task_id)
-        succs[b].remove(a)
-        order, leftover = _topological(nodes, succs)
+    order = _order_breaking_cycles(nodes, succs, problems)
     network = Network(nodes, order, succs, phase_start, phase_end, phase_tasks, phase_labels, phase_preds)
     return network, problems
 
@@ -270,31 +259,56 @@ def _listing(ids: Iterable[str]) -> str:
     return shown + (f" and {len(names) - 12} more" if len(names) > 12 else "")
 
 
-def _topological(nodes: list[_Node], succs: list[list[int]]) -> tuple[list[int], set[int]]:
+def _order_breaking_cycles(nodes: list[_Node], succs: list[list[int]],
+                           problems: list[tuple[Loc, str]]) -> list[int]:
+    """Kahn's topological order, ties by listing order; each cycle met is reported and broken.
+
+    When Kahn's algorithm stalls, every node left waits for another left-behind node: the cycle
+    through the earliest-listed one is reported, the edge the message points at is dropped and
+    the same pass carries on (the nodes a pass can reach do not depend on its order, so this
+    finds the cycles a fresh pass would, without starting over for each of hundreds of them).
+    """
     indegree = [len(node.preds) for node in nodes]
     ready = [(nodes[v].rank, v) for v in range(len(nodes)) if indegree[v] == 0]
     heapq.heapify(ready)
+    done = [False] * len(nodes)
+    by_rank = sorted(range(len(nodes)), key=lambda n: nodes[n].rank)
+    first = 0                        # by_rank[:first] are all done
     order: list[int] = []
-    while ready:
-        _, v = heapq.heappop(ready)
-        order.append(v)
-        for w in succs[v]:
-            indegree[w] -= 1
-            if indegree[w] == 0:
-                heapq.heappush(ready, (nodes[w].rank, w))
-    return order, {v for v in range(len(nodes)) if indegree[v] > 0}
+    while True:
+        while ready:
+            _, v = heapq.heappop(ready)
+            order.append(v)
+            done[v] = True
+            for w in succs[v]:
+                indegree[w] -= 1
+                if indegree[w] == 0:
+                    heapq.heappush(ready, (nodes[w].rank, w))
+        if len(order) == len(nodes):
+            return order
+        while done[by_rank[first]]:
+            first += 1
+        cycle = _find_cycle(nodes, by_rank[first], done)
+        problems.append(_describe_cycle(nodes, cycle))
+        a, b = _reported_edge(nodes, cycle)
+        nodes[a].preds.remove(b)
+        nodes[a].explicit.pop(b, None)
+        nodes[a].task_preds = tuple(t for t in nodes[a].task_preds if t != nodes[b].task_id)
+        succs[b].remove(a)
+        indegree[a] -= 1
+        if indegree[a] == 0:
+            heapq.heappush(ready, (nodes[a].rank, a))
 
 
-def _find_cycle(nodes: list[_Node], leftover: set[int]) -> list[int]:
+def _find_cycle(nodes: list[_Node], v: int, done: list[bool]) -> list[int]:
     # Every node Kahn's algorithm left behind waits for another left-behind node, so walking
-    # "waits for" edges inside that set must come back to a node already seen.
-    v = min(leftover, key=lambda n: nodes[n].rank)
+    # "waits for" edges among them must come back to a node already seen.
     seen: dict[int, int] = {}
     path: list[int] = []
     while v not in seen:
         seen[v] = len(path)
         path.append(v)
-        v = min((u for u in nodes[v].preds if u in leftover), key=lambda n: nodes[n].rank)
+        v = min((u for u in nodes[v].preds if not done[u]), key=lambda n: nodes[n].rank)
     return path[seen[v]:]
 
 
