@@ -754,6 +754,11 @@ def build_schedule(timeline: Timeline, *, seed: int = 0, samples: int | None = N
 
     p50, p80, p90 = (float(x) for x in np.percentile(finish, [50, 80, 90]))
     with_buffer = p80 * (1 + contingency_percent / 100)
+    if calendar is not None and with_buffer > MAX_WORKING_DAYS:
+        # The estimates passed the loader's check; only the buffer takes the date past the limit.
+        raise ScheduleError(f"timeline.contingency: the P80 date with its {contingency_percent:g}% buffer falls on "
+                            f"working day {math.ceil(with_buffer):,}, past the limit of {MAX_WORKING_DAYS:,}; "
+                            "lower timeline.contingency.max_percent or check the estimates' units (days)")
 
     def date_of(days: float) -> dt.date | None:
         return on(_last_day(0.0, days))

@@ -421,6 +421,14 @@ def test_a_schedule_past_the_working_day_limit_is_an_error_not_a_hang() -> None:
         build_schedule(tl, samples=100)
 
 
+def test_a_contingency_buffer_past_the_working_day_limit_names_the_contingency() -> None:
+    tl = timeline([{"name": "Long", "estimate": 90_000}], start="2026-01-05")
+    with pytest.raises(ScheduleError, match=r"^timeline\.contingency: .* 100% buffer falls on working day 180,000"):
+        build_schedule(tl, samples=100, contingency_percent=100)
+    assert build_schedule(timeline([{"name": "Long", "estimate": 90_000}]), samples=100,
+                          contingency_percent=100).p80_with_contingency_days == 180_000
+
+
 def test_a_schedule_past_the_year_9999_is_an_error() -> None:
     tl = timeline([{"name": "Late", "estimate": 400}], start="9999-06-01")
     with pytest.raises(ScheduleError, match="past the year 9999"):
