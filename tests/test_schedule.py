@@ -93,6 +93,22 @@ def test_reliable_construction_cpm_slack_matches_hillier_lieberman() -> None:
     assert s.critical_tasks == [k for k, (_, _, slack) in RELIABLE_ES_LS_SLACK.items() if slack == 0]
 
 
+def test_reliable_construction_split_across_phases_keeps_the_published_answers() -> None:
+    # Activity on node across phases: tasks name predecessors in other phases, and phases that
+    # start with the project (depends_on: []) only group the work.
+    groups = {"Structure": "ABCDGE", "Finishing": "FIJKLN", "Outside": "HM"}
+    tl = timeline([{"id": name.lower(), "name": name, "depends_on": [], "tasks": [
+        {"id": k, "name": k, "estimate": three_point(RELIABLE[k][0]), "depends_on": RELIABLE[k][1]} for k in keys]}
+        for name, keys in groups.items()])
+    s = build_schedule(tl, simulate=False)
+    assert s.expected_days == pytest.approx(44)
+    assert s.critical_path == ["A", "B", "C", "E", "F", "J", "L", "N"]
+    got = {k: (t.start_offset, t.late_start, t.slack) for k, t in by_id(s).items()}
+    assert got == {k: pytest.approx(v) for k, v in RELIABLE_ES_LS_SLACK.items()}
+    assert [(p.id, p.start_offset, p.end_offset) for p in s.phases] == [
+        ("structure", 0, pytest.approx(29)), ("finishing", pytest.approx(16), 44), ("outside", pytest.approx(29), 40)]
+
+
 # Wikipedia, "Gantt chart" (Example) and "Program evaluation and review technique": seven tasks
 # A-G. The table (predecessors, O/M/P, expected times 4.00, 5.33, 5.17, 6.33, 5.17, 4.50, 5.17) was
 # checked against a copy of the Gantt chart article's example (liquisearch.com/gantt_chart/example);
