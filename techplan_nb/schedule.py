@@ -14,6 +14,12 @@ The rules, as the README documents them:
   `depends_on: []` starts a task with its phase. A task may wait for tasks in other phases, and
   never starts before its own phase does. A phase with one `estimate` and no tasks is one task,
   named by the phase's id.
+* Critical path: forward and backward pass over expected times; slack = LS - ES. The reported
+  path is one chain of zero-slack tasks, each driving the next; among tied chains the one with
+  the largest variance, then the earliest listed (`_critical_chain`). Project sigma is the square
+  root of the variance summed along it.
+* Limits: no estimate, and no chain at its pessimistic estimates, past MAX_WORKING_DAYS; both
+  are input problems with a field, start date or not.
 * Time runs in working days from the first working day on or after `timeline.start`. Durations
   are not rounded: a task occupying working days [s, e) starts on day floor(s) and ends on day
   ceil(e) - 1, so a task that ends half-way through a day lets the next one start that same day.
