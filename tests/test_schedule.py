@@ -259,6 +259,30 @@ def test_stevenson_pert_expected_times_critical_path_and_sigma() -> None:
     assert round(s.critical_path_sigma, 3) == 1.344
 
 
+# Heizer & Render, "Operations Management" (Pearson), chapter "Managing Projects": Milwaukee Paper
+# Manufacturing. The network and its published ES/EF/LS/LF/slack, length 15 weeks, critical path
+# A-C-E-G-H, as a public CPM test suite quotes the book (D after B; the book's D after A and B
+# gives the same table, A ending first). The PERT part: three estimates from the book, each giving
+# the CPM time above (2, 3, 2, 4, 4, 3, 5, 2); project variance 3.11, sigma 1.76, P(T <= 16) = .7157,
+# and 15 + 2.33 x 1.76 = 19.1 weeks for 99% confidence.
+MILWAUKEE = {"A": ((1, 2, 3), []), "B": ((2, 3, 4), []), "C": ((1, 2, 3), ["A"]), "D": ((2, 4, 6), ["B"]),
+             "E": ((1, 4, 7), ["C"]), "F": ((1, 2, 9), ["C"]), "G": ((3, 4, 11), ["D", "E"]),
+             "H": ((1, 2, 3), ["F", "G"])}
+MILWAUKEE_TABLE = {"A": (0, 2, 0, 2, 0), "B": (0, 3, 1, 4, 1), "C": (2, 4, 2, 4, 0), "D": (3, 7, 4, 8, 1),
+                   "E": (4, 8, 4, 8, 0), "F": (4, 7, 10, 13, 6), "G": (8, 13, 8, 13, 0), "H": (13, 15, 13, 15, 0)}
+
+
+def test_milwaukee_paper_cpm_table_pert_sigma_and_probabilities() -> None:
+    s = build_schedule(network_of({k: (three_point(est), preds) for k, (est, preds) in MILWAUKEE.items()}),
+                       simulate=False)
+    assert cpm_table(s) == {k: pytest.approx(v) for k, v in MILWAUKEE_TABLE.items()}
+    assert s.expected_days == pytest.approx(15) and s.critical_path == ["A", "C", "E", "G", "H"]
+    assert round(s.critical_path_variance, 2) == 3.11 and round(s.critical_path_sigma, 2) == 1.76
+    normal = NormalDist(s.expected_days, s.critical_path_sigma)
+    assert normal.cdf(16) == pytest.approx(0.7157, abs=0.002)
+    assert round(normal.inv_cdf(0.99), 1) == 19.1
+
+
 # A course handout's CPM example (studylib.net/doc/8378728, "Example 1: Draw the network for the
 # events in Table 1"): design prototype A 6, obtain materials B 2, order parts C 2, manufacture parts
 # D 3, assembly 1 F 2, assembly 2 E 4, final assembly G 1 (hours); critical path A-B-D-E-G, 16 hours;
