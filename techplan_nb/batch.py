@@ -49,6 +49,7 @@ class BatchOptions:
     timeout: float | None = 600.0
     recycle_after: int = DEFAULT_RECYCLE_AFTER
     progress: bool = True
+    memory_limit: int | None = 4 * 2**30  # runner.DEFAULT_MEMORY_LIMIT (runner is imported lazily)
 
 
 @dataclass
@@ -160,7 +161,7 @@ def _worker_main(conn: Connection, options: BatchOptions, worker_id: int) -> Non
         last: Exception | None = None
         for _ in range(KERNEL_START_ATTEMPTS):
             try:
-                started = runner.Kernel().start()
+                started = runner.Kernel(memory_limit=options.memory_limit).start()
             except runner.KernelFailed as exc:
                 last = exc
                 continue
@@ -190,7 +191,14 @@ def _worker_main(conn: Connection, options: BatchOptions, worker_id: int) -> Non
                         counters["replaced"] += 1
                 if kernel is None:
                     kernel = fresh_kernel()
-                result, execution = runner.execute_job(job, source, source_path, kernel, timeout=options.timeout)
+                try:
+                    result, execution = runner.execute_job(job, source, source_path, kernel, timeout=options.timeout)
+                except runner.KernelResetFailed:
+                    # The plan never started: it gets a fresh kernel rather than a failure.
+                    kernel.shutdown()
+                    kernel = fresh_kernel()
+                    counters["replaced"] += 1
+                    result, execution = runner.execute_job(job, source, source_path, kernel, timeout=options.timeout)
                 if options.isolate or not execution.kernel_usable:
                     kernel.shutdown()
                     kernel = None
@@ -270,7 +278,8 @@ def run_batch(specs: list[str], options: BatchOptions) -> Outcome:
     source, _ = runner.read_source(options.notebook)  # a bad --notebook is a usage error, before any work
     code_cells = sum(1 for cell in source.cells if cell.get("cell_type") == "code") + 1
     # A backstop for stalls no cell timeout catches (the kernel client itself hanging).
-    hard_limit = (options.timeout or runner.DEFAULT_TIMEOUT) * code_cells + runner.STARTUP_TIMEOUT * 2 + 30
+    hard_limit = ((options.timeout or runner.DEFAULT_TIMEOUT) + runner.IOPUB_TIMEOUT) * code_cells \
+        + runner.STARTUP_TIMEOUT * (KERNEL_START_ATTEMPTS + 1) + 90
     started_at = dt.datetime.now(dt.timezone.utc)
     clock = time.perf_counter()
     options.out_dir.mkdir(parents=True, exist_ok=True)
@@ -423,7 +432,7 @@ def _write_summary(results: list[dict[str, Any]], options: BatchOptions, started
                     "template": str(options.template) if options.template else None,
                     "notebook": str(options.notebook) if options.notebook else None, "jobs": options.jobs,
                     "isolate": options.isolate, "timeout": options.timeout,
-                    "recycle_after": options.recycle_after},
+                    "recycle_after": options.recycle_after, "memory_limit": options.memory_limit},
         "counts": {"total": len(rows), "succeeded": succeeded, "failed": failed},
         "kernels": kernels,
         "items": rows,

@@ -11,7 +11,10 @@ What ../shared/KERNELS.md measured shapes the choices here:
 - immediate shutdown: no 2.5 s graceful-shutdown stalls;
 - a reused kernel's user namespace, history and working directory are reset between plans, and
   the audit record says the kernel was reused (modules stay imported: it is not a fresh process);
-- papermill may record "completed" for a timed-out or dead kernel: the status is stamped here.
+- papermill may record "completed" for a timed-out or dead kernel: the status is stamped here;
+- each kernel's address space is capped (RLIMIT_AS), so a cell that allocates without bound gets a
+  MemoryError in seconds instead of pushing the machine into swap or the OOM killer, which might
+  pick another process (a worker, or techplan itself) than the runaway kernel.
 """
 
 from __future__ import annotations
@@ -21,9 +24,12 @@ import datetime as dt
 import importlib.metadata
 import os
 import platform
+import resource
 import shutil
+import signal
 import sys
 import tempfile
+import threading
 import time
 from functools import lru_cache
 from dataclasses import dataclass, field
@@ -63,7 +69,17 @@ FAILED_NOTEBOOK_FILE = "technical-plan.failed.ipynb"
 PARAMETERS = ("inputs_path", "as_of", "seed", "output_dir", "template", "force")
 REQUIRED_PARAMETERS = ("inputs_path", "output_dir")
 DEFAULT_TIMEOUT = 600.0
-STARTUP_TIMEOUT = 60.0
+# Generous: a kernel that dies is noticed at once (_ready polls it), so this bounds only a live
+# kernel that is slow to answer, as all of them are when parallel test runs load 2 cores.
+STARTUP_TIMEOUT = 120.0
+# How long the outputs of a cell that has already replied may take to arrive. They normally follow
+# in milliseconds; on a loaded machine the kernel's IOPub thread can lag the reply by seconds, and
+# a lost output would cost the audit record, so a run waits this long and then fails, saying why.
+IOPUB_TIMEOUT = 60
+# A kernel running the bundled notebook maps about 0.9 GiB of address space (libraries, thread
+# stacks, malloc arenas) and touches about 0.15 GiB; 4 GiB leaves room for large plans and team
+# notebooks while stopping a runaway allocation long before a 2-core CI machine runs out.
+DEFAULT_MEMORY_LIMIT = 4 * 2**30
 # The kernel keeps no input history on disk: it costs a SQLite write per cell and reused kernels
 # would share (and lock) one history file.
 KERNEL_ARGUMENTS = ["--HistoryManager.enabled=False"]
@@ -158,8 +174,33 @@ get_ipython().user_ns_hidden["__techplan_reset"] = __techplan_reset
 _KERNEL_RESET = "__techplan_reset()"
 
 
+def limit_memory(pid: int | None, limit: int | None) -> int | None:
+    """Cap a process's address space at `limit` bytes (never above a cap it already has).
+
+    Returns the cap applied, or None when there is none: no limit asked for, or no prlimit
+    (it is Linux-only; elsewhere kernels run uncapped and the cell timeout is the only bound).
+    """
+    prlimit = getattr(resource, "prlimit", None)
+    if not limit or pid is None or prlimit is None:
+        return None
+    try:
+        _, hard = prlimit(pid, resource.RLIMIT_AS)
+        cap = limit if hard == resource.RLIM_INFINITY else min(limit, hard)
+        prlimit(pid, resource.RLIMIT_AS, (cap, cap))
+    except (ProcessLookupError, PermissionError):  # died at once: _ready reports it
+        return None
+    return int(cap)
+
+
 class KernelFailed(Exception):
     """A kernel could not be started, reset or reached."""
+
+
+class KernelResetFailed(KernelFailed):
+    """A reused kernel did not clear the previous plan's state; the plan has not started."""
+
+
+START_ATTEMPTS = 2  # a start that times out on a loaded machine usually succeeds the next time
 
 
 @dataclass
@@ -169,13 +210,16 @@ class KernelInfo:
     plans: int = 0  # plans run in this kernel so far
     started: dt.datetime = field(default_factory=now)
     python: str = ""  # the kernel's sys.executable, as the kernel reports it
+    memory_limit: int | None = None  # the address-space cap in bytes actually applied, if any
 
 
 class Kernel:
     """One live kernel that runs plan notebooks one after another."""
 
-    def __init__(self, *, startup_timeout: float = STARTUP_TIMEOUT, cwd: str | None = None) -> None:
+    def __init__(self, *, startup_timeout: float = STARTUP_TIMEOUT, cwd: str | None = None,
+                 memory_limit: int | None = DEFAULT_MEMORY_LIMIT) -> None:
         self.startup_timeout = startup_timeout
+        self.memory_limit = memory_limit
         self.cwd = cwd or os.getcwd()
         self.km: NativeKernelManager | None = None
         self.kc: Any = None
@@ -192,11 +236,16 @@ class Kernel:
         self.km = km
         try:
             await km.start_kernel(cwd=self.cwd)
+            process = getattr(getattr(km, "provisioner", None), "process", None)
+            # Applied from outside while the kernel is still importing: no launcher process or
+            # preexec_fn (unsafe in this threaded process) on the start-up path.
+            applied = limit_memory(getattr(process, "pid", None), self.memory_limit)
             kc = km.client()
             kc.start_channels()
             self.kc = kc
             await self._ready(kc, km)
-            reply = await self._execute_silently(_KERNEL_SETUP, expressions={"python": "__import__('sys').executable"})
+            reply = await self._execute_silently(_KERNEL_SETUP, timeout=self.startup_timeout,
+                                                 expressions={"python": "__import__('sys').executable"})
         except Exception as exc:
             await self._shutdown()
             detail = str(exc) if isinstance(exc, KernelFailed) else f"{type(exc).__name__}: {exc}"
@@ -205,7 +254,8 @@ class Kernel:
         process = getattr(provisioner, "process", None)
         # The kernel's own word for its interpreter, recorded in every audit notebook.
         python = reply.get("user_expressions", {}).get("python", {}).get("data", {}).get("text/plain", "")
-        self.info = KernelInfo(id=str(km.kernel_id), pid=getattr(process, "pid", None), python=python.strip("'\""))
+        self.info = KernelInfo(id=str(km.kernel_id), pid=getattr(process, "pid", None), python=python.strip("'\""),
+                               memory_limit=applied)
 
     async def _ready(self, kc: Any, km: NativeKernelManager) -> None:
         # Leaner than jupyter_client's wait_for_ready, which after the first reply waits for 0.2 s of
@@ -264,9 +314,10 @@ class Kernel:
     def reset(self) -> None:
         """Clear what the previous plan left: user names, history, working directory, environment."""
         try:
-            run_sync(self._execute_silently)(_KERNEL_RESET)
+            # Milliseconds when all is well; the margin is for a machine loaded by parallel runs.
+            run_sync(self._execute_silently)(_KERNEL_RESET, timeout=60.0)
         except Exception as exc:
-            raise KernelFailed(f"could not reset the kernel: {exc}") from None
+            raise KernelResetFailed(f"could not reset the kernel: {exc}") from None
 
     def alive(self) -> bool:
         if self.km is None:
@@ -311,6 +362,7 @@ class Kernel:
         kernel = {"id": self.info.id, "pid": self.info.pid, "reused": self.info.plans > 1,
                   "sequence": self.info.plans, "started": self.info.started.isoformat(),
                   "transport": "ipc", "python": self.info.python, "shutdown": "immediate",
+                  "memory_limit": self.info.memory_limit,
                   "cleared_between_plans": "user namespace, history, working directory, environment variables"}
         return _execute(nb, self.km, self.kc, timeout=timeout, kernel=kernel)
 
@@ -332,6 +384,55 @@ class Execution:
         return (self.ended - self.started).total_seconds()
 
 
+class _MemoryWatch:
+    """Kills a kernel whose address space has reached its cap, so the run fails at once as "memory".
+
+    At the cap, whichever of the kernel's threads allocates next fails: the cell's thread gets a
+    clean MemoryError, but a ZeroMQ or IOPub thread can abort the kernel, or leave it alive and
+    silent until the cell timeout (minutes). Measured on the cell `x = []; while True:
+    x.append(list(range(100000)))` under a 1.5 GiB cap: all three happen. A kernel within
+    MARGIN of its cap has no room left for those threads, so it is stopped rather than waited for.
+    """
+
+    INTERVAL = 0.1  # reading /proc/PID/statm costs microseconds
+    MARGIN = 64 * 2**20  # one glibc arena heap: a thread that needs a new one is out of room
+
+    def __init__(self, pid: int | None, cap: int | None) -> None:
+        self.pid, self.cap = pid, cap
+        self.tripped = False
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        if pid and cap and os.path.exists(f"/proc/{pid}/statm"):
+            self._thread = threading.Thread(target=self._watch, name="techplan-memory-watch", daemon=True)
+
+    def __enter__(self) -> _MemoryWatch:
+        if self._thread is not None:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def _watch(self) -> None:
+        assert self.pid is not None and self.cap is not None
+        path, page = f"/proc/{self.pid}/statm", os.sysconf("SC_PAGE_SIZE")
+        while not self._stop.wait(self.INTERVAL):
+            try:
+                with open(path, "rb") as handle:
+                    size = int(handle.read().split()[0]) * page
+            except (OSError, ValueError, IndexError):
+                return  # the kernel is gone: nbclient reports that
+            if size >= self.cap - self.MARGIN:
+                self.tripped = True
+                try:
+                    os.kill(self.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                return
+
+
 def _execute(nb: NotebookNode, km: NativeKernelManager, kc: Any, *, timeout: float | None,
              kernel: dict[str, Any]) -> Execution:
     started = now()
@@ -340,35 +441,78 @@ def _execute(nb: NotebookNode, km: NativeKernelManager, kc: Any, *, timeout: flo
     nb_man.notebook_start()
     client = PapermillNotebookClient(nb_man, km=km, timeout=timeout, startup_timeout=STARTUP_TIMEOUT,
                                      kernel_name=KERNEL_NAME, shutdown_kernel="immediate",
-                                     iopub_timeout=10, raise_on_iopub_timeout=True)
+                                     iopub_timeout=IOPUB_TIMEOUT, raise_on_iopub_timeout=True)
     client.kc = kc  # reuse the live client: a new one per plan would leak its sockets
     error: dict[str, Any] | None = None
     usable = True
-    try:
-        client.execute()
-    except CellTimeoutError as exc:
-        usable = False
-        error = _stamp_cell_failure(nb, "timeout", "CellTimeoutError",
-                                    f"a cell ran longer than the {timeout:g} s timeout" if timeout else str(exc))
-    except DeadKernelError:
-        usable = False
-        error = _stamp_cell_failure(nb, "dead-kernel", "DeadKernelError", "the kernel died while running a cell")
-    except CellExecutionError:  # pragma: no cover - papermill's client records these itself
-        pass
-    except Exception as exc:  # noqa: BLE001 - anything else also fails only this plan
-        usable = False
-        error = _stamp_cell_failure(nb, "kernel-error", type(exc).__name__, str(exc) or type(exc).__name__)
-    finally:
-        nb_man.cleanup_pbar()
-        nb_man.notebook_complete()
+    limit = kernel.get("memory_limit")
+    with _MemoryWatch(kernel.get("pid"), limit) as watch:
+        try:
+            client.execute()
+        except CellTimeoutError as exc:
+            usable = False
+            if "IOPub" in str(exc):
+                error = _stamp_cell_failure(nb, "output-timeout", "CellTimeoutError",
+                                            f"the cell finished but its output did not arrive within "
+                                            f"{IOPUB_TIMEOUT} s (the kernel stalled)")
+            else:
+                error = _stamp_cell_failure(nb, "timeout", "CellTimeoutError",
+                                            f"a cell ran longer than the {timeout:g} s timeout" if timeout else str(exc))
+        except DeadKernelError:
+            usable = False
+            error = _stamp_cell_failure(nb, "dead-kernel", "DeadKernelError", "the kernel died while running a cell")
+        except CellExecutionError:  # pragma: no cover - papermill's client records these itself
+            pass
+        except Exception as exc:  # noqa: BLE001 - anything else also fails only this plan
+            usable = False
+            error = _stamp_cell_failure(nb, "kernel-error", type(exc).__name__, str(exc) or type(exc).__name__)
+        finally:
+            nb_man.cleanup_pbar()
+            nb_man.notebook_complete()
     if error is None:
         error = _first_cell_error(nb)
+    if watch.tripped or (error is not None and str(error["ename"]).endswith("MemoryError")):  # numpy: _ArrayMemoryError
+        # A kernel that hit its cap is replaced, not reset: the cell's objects may still be
+        # referenced from the traceback, and any of its threads may have failed an allocation.
+        usable = False
+        if error is None:  # killed as the cell's last output arrived
+            error = _stamp_cell_failure(nb, "memory", "MemoryError", "")
+        error["reason"] = "memory"
+        error["evalue"] = _memory_message(limit, error.get("evalue", ""), stopped=watch.tripped)
+        _mark_memory_error(nb, error)
     ended = now()
     status = "failed" if error else "succeeded"
     if error:
         nb.metadata.papermill["exception"] = True
     return Execution(nb=nb, status=status, error=error, started=started, ended=ended, kernel=kernel,
                      kernel_usable=usable)
+
+
+def _gib(size: int) -> str:
+    return f"{size / 2**30:g} GiB"
+
+
+def _memory_message(limit: int | None, detail: str, *, stopped: bool) -> str:
+    cap = f"{_gib(limit)} memory limit (--memory-limit)" if limit else None
+    if stopped:
+        return f"the cell ran out of memory: the kernel reached its {cap or 'memory limit'} and was stopped"
+    needed = f"more than the kernel's {cap}" if cap else "more memory than the machine has"
+    return f"the cell ran out of memory: it needed {needed}" + (f" ({detail})" if detail else "")
+
+
+def _mark_memory_error(nb: NotebookNode, error: dict[str, Any]) -> None:
+    """Put the explanation beside the bare MemoryError (or the kill) in the failed notebook."""
+    index = error.get("cell")
+    if index is None:
+        return
+    for output in nb.cells[index].get("outputs", []):
+        if output.get("output_type") != "error":
+            continue
+        if str(output.get("ename")).endswith("MemoryError"):
+            output["evalue"] = error["evalue"]
+        elif output.get("ename") == error.get("ename") and str(output.get("traceback")).endswith("(recorded by techplan)']"):
+            output["evalue"] = error["evalue"]
+            output["traceback"] = [f"{error['ename']}: {error['evalue']} (recorded by techplan)"]
 
 
 def _running_cell(nb: NotebookNode) -> int | None:
@@ -590,18 +734,25 @@ def read_source(path: Path | None) -> tuple[NotebookNode, Path]:
     return source, source_path
 
 
+def start_kernel(*, memory_limit: int | None = DEFAULT_MEMORY_LIMIT, attempts: int = START_ATTEMPTS) -> Kernel:
+    """A started kernel, trying again when a start fails (NotebookRunError when none does)."""
+    problems = []
+    for _ in range(attempts):
+        try:
+            return Kernel(memory_limit=memory_limit).start()
+        except KernelFailed as exc:
+            problems.append(str(exc))
+    raise NotebookRunError(f"{'; then '.join(problems)}; nothing was written")
+
+
 def run_plan(inputs_path: Path, out_dir: Path, *, as_of: dt.date, seed: int = 0, template: Path | None = None,
-             notebook: Path | None = None, force: bool = False, timeout: float | None = DEFAULT_TIMEOUT
-             ) -> PlanResult:
+             notebook: Path | None = None, force: bool = False, timeout: float | None = DEFAULT_TIMEOUT,
+             memory_limit: int | None = DEFAULT_MEMORY_LIMIT) -> PlanResult:
     """`techplan run`: validate first (nothing written on bad input), then one fresh kernel."""
     check_template(template)
     job = job_for(inputs_path, out_dir, as_of=as_of, seed=seed, template=template, force=force)
     source, source_path = read_source(notebook)
-    kernel = Kernel()
-    try:
-        kernel.start()
-    except KernelFailed as exc:
-        raise NotebookRunError(f"{exc}; nothing was written") from None
+    kernel = start_kernel(memory_limit=memory_limit)
     try:
         result, _ = execute_job(job, source, source_path, kernel, timeout=timeout)
     finally:
@@ -609,5 +760,5 @@ def run_plan(inputs_path: Path, out_dir: Path, *, as_of: dt.date, seed: int = 0,
     return result
 
 
-__all__ = ["Kernel", "KernelFailed", "Execution", "PlanJob", "PlanResult", "run_plan", "execute_job",
+__all__ = ["Kernel", "KernelFailed", "KernelResetFailed", "start_kernel", "Execution", "PlanJob", "PlanResult", "run_plan", "execute_job",
            "prepare", "read_source", "job_for", "default_notebook"]

@@ -95,9 +95,9 @@ def test_twenty_inputs_one_invalid_one_raising_give_18_plans_2_failures_exit_1_a
     result = run_techplan("batch", tmp_path / "in", "--out", out, "--as-of", AS_OF, "--jobs", "2",
                           "--template", template)
     assert result.returncode == 1, result.stderr
-    assert "techplan batch:" in result.stderr and "20/20" in result.stderr and "failed=2" in result.stderr
+    assert "techplan batch:" in result.stderr and "20/20" in result.stderr and "failed=2" in result.stderr, result.stderr
     summary = _summary(out)
-    assert summary["counts"] == {"total": 20, "succeeded": 18, "failed": 2}
+    assert summary["counts"] == {"total": 20, "succeeded": 18, "failed": 2}, result.stderr
     failed = {Path(row["input"]).name: row for row in summary["items"] if row["status"] == "failed"}
     assert set(failed) == {"issue-13.yaml", "issue-99-invalid.yaml"}
     assert failed["issue-13.yaml"]["reason"] == "cell-error"
@@ -126,7 +126,8 @@ def test_twenty_inputs_one_invalid_one_raising_give_18_plans_2_failures_exit_1_a
     # Each plan is byte-identical to what `techplan run` writes, and verifies against its notebook.
     for path in (paths[0], paths[17]):
         single = tmp_path / "single"
-        assert run_techplan("run", path, "--out", single, "--as-of", AS_OF, "--template", template).returncode == 0
+        alone = run_techplan("run", path, "--out", single, "--as-of", AS_OF, "--template", template)
+        assert alone.returncode == 0, alone.stderr
         (folder,) = [p for p in single.iterdir() if p.name.startswith(f"issue-{int(path.stem[-2:])}-")]
         assert (out / folder.name / "technical-plan.md").read_bytes() == (folder / "technical-plan.md").read_bytes()
         check = run_techplan("verify", out / folder.name / "technical-plan.md", out / folder.name / "technical-plan.ipynb")
@@ -192,7 +193,7 @@ def test_timeouts_dead_kernels_and_dead_workers_fail_only_their_plan(tmp_path: P
     out = tmp_path / "OUT"
     result = run_techplan("batch", tmp_path / "in", "--out", out, "--as-of", AS_OF, "--jobs", "1",
                           "--timeout", "3", "--notebook", notebook, "--no-progress")
-    assert result.returncode == 1
+    assert result.returncode == 1, result.stderr
     summary = _summary(out)
     reasons = {Path(row["input"]).name: row["reason"] for row in summary["items"]}
     assert reasons == {"issue-01.yaml": None, "issue-02.yaml": "timeout", "issue-03.yaml": "dead-kernel",

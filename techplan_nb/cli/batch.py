@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from . import common
-from .run import DEFAULT_TIMEOUT, add_notebook, add_timeout
+from .run import DEFAULT_TIMEOUT, add_memory_limit, add_notebook, add_timeout
 
 
 def positive(text: str) -> int:
@@ -43,6 +43,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     common.add_template(p)
     add_notebook(p)
     add_timeout(p, DEFAULT_TIMEOUT)
+    add_memory_limit(p)
     p.add_argument("--force", action="store_true",
                    help="overwrite plans that were edited by hand (a .bak copy is kept)")
     p.add_argument("--no-progress", dest="progress", action="store_false",
@@ -56,7 +57,7 @@ def _batch(args: argparse.Namespace) -> int:
     options = BatchOptions(out_dir=args.out, as_of=args.as_of or common.today(), seed=args.seed,
                            template=args.template, notebook=args.notebook, force=args.force, jobs=args.jobs,
                            isolate=args.isolate, timeout=args.timeout, recycle_after=args.recycle_after,
-                           progress=args.progress)
+                           progress=args.progress, memory_limit=args.memory_limit)
     outcome = run_batch(args.inputs, options)
     for row in outcome.items:
         if row["status"] != "succeeded":

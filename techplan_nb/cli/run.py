@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -31,6 +32,30 @@ def add_timeout(parser: argparse.ArgumentParser, default: float) -> None:
 
 
 DEFAULT_TIMEOUT = 600.0  # runner.DEFAULT_TIMEOUT; not imported, so `techplan render` never loads papermill
+DEFAULT_MEMORY_LIMIT = 4 * 2**30  # runner.DEFAULT_MEMORY_LIMIT, likewise
+_UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
+
+
+def memory_size(text: str) -> int | None:
+    """'4G', '1.5GiB', '1536M' -> bytes; '0', 'none' or 'off' -> None (no cap)."""
+    if text.strip().lower() in ("0", "none", "off"):
+        return None
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?\s*", text, re.IGNORECASE)
+    if not match:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size; give e.g. 4G, 1536M, or none")
+    size = int(float(match.group(1)) * _UNITS[match.group(2).upper()])
+    if size < 2**30:
+        raise argparse.ArgumentTypeError(f"{text!r} is too small: a kernel maps about 0.9 GiB before any cell "
+                                         "runs, so give at least 1G (or none for no cap)")
+    return size
+
+
+def add_memory_limit(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--memory-limit", type=memory_size, default=DEFAULT_MEMORY_LIMIT, metavar="SIZE",
+                        help="cap each kernel's address space at SIZE (e.g. 4G, 1536M): a cell that allocates "
+                             "past it fails its plan at once with reason 'memory' instead of exhausting the "
+                             "machine; 'none' for no cap (default: 4G; a kernel maps about 0.9 GiB before "
+                             "any cell runs; Linux only)")
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -48,6 +73,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     common.add_template(p)
     add_notebook(p)
     add_timeout(p, DEFAULT_TIMEOUT)
+    add_memory_limit(p)
     p.add_argument("--force", action="store_true",
                    help="overwrite a plan that was edited by hand (a .bak copy is kept)")
     p.set_defaults(handler=_run)
@@ -74,7 +100,8 @@ def _run(args: argparse.Namespace) -> int:
     from ..runner import run_plan
 
     result = run_plan(args.file, args.out, as_of=args.as_of or common.today(), seed=args.seed,
-                      template=args.template, notebook=args.notebook, force=args.force, timeout=args.timeout)
+                      template=args.template, notebook=args.notebook, force=args.force, timeout=args.timeout,
+                      memory_limit=args.memory_limit)
     if result.status != "succeeded":
         print(f"techplan: the notebook run failed: {result.message}\n"
               f"techplan: no plan was written; the failed notebook is kept at {result.notebook}",
