@@ -148,3 +148,21 @@ def test_on_a_single_chain_the_simulated_mean_is_within_one_percent_of_the_pert_
     assert s.expected_days == pytest.approx(pert)
     assert s.mean_days is not None
     assert abs(s.mean_days - pert) <= 0.01 * pert
+
+
+@SETTINGS
+@given(timelines())
+def test_the_critical_path_is_a_gapless_zero_slack_chain_as_long_as_the_project(data: dict[str, Any]) -> None:
+    s = build_schedule(Timeline.model_validate(data), simulate=False)
+    tasks = {t.id: t for t in s.tasks}
+    chain = [tasks[i] for i in s.critical_path]
+    tol = 1e-9 * max(1.0, s.expected_days)
+    assert bool(chain) == (s.expected_days > tol)
+    if not chain:
+        return
+    assert all(t.critical and t.slack == 0 for t in chain)
+    assert abs(chain[0].start_offset) <= tol and abs(chain[-1].end_offset - s.expected_days) <= tol
+    assert all(abs(a.end_offset - b.start_offset) <= tol for a, b in zip(chain, chain[1:]))
+    assert abs(sum(t.expected_days for t in chain) - s.expected_days) <= tol
+    assert set(s.critical_path) <= set(s.critical_tasks)
+    assert s.critical_path_variance == pytest.approx(sum(t.sigma ** 2 for t in chain))
