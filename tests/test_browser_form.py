@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +58,10 @@ def start_app(folder: Path, *extra: str) -> Iterator[App]:
     command = [sys.executable, "-m", "techplan_nb", "app", "--no-browser", "--port", str(port),
                "--out", "plans", "--as-of", "2026-11-20", *extra]
     env = {k: v for k, v in os.environ.items() if k != "TECHPLAN_DEBUG"}
+    # The app's private folder (settings, kernel sockets) is made under TMPDIR: here, where the
+    # test can see it.
+    (folder / "tmp").mkdir(exist_ok=True)
+    env["TMPDIR"] = str(folder / "tmp")
     process = subprocess.Popen(command, cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                text=True, start_new_session=True)
     output: list[str] = []
@@ -112,8 +117,8 @@ def browser() -> Iterator[object]:
 class Page:
     """A browser page on the app, recording every request and console error."""
 
-    def __init__(self, browser: object, app: App) -> None:
-        self.page = browser.new_page(viewport={"width": 1600, "height": 1000})  # type: ignore[attr-defined]
+    def __init__(self, browser: object, app: App, width: int = 1600, height: int = 1000) -> None:
+        self.page = browser.new_page(viewport={"width": width, "height": height})  # type: ignore[attr-defined]
         self.requests: list[str] = []
         self.errors: list[str] = []
         self.page.on("request", lambda request: self.requests.append(request.url))
@@ -234,6 +239,94 @@ def test_the_shared_example_shows_its_preview_and_charts_and_a_self_dependency_i
         assert saved.model_copy(update={"timeline": None}) == load_path(shared_example()).model_copy(
             update={"timeline": None})
 
+        assert view.outside_requests() == []
+        assert view.errors == []
+        page.close()
+
+
+def kernels_of(app: App) -> list[Path]:
+    """The connection files of the kernels Voilà runs for the app (one per open page)."""
+    return sorted((app.folder / "tmp").glob("techplan-app-*/voila_*/kernel-*.json"))
+
+
+def processes_mentioning(text: str) -> list[int]:
+    found = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                if text in (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace"):
+                    found.append(int(proc.name))
+            except OSError:
+                pass  # ended while we looked
+    return found
+
+
+def test_leaving_the_page_shuts_its_kernel_down_and_ctrl_c_stops_the_app_and_every_kernel(
+        browser: object, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    with start_app(tmp_path) as app:
+        (runtime,) = (tmp_path / "tmp").glob("techplan-app-*")
+        view = Page(browser, app)
+        expect(view.page.locator(".tp-title")).to_contain_text("New plan")
+        assert len(kernels_of(app)) == 1
+        # Leaving (or reloading) the page sends Voilà's shutdown request; it used to be refused
+        # for want of an _xsrf cookie, and every closed tab left a kernel running.
+        view.page.goto("about:blank")
+        deadline = time.monotonic() + 30
+        while kernels_of(app) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert kernels_of(app) == []
+
+        view = Page(browser, app)  # a page open while the person presses Ctrl-C
+        assert len(kernels_of(app)) == 1
+        assert processes_mentioning(str(runtime))  # the kernel, started with its socket path
+        # Ctrl-C in a terminal interrupts the whole foreground group: the app and Voilà.
+        os.killpg(app.process.pid, signal.SIGINT)
+        assert app.process.wait(timeout=30) == 0
+        view.page.close()
+    output = "".join(app.output)
+    assert "techplan app: stopped." in output
+    # The terminal shows the address and nothing alarming: no tracebacks, no Voilà/kernel warnings.
+    for noise in ("Traceback", "Warning", "WARNING", "without encryption", "not trusted", "websocket_ping"):
+        assert noise not in output, output
+    assert not runtime.exists()  # settings and sockets removed
+    assert processes_mentioning(str(runtime)) == []  # no kernel outlives the app
+
+
+VISIBLE_TEXT_CUT_SHORT = """() => [...document.querySelectorAll(
+    '.tp-form .lm-TabBar-tabLabel, .tp-form .widget-label, .tp-form .tp-label, .tp-form button')]
+  .filter((e) => e.offsetParent !== null && e.textContent.trim())
+  .filter((e) => e.scrollWidth > e.clientWidth + 1)
+  .map((e) => e.textContent.trim())"""
+
+
+def test_on_a_laptop_screen_no_tab_title_label_or_button_is_cut_short_and_errors_read_as_one_paragraph(
+        browser: object, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    with start_app(tmp_path, "--inputs", str(shared_example())) as app:
+        view = Page(browser, app, width=1280, height=800)
+        page = view.page
+        expect(page.locator(".tp-preview-plan h1")).to_contain_text("Export roast profiles")
+        for index in range(page.locator(".tp-tabs .lm-TabBar-tab").count()):
+            page.locator(".tp-tabs .lm-TabBar-tab").nth(index).click()
+            page.locator(".tp-page:visible :is(input, textarea, select):visible").first.wait_for()
+            assert page.evaluate(VISIBLE_TEXT_CUT_SHORT) == [], page.locator(".tp-tabs .lm-TabBar-tab").nth(
+                index).inner_text()
+        page.get_by_role("tab", name="Timeline").click()
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "plan-form-laptop-timeline.png"))
+
+        # An empty issue number: its message sits under the box on one line, not squeezed into two
+        # lines an input box apart.
+        page.get_by_role("tab", name="Issue").click()
+        page.locator(".tp-issue-number input").fill("")
+        number_error = page.locator(".tp-issue-number").locator("xpath=..").locator(".tp-error")
+        expect(number_error).to_have_text("⚠ is required; fill it in")
+        assert number_error.bounding_box()["height"] < 24  # one 12 px line (it was two 28 px lines)
+        assert page.evaluate(VISIBLE_TEXT_CUT_SHORT) == []
+        page.screenshot(path=str(SHOTS / "plan-form-laptop-number-error.png"))
         assert view.outside_requests() == []
         assert view.errors == []
         page.close()

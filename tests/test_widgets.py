@@ -172,6 +172,32 @@ def test_task_depending_on_itself_shows_the_error_beside_its_dependencies(tmp_pa
     assert not form.generate_button.disabled
 
 
+def test_a_dependency_cycle_is_shown_beside_the_task_in_the_forms_words_not_yaml_keys(tmp_path: Path) -> None:
+    form = example_form(tmp_path)
+    model = form.field("timeline", "phases", 0, "tasks", 0)  # "api" already waits for "model"
+    model.fields["depends_on"].set(["api"])
+    form.refresh()
+    (shown,) = messages(form, "timeline", "phases", 0, "tasks", 0, "depends_on")
+    assert shown == ("these dependencies make a cycle: model → api → model (each waits for the next); "
+                     "remove one of these dependencies")
+    assert "depends_on" not in form.problems_html.value
+    assert form.generate_button.disabled
+    model.fields["depends_on"].set(None)
+    form.refresh()
+    assert messages(form, "timeline", "phases", 0, "tasks", 0, "depends_on") == []
+    assert not form.generate_button.disabled
+
+
+def test_a_task_waiting_for_a_phase_is_told_to_choose_tasks_in_the_forms_words(tmp_path: Path) -> None:
+    form = example_form(tmp_path)
+    task = form.field("timeline", "phases", 1, "tasks", 0)
+    task.fields["depends_on"].set(["foundation"])
+    form.refresh()
+    (shown,) = messages(form, "timeline", "phases", 1, "tasks", 0, "depends_on")
+    assert shown.startswith("'foundation' is a phase, and a task can wait only for tasks; choose the tasks of ")
+    assert "depends_on" not in shown
+
+
 def test_a_bad_estimate_is_explained_in_the_forms_own_notation(tmp_path: Path) -> None:
     form = example_form(tmp_path)
     estimate = form.field("timeline", "phases", 0, "tasks", 0, "estimate")

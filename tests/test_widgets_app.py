@@ -14,7 +14,14 @@ import nbformat
 import pytest
 
 from conftest import ROOT, run_techplan
-from techplan_nb.cli.app import content_security_policy, form_notebook, voila_command, voila_data_dir
+from techplan_nb.cli.app import (
+    content_security_policy,
+    form_notebook,
+    voila_command,
+    voila_config,
+    voila_data_dir,
+    write_voila_config,
+)
 
 
 def test_app_refuses_a_port_in_use_before_starting_anything(tmp_path: Path) -> None:
@@ -47,14 +54,15 @@ def test_every_app_option_has_help_text() -> None:
         assert option in result.stdout
 
 
-def test_voila_listens_on_this_machine_only_with_a_token_and_loads_nothing_from_outside() -> None:
-    command = voila_command(form_notebook(), 8123, "secret-token")
-    assert "--Voila.ip=127.0.0.1" in command
-    assert "--Voila.token=secret-token" in command
-    assert "--Voila.port_retries=0" in command  # the port asked for, or a clear refusal
-    assert "--template=techplan" in command and "--no-browser" in command
-    settings = json.loads(next(a for a in command if a.startswith("--Voila.tornado_settings=")).split("=", 1)[1])
-    policy = settings["headers"]["Content-Security-Policy"]
+def test_voila_listens_on_this_machine_only_with_a_token_and_loads_nothing_from_outside(tmp_path: Path) -> None:
+    config = voila_config(8123, "secret-token", tmp_path)
+    voila = config["Voila"]
+    assert (voila["ip"], voila["port"], voila["token"]) == ("127.0.0.1", 8123, "secret-token")
+    assert voila["port_retries"] == 0  # the port asked for, or a clear refusal
+    assert voila["open_browser"] is False
+    assert config["VoilaConfiguration"]["template"] == "techplan"
+    assert config["VoilaConfiguration"]["file_allowlist"] == []
+    policy = voila["tornado_settings"]["headers"]["Content-Security-Policy"]
     assert policy == content_security_policy(8123)
     assert policy.startswith("default-src 'self' ")
     assert "http" not in policy.replace("ws://127.0.0.1:8123", "").replace("ws://localhost:8123", "")
@@ -67,6 +75,26 @@ def test_voila_listens_on_this_machine_only_with_a_token_and_loads_nothing_from_
         for line in lab.read_text("utf-8").splitlines():
             if "https://" in line and "<link" in line:
                 assert line.strip() in template
+
+
+def test_voila_gets_its_settings_from_a_private_file_so_ps_shows_no_token_and_kernels_use_private_sockets(
+        ) -> None:
+    runtime = write_voila_config(8124, "secret-token")
+    try:
+        assert runtime.stat().st_mode & 0o077 == 0  # only this user can read the token or reach the sockets
+        written = json.loads((runtime / "voila.json").read_text("utf-8"))
+        assert written == json.loads(json.dumps(voila_config(8124, "secret-token", runtime)))
+        assert written["KernelManager"] == {"transport": "ipc", "ip": str(runtime / "kernel")}
+        assert written["Voila"]["connection_dir_root"] == str(runtime)
+        command = voila_command(form_notebook(), runtime)
+        assert not any("secret-token" in part for part in command)
+        # Only this folder's voila.json is read: not a voila.py in the folder the app starts in.
+        assert command[-1] == f"--Voila.config_file_paths={runtime}"
+        assert not any(part.startswith("--") and part.endswith("]") for part in command)  # no list syntax
+    finally:
+        import shutil
+
+        shutil.rmtree(runtime)
 
 
 def test_the_form_notebook_is_thin_and_tagged_for_nbval() -> None:

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from ..errors import TechPlanError, UsageError
 from . import common
@@ -72,15 +73,53 @@ def content_security_policy(port: int) -> str:
             "frame-ancestors 'self'; base-uri 'self'; form-action 'self'")
 
 
-def voila_command(notebook: Path, port: int, token: str) -> list[str]:
-    settings = {"headers": {"Content-Security-Policy": content_security_policy(port)}}
-    return [
-        sys.executable, "-m", "voila", str(notebook),
-        f"--port={port}", f"--Voila.ip={HOST}", "--Voila.port_retries=0", f"--Voila.token={token}",
-        "--no-browser", "--template=techplan", "--theme=light", "--show_tracebacks=False",
-        "--VoilaConfiguration.file_allowlist=[]", "--Voila.log_level=WARN",
-        f"--Voila.tornado_settings={json.dumps(settings)}",
-    ]
+KERNEL_CULL_SECONDS = 3600
+"""A kernel whose page went away without saying so (a dropped connection, a killed browser) is
+shut down after this long with no page attached; a page that is still open is never culled."""
+
+
+def voila_config(port: int, token: str, runtime: Path) -> dict[str, Any]:
+    """Voilà's whole configuration, written to a private folder rather than passed as arguments.
+
+    Arguments would show the token to every local user (`ps`), and traitlets warns about list and
+    dict values given on the command line; a file also stops Voilà reading a voila.py or
+    voila.json from the folder the app was started in.
+    """
+    return {
+        "Voila": {
+            "ip": HOST, "port": port, "port_retries": 0, "token": token, "open_browser": False,
+            "connection_dir_root": str(runtime),  # the kernels' connection files hold their keys
+            # Voilà's warnings are about its own machinery (notebook trust, which does not apply to
+            # a notebook it runs afresh); a person needs the address and real errors only.
+            "log_level": "ERROR",
+            "tornado_settings": {
+                "headers": {"Content-Security-Policy": content_security_policy(port)},
+                # jupyter_server asks for a ping timeout longer than tornado accepts, and tornado
+                # says so on the terminal at the first connection: ask for what it will use.
+                "ws_ping_timeout": 30000,
+            },
+        },
+        "VoilaConfiguration": {"template": "techplan", "theme": "light", "show_tracebacks": False,
+                               "file_allowlist": []},
+        # Kernels talk to Voilà over Unix sockets in the private folder, not TCP ports any local
+        # user could reach.
+        "KernelManager": {"transport": "ipc", "ip": str(runtime / "kernel")},
+        "MappingKernelManager": {"cull_idle_timeout": KERNEL_CULL_SECONDS, "cull_interval": 60,
+                                 "cull_connected": False},
+    }
+
+
+def voila_command(notebook: Path, config_dir: Path) -> list[str]:
+    return [sys.executable, "-m", "voila", str(notebook), f"--Voila.config_file_paths={config_dir}"]
+
+
+def write_voila_config(port: int, token: str) -> Path:
+    """A folder only this user can read, holding voila.json and the kernels' sockets."""
+    import tempfile
+
+    runtime = Path(tempfile.mkdtemp(prefix="techplan-app-"))  # created with mode 0700
+    (runtime / "voila.json").write_text(json.dumps(voila_config(port, token, runtime), indent=2), "utf-8")
+    return runtime
 
 
 def app_environment(args: argparse.Namespace) -> dict[str, str]:
@@ -140,10 +179,12 @@ def _app(args: argparse.Namespace) -> int:
     _check_port_free(args.port)
     token = secrets.token_urlsafe(24)
     url = f"http://{HOST}:{args.port}/?token={token}"
-    process = subprocess.Popen(voila_command(notebook, args.port, token), env=app_environment(args))
+    runtime = write_voila_config(args.port, token)
     # Stopped by a service manager or a test (SIGTERM): still stop Voilà and its kernels.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+    process: subprocess.Popen[bytes] | None = None
     try:
+        process = subprocess.Popen(voila_command(notebook, runtime), env=app_environment(args))
         _wait_until_serving(process, args.port)
         print(f"techplan app: the plan form is at {url}\n"
               f"techplan app: Generate writes plans into {args.out}; press Ctrl-C to stop.", flush=True)
@@ -153,9 +194,14 @@ def _app(args: argparse.Namespace) -> int:
             webbrowser.open(url)
         return _wait(process)
     except KeyboardInterrupt:
+        print("\ntechplan app: stopped.", flush=True)
         return 0
     finally:
-        _stop(process)
+        if process is not None:
+            _stop(process)
+        import shutil
+
+        shutil.rmtree(runtime, ignore_errors=True)
 
 
 def _wait(process: subprocess.Popen[bytes]) -> int:

@@ -60,7 +60,19 @@ def humanise(message: str) -> str:
                         f"write {ESTIMATE_HINT}")
     if text == "is required":
         return "is required; fill it in"
+    # The schedule speaks of the inputs file's `depends_on`; the form's box is "Starts after".
+    for yaml_words, form_words in _DEPENDS_WORDS:
+        text = text.replace(yaml_words, form_words)
     return text
+
+
+_DEPENDS_WORDS = (
+    ("depends_on makes a cycle:", "these dependencies make a cycle:"),
+    ("a task's depends_on lists task ids; name the task(s) of phase", "a task can wait only for tasks; choose the tasks of phase"),
+    ("it waits for, or put depends_on on its phase", "it waits for, or make its phase start after that phase"),
+    ("a phase's depends_on lists phase ids; put the dependency on the first task of this phase instead",
+     "a phase can wait only for phases; make the first task of this phase wait for it instead"),
+)
 
 
 _LABELS = {
@@ -94,7 +106,7 @@ _LABELS = {
     "approvals": "Approvals", "role": "Role", "approved": "Approved", "by": "By",
     "optimistic": "Optimistic", "likely": "Likely", "pessimistic": "Pessimistic",
     "simulations": "Monte Carlo runs", "contingency": "Contingency",
-    "high_risk_percent": "Buffer per High risk %", "max_percent": "Buffer cap %", "status_note": "Status note",
+    "high_risk_percent": "High-risk buffer %", "max_percent": "Buffer cap %", "status_note": "Status note",
 }
 
 _ROW_NOUNS = {

@@ -179,7 +179,7 @@ class TimelineEditor(Group):
         if "contingency" in timeline_fields:
             contingency_fields = _model_fields(timeline_fields["contingency"].annotation, None)
             boxes = {name: NumberTextEditor(ctx, label, placeholder=placeholder) for name, label, placeholder in (
-                ("high_risk_percent", "Buffer per High risk %", "15"), ("max_percent", "Buffer cap %", "50"))
+                ("high_risk_percent", "High-risk buffer %", "15"), ("max_percent", "Buffer cap %", "50"))
                 if name in contingency_fields}
             fields["contingency"] = Group(ctx, boxes, layout=[row_of(*boxes.values())] if boxes else [])
             layout.append(fields["contingency"].widget)
@@ -435,7 +435,8 @@ class PlanEditor(Editor):
             "stack": Group(ctx, {"frontend": TextEditor(ctx, "Frontend stack", placeholder="Next.js"),
                                  "backend": TextEditor(ctx, "Backend stack", placeholder="Django")}),
         }
-        return e, [issue.error.widget, row_of(issue["number"], e["status"], widths=["18em"]), issue["title"],
+        # The number's box is wide enough for its message ("is required; fill it in") on one line.
+        return e, [issue.error.widget, row_of(issue["number"], e["status"], widths=["26em"]), issue["title"],
                    issue["url"], issue["summary"], issue["labels"], e["status_note"],
                    row_of(e["created_by"], e["created"]), row_of(e["last_updated"], e["status_since"]),
                    heading("Stack (names the Technical Approach headings)"), e["stack"]]

@@ -10,11 +10,16 @@ CSS = """<style>
 .tp-form .tp-warn { color: #8a5a00; }
 .tp-form .tp-muted { color: #666; font-size: 12px; }
 .tp-form .tp-error { color: #b3261e; font-size: 12px; line-height: 1.35; margin: 0 0 4px 10.5em; }
+/* An HTML widget's lines are as tall as an input box; a message that wraps is one paragraph. */
+.tp-form .tp-error .widget-html-content, .tp-form .tp-error.widget-html-content { line-height: 1.35; }
 .tp-form .tp-row .tp-error, .tp-form .tp-task .tp-error, .tp-form .tp-card .tp-row .tp-error { margin-left: 0; }
 .tp-form .tp-heading { margin: 12px 0 4px 0; color: #333; }
 .tp-form .tp-label { text-align: right; padding-right: 8px; justify-content: flex-end; }
-.tp-form .lm-TabBar-tab, .tp-form .p-TabBar-tab { flex: 0 1 auto !important; min-width: 0 !important;
+/* Tabs keep their whole titles: on a narrow window the row wraps rather than cutting them short. */
+.tp-form .lm-TabBar-tab, .tp-form .p-TabBar-tab { flex: 0 0 auto !important; min-width: 0 !important;
   max-width: none !important; padding: 0 10px !important; }
+.tp-form .lm-TabBar-content { flex-wrap: wrap; }
+.tp-form .jupyter-widget-tab > .lm-TabBar, .tp-form .widget-tab > .lm-TabBar { height: auto; }
 .tp-form .lm-TabBar-tabLabel { overflow: visible; }
 .tp-form .tp-card { border: 1px solid #d7dce3; border-radius: 6px; padding: 6px 6px 2px 6px; margin: 3px 0;
   background: #fbfcfe; }
