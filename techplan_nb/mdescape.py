@@ -32,6 +32,8 @@ _MENTION = re.compile(r"(?<![A-Za-z0-9_.+/-])@(?=[A-Za-z0-9])")
 _LINE_START = re.compile(r"^(\s*)([#>=+-]|\d+(?=[.)]))", re.MULTILINE)
 _URL_SCHEME = re.compile(r"(?i)\b(javascript|vbscript|data):")
 _ZWSP = "&#8203;"
+# Any character one of the steps below would touch; most text has none and is returned as it is.
+_TOUCHED = re.compile(r"[\\*\[\]<>|~_&@`]")
 
 
 def _escape_plain(text: str, hashes: bool = False) -> str:
@@ -69,24 +71,34 @@ def _code_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _escape_spans(text: str, hashes: bool, table: bool = False) -> str:
+def _escape_spans(text: str, hashes: bool, table: bool = False, line_starts: bool = False) -> str:
     """Escape text outside balanced code spans; an unbalanced backtick is escaped.
 
     In a table cell GFM splits on every unescaped '|', even inside a code span, and takes one
     backslash off each escaped one; so a span's pipes get a backslash, and a span already holding
     a backslash before a pipe (which no escaping shows intact in code in both cmark-gfm and
     markdown-it) is shown as plain text instead, backticks and all.
+    With `line_starts`, a line-start marker is escaped at the start of every line outside spans.
     """
     out: list[str] = []
     pos = 0
+
+    def plain(end: int) -> str:
+        escaped = _escape_plain(text[pos:end], hashes).replace("`", "\\`")
+        if not line_starts:
+            return escaped
+        at_line_start = pos == 0 or text[pos - 1] == "\n"
+        return _LINE_START.sub(lambda m: _escape_line_start(m) if at_line_start or m.start() else m.group(0),
+                               escaped)
+
     for start, end in _code_spans(text):
         span = text[start:end]
         if table and "\\|" in span:
             continue  # left in the plain text around it, escaped with it
-        out.append(_escape_plain(text[pos:start], hashes).replace("`", "\\`"))
+        out.append(plain(start))
         out.append(span.replace("|", "\\|") if table else span)
         pos = end
-    out.append(_escape_plain(text[pos:], hashes).replace("`", "\\`"))
+    out.append(plain(len(text)))
     return "".join(out)
 
 
@@ -101,7 +113,10 @@ def inline(text: object, *, hashes: bool = False, line_start: bool = True, table
     if isinstance(text, SafeMarkdown):
         return text
     flat = " ".join(str(text).split())
-    escaped = _escape_spans(flat, hashes, table)
+    if not _TOUCHED.search(flat) and not (hashes and "#" in flat):
+        escaped = flat
+    else:
+        escaped = _escape_spans(flat, hashes, table)
     if line_start:
         # A line that starts like a heading, quote, list or ordered list must not become one.
         escaped = _LINE_START.sub(_escape_line_start, escaped, count=1)
@@ -118,8 +133,14 @@ def paragraph(text: object) -> SafeMarkdown:
     if isinstance(text, SafeMarkdown):
         return text
     paragraphs = re.split(r"\n\s*\n", str(text).strip())
-    return SafeMarkdown("\n\n".join(" ".join(inline(line) for line in p.splitlines() if line.strip())
-                                    for p in paragraphs if p.strip()))
+    return SafeMarkdown("\n\n".join(_one_paragraph(p) for p in paragraphs if p.strip()))
+
+
+def _one_paragraph(text: str) -> str:
+    """A paragraph printed on one line. Code spans are paired across the whole paragraph, as the
+    reader's Markdown pairs them; each source line's start is escaped as a line start would be."""
+    lines = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+    return _escape_spans("\n".join(lines), hashes=False, line_starts=True).replace("\n", " ")
 
 
 def cell(text: object) -> SafeMarkdown:

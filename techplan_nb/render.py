@@ -22,6 +22,7 @@ from markupsafe import Markup
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from . import mdescape
+from .mdescape import SafeMarkdown
 from .errors import RenderError
 from .model import PlanInput
 from .plan_view import build_context
@@ -75,9 +76,56 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
     return _QuietBytecodeCache(folder)
 
 
+class _PlanSandbox(ImmutableSandboxedEnvironment):
+    """The immutable sandbox, remembering its verdict on each attribute.
+
+    A plan reads a few hundred attributes per render, and the sandbox's check cost more than the
+    rest of the template. That check (jinja2.sandbox.is_internal_attribute, modifies_known_mutable)
+    looks only at the object's type and the attribute's name, so its verdict is kept per pair.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._verdicts: dict[tuple[type, str], bool] = {}
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        key = (type(obj), attr)
+        verdict = self._verdicts.get(key)
+        if verdict is None:
+            verdict = self._verdicts[key] = super().is_safe_attribute(obj, attr, value)
+        return verdict
+
+
+# Kept-verbatim content of imported plans (model.SectionExtra), by section key. Python rather than
+# Jinja macros: a plan asks for them at every heading, and a macro call costs ten times as much.
+# The Markdown was defused when loaded (verbatim.py), so it is printed as it is.
+def _section_title(extra: Mapping[str, Any], key: str, default: Any) -> SafeMarkdown:
+    entry = extra.get(key)
+    if entry and entry.heading:
+        return mdescape.heading(entry.heading)
+    return SafeMarkdown(_finalize(default))  # as `{{ default }}` would print it
+
+
+def _section_head(extra: Mapping[str, Any], key: str, default: Any) -> SafeMarkdown:
+    """The heading as written (or the template's), then what stood before the section's content."""
+    entry = extra.get(key)
+    before = f"\n\n{entry.before}\n" if entry and entry.before else ""
+    return SafeMarkdown(str(_section_title(extra, key, default)) + before)
+
+
+def _section_after(extra: Mapping[str, Any], key: str) -> SafeMarkdown:
+    entry = extra.get(key)
+    return SafeMarkdown(f"\n{entry.after}\n\n" if entry and entry.after else "")
+
+
+def _section_above(extra: Mapping[str, Any], key: str) -> SafeMarkdown:
+    entry = extra.get(key)
+    return SafeMarkdown(f"{entry.before}\n\n" if entry and entry.before else "")
+
+
 @lru_cache(maxsize=8)
 def _environment(search_path: tuple[str, ...]) -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(
+    env = _PlanSandbox(
         loader=jinja2.FileSystemLoader(list(search_path)),
         bytecode_cache=_bytecode_cache(),
         undefined=jinja2.StrictUndefined,
@@ -97,6 +145,8 @@ def _environment(search_path: tuple[str, ...]) -> ImmutableSandboxedEnvironment:
         url=mdescape.url,
         raw_template=mdescape.SafeMarkdown,
     )
+    env.globals.update(section_title=_section_title, section_head=_section_head,
+                       section_after=_section_after, section_above=_section_above)
     return env
 
 
