@@ -262,22 +262,28 @@ class Kernel:
         # IOPub silence (a third of a start's cost). What that wait really ensures is that IOPub is
         # subscribed: a message published before the subscription lands is lost (ZeroMQ's "slow
         # joiner"), and a lost "idle" would leave the first cell waiting until its timeout. So: ask
-        # for kernel_info until both its reply and its IOPub "idle" arrive.
+        # for kernel_info until its reply arrives and then until IOPub delivers the "idle" of any
+        # request sent. Any: on a loaded machine the kernel's IOPub thread lags its shell replies,
+        # and waiting for the idle of the latest request alone could keep asking until the deadline.
         deadline = time.monotonic() + self.startup_timeout
+        sent: set[str] = set()
+        replied = False
         while True:
             if not await km.is_alive():
                 raise KernelFailed("the kernel died while starting")
             if time.monotonic() > deadline:
-                raise KernelFailed(f"no reply within {self.startup_timeout:g} s")
-            msg_id = kc.kernel_info()
-            if not await self._reply_to(kc.get_shell_msg, msg_id, deadline, wait=1.0):
-                continue
-            if await self._reply_to(kc.get_iopub_msg, msg_id, deadline, wait=0.25, idle=True):
+                raise KernelFailed(f"no {'IOPub status' if replied else 'reply'} within {self.startup_timeout:g} s")
+            sent.add(kc.kernel_info())
+            if not replied:
+                replied = await self._reply_to(kc.get_shell_msg, sent, deadline, wait=1.0)
+                if not replied:
+                    continue
+            if await self._reply_to(kc.get_iopub_msg, sent, deadline, wait=0.25, idle=True):
                 return
 
     @staticmethod
-    async def _reply_to(get: Any, msg_id: str, deadline: float, *, wait: float, idle: bool = False) -> bool:
-        """True when a message for msg_id (its IOPub "idle", with idle=True) arrives within `wait`."""
+    async def _reply_to(get: Any, msg_ids: set[str], deadline: float, *, wait: float, idle: bool = False) -> bool:
+        """True when a message for one of msg_ids (its IOPub "idle", with idle=True) arrives within `wait`."""
         until = min(deadline, time.monotonic() + wait)
         while True:
             remaining = until - time.monotonic()
@@ -287,7 +293,7 @@ class Kernel:
                 msg = await get(timeout=remaining)
             except Empty:
                 return False
-            if msg["parent_header"].get("msg_id") != msg_id:
+            if msg["parent_header"].get("msg_id") not in msg_ids:
                 continue
             if not idle or (msg["msg_type"] == "status" and msg["content"].get("execution_state") == "idle"):
                 return True
