@@ -35,6 +35,32 @@ def test_app_refuses_a_port_in_use_before_starting_anything(tmp_path: Path) -> N
     assert "Traceback" not in result.stderr
 
 
+def test_a_port_that_needs_administrator_rights_is_not_called_in_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    from techplan_nb.cli import app
+    from techplan_nb.errors import UsageError
+
+    class Refusing:
+        """A socket as an ordinary user gets it for port 80 (the tests may run as root)."""
+
+        def __init__(self, *args: object) -> None:
+            pass
+
+        def __enter__(self) -> Refusing:
+            return self
+
+        def __exit__(self, *args: object) -> None:
+            pass
+
+        def bind(self, address: tuple[str, int]) -> None:
+            raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(app.socket, "socket", Refusing)
+    with pytest.raises(UsageError) as refused:
+        app._check_port_free(80)
+    assert str(refused.value) == ("port 80 needs administrator rights on this computer; "
+                                  "choose one from 1024 up with --port N")
+
+
 def test_app_refuses_a_missing_inputs_file(tmp_path: Path) -> None:
     result = run_techplan("app", "--no-browser", "--inputs", "nowhere.yaml", cwd=tmp_path, timeout=60)
     assert result.returncode == 2

@@ -144,6 +144,10 @@ def _check_port_free(port: int) -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         try:
             probe.bind((HOST, port))
+        except PermissionError:
+            # Not "in use": ports below 1024 need administrator rights on most systems.
+            raise UsageError(f"port {port} needs administrator rights on this computer; choose one from 1024 "
+                             "up with --port N") from None
         except OSError:
             raise UsageError(f"port {port} is in use on {HOST}; choose another with --port N") from None
 

@@ -68,7 +68,8 @@ def humanise(message: str) -> str:
 
 _DEPENDS_WORDS = (
     ("depends_on makes a cycle:", "these dependencies make a cycle:"),
-    ("a task's depends_on lists task ids; name the task(s) of phase", "a task can wait only for tasks; choose the tasks of phase"),
+    ("a task's depends_on lists task ids; name the task(s) of phase",
+     "a task can wait only for tasks; choose the tasks of phase"),
     ("it waits for, or put depends_on on its phase", "it waits for, or make its phase start after that phase"),
     ("a phase's depends_on lists phase ids; put the dependency on the first task of this phase instead",
      "a phase can wait only for phases; make the first task of this phase wait for it instead"),
