@@ -51,8 +51,12 @@ def _files(record: tuple[Any, dict[str, Any]]) -> list[dict[str, Any]]:
 
 def stamp(nb: Any, *, status: str, error: dict[str, Any] | None, started: dt.datetime, ended: dt.datetime,
           kernel: dict[str, Any], parameters: dict[str, Any], notebook_path: str, notebook_sha256: str,
-          versions: dict[str, str]) -> dict[str, Any]:
-    """Write the run's audit record into nb.metadata["techplan"] and return it."""
+          versions: dict[str, str], staged_in: str | None = None) -> dict[str, Any]:
+    """Write the run's audit record into nb.metadata["techplan"] and return it.
+
+    `staged_in`: the folder the kernel really wrote into when the files were then installed in
+    parameters["output_dir"] (the cells' own outputs still show the staging paths).
+    """
     found = scraps(nb)
     record = found.get("record", (None, {}))
     kernel_record: dict[str, Any] = record[0] or {}
@@ -80,6 +84,8 @@ def stamp(nb: Any, *, status: str, error: dict[str, Any] | None, started: dt.dat
         "kernel_versions": record[1].get("versions"),
         "kernel": kernel,
     }
+    if staged_in:
+        meta["staged_in"] = staged_in
     if status != "succeeded":
         meta["plan"] = None  # a failed run produced no plan, whatever a cell may have computed
     nb.metadata[METADATA_KEY] = meta
@@ -209,9 +215,14 @@ def format_text(audit: Audit) -> str:
     plan = r.get("plan")
     if plan:
         where = f"{plan.get('folder')}/{plan.get('file')}" if plan.get("folder") else plan.get("file")
+        output_dir = (r.get("parameters") or {}).get("output_dir")
+        if output_dir and plan.get("folder"):
+            where = f"{output_dir.rstrip('/')}/{where}"
         row("Plan", f"{where} (SHA-256 {_short(plan.get('sha256'))}, {plan.get('bytes', 0):,} bytes)")
     else:
         row("Plan", "none (the run did not produce one)")
+    if r.get("staged_in"):
+        row("Staged in", f"{r['staged_in']} (where the kernel wrote; the files were then installed in the plan folder)")
     for item in r.get("files") or []:
         row("File", f"{item.get('name')} ({item.get('bytes', 0):,} bytes, SHA-256 {_short(item.get('sha256'))})")
     summary = r.get("summary") or {}

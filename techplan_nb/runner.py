@@ -620,11 +620,21 @@ class PlanJob:
     force: bool
     folder_name: str | None  # None when the inputs are invalid (their notebook still runs)
     failed_name: str | None = None  # where an invalid input's failed notebook goes (batch)
+    # Where the caller installs the plan folder's files when out_dir is only a staging folder
+    # (`techplan update` runs there so that hand edits are never touched by the kernel).
+    installed_in: Path | None = None
 
     def parameters(self) -> dict[str, Any]:
         return {"inputs_path": str(self.inputs_path.resolve()), "as_of": self.as_of.isoformat(),
                 "seed": self.seed, "output_dir": str(self.out_dir.resolve()),
                 "template": str(self.template.resolve()) if self.template else "", "force": self.force}
+
+    def recorded_parameters(self) -> dict[str, Any]:
+        """The parameters as the audit record states them: the plan's real home, not a staging folder."""
+        parameters = self.parameters()
+        if self.installed_in is not None:
+            parameters["output_dir"] = str(self.installed_in.resolve())
+        return parameters
 
     @property
     def folder(self) -> Path | None:
@@ -684,7 +694,10 @@ def execute_job(job: PlanJob, source: NotebookNode, source_path: Path, kernel: K
         target = job.folder / NOTEBOOK_FILE
     else:
         target = child_path(job.out_dir, job.failed_name or "invalid.failed.ipynb")
-    nb = prepare(source, job.parameters(), input_path=str(source_path), output_path=str(target))
+    recorded_path = target
+    if job.installed_in is not None and job.folder_name is not None:
+        recorded_path = child_path(job.installed_in, job.folder_name) / target.name
+    nb = prepare(source, job.parameters(), input_path=str(source_path), output_path=str(recorded_path))
     execution = kernel.run(nb, timeout=timeout)
     plan_path = job.folder / PLAN_FILE if job.folder is not None else None
     if execution.status == "succeeded" and plan_path is not None:
@@ -694,12 +707,13 @@ def execute_job(job: PlanJob, source: NotebookNode, source_path: Path, kernel: K
             execution.error = {"reason": "no-plan", "cell": None, "ename": "NoPlanWritten", "evalue": problem}
     record = audit.stamp(execution.nb, status=execution.status, error=execution.error,
                          started=execution.started, ended=execution.ended, kernel=execution.kernel,
-                         parameters=job.parameters(), notebook_path=str(source_path),
+                         parameters=job.recorded_parameters(), notebook_path=str(source_path),
                          notebook_sha256=source.metadata.get("techplan_source_sha256", ""),
-                         versions=dict(versions()))
+                         versions=dict(versions()),
+                         staged_in=str(job.out_dir.resolve()) if job.installed_in is not None else None)
     if execution.status == "failed" and job.folder is not None:
         target = job.folder / FAILED_NOTEBOOK_FILE
-        execution.nb.metadata.papermill["output_path"] = str(target)
+        execution.nb.metadata.papermill["output_path"] = str(recorded_path.with_name(FAILED_NOTEBOOK_FILE))
     atomic_write(target, nbformat.writes(execution.nb, version=4))
     if execution.status == "succeeded" and job.folder is not None:
         stale = job.folder / FAILED_NOTEBOOK_FILE
@@ -753,10 +767,16 @@ def start_kernel(*, memory_limit: int | None = DEFAULT_MEMORY_LIMIT, attempts: i
 
 def run_plan(inputs_path: Path, out_dir: Path, *, as_of: dt.date, seed: int = 0, template: Path | None = None,
              notebook: Path | None = None, force: bool = False, timeout: float | None = DEFAULT_TIMEOUT,
-             memory_limit: int | None = DEFAULT_MEMORY_LIMIT) -> PlanResult:
-    """`techplan run`: validate first (nothing written on bad input), then one fresh kernel."""
+             memory_limit: int | None = DEFAULT_MEMORY_LIMIT, installed_in: Path | None = None) -> PlanResult:
+    """`techplan run`: validate first (nothing written on bad input), then one fresh kernel.
+
+    `installed_in`: when out_dir is a staging folder whose plan folder the caller then copies into
+    installed_in (as `techplan update` does), the audit record names installed_in as the output
+    folder and keeps the staging folder as `staged_in`.
+    """
     check_template(template)
     job = job_for(inputs_path, out_dir, as_of=as_of, seed=seed, template=template, force=force)
+    job.installed_in = installed_in
     source, source_path = read_source(notebook)
     kernel = start_kernel(memory_limit=memory_limit)
     try:

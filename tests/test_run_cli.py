@@ -335,3 +335,25 @@ def test_a_rerun_refuses_to_replace_an_inputs_copy_a_review_changed_unless_it_ma
     assert forced.returncode == 0, forced.stderr
     assert copy.read_bytes() == source.read_bytes()
     assert (out / FOLDER / "inputs.yaml.bak").read_bytes() == reviewed
+
+
+def test_a_run_staged_for_another_folder_records_that_folder_and_where_it_was_staged(tmp_path: Path) -> None:
+    from techplan_nb.audit import format_text, read
+    from techplan_nb.runner import run_plan
+
+    stage, plans = tmp_path / ".techplan-run-x", tmp_path / "plans"
+    result = run_plan(shared_example(), stage, as_of=dt.date(2026, 11, 20), installed_in=plans)
+    assert result.status == "succeeded", result.message
+    nb = _nb(Path(result.notebook))
+    record = nb.metadata.techplan
+    assert record["parameters"]["output_dir"] == str(plans.resolve())
+    assert record["staged_in"] == str(stage.resolve())
+    assert nb.metadata.papermill["output_path"] == str(plans.resolve() / FOLDER / "technical-plan.ipynb")
+    text = format_text(read(Path(result.notebook)))
+    assert f"{plans.resolve()}/{FOLDER}/technical-plan.md" in text
+    (staged,) = [line for line in text.splitlines() if line.strip().startswith("Staged in")]
+    assert str(stage.resolve()) in staged
+    # A run that is not staged records its own folder and nothing about staging.
+    plain = read(out := Path(run_plan(shared_example(), plans, as_of=dt.date(2026, 11, 20)).notebook))
+    assert plain.record["parameters"]["output_dir"] == str(plans.resolve()) and "staged_in" not in plain.record
+    assert "Staged in" not in format_text(plain) and out.parent.parent == plans
