@@ -327,6 +327,18 @@ def test_on_a_laptop_screen_no_tab_title_label_or_button_is_cut_short_and_errors
         assert number_error.bounding_box()["height"] < 24  # one 12 px line (it was two 28 px lines)
         assert page.evaluate(VISIBLE_TEXT_CUT_SHORT) == []
         page.screenshot(path=str(SHOTS / "plan-form-laptop-number-error.png"))
+
+        # The Markdown tab reads as a file does: lines 1.4 apart, not an input box's height apart.
+        page.locator(".tp-issue-number input").fill("57")
+        expect(page.locator(".tp-title")).to_contain_text("ready to generate")
+        page.locator(".tp-preview-tabs .lm-TabBar-tab", has_text="Markdown").click()
+        markdown = page.locator(".tp-preview-markdown pre")
+        expect(markdown).to_contain_text("# Technical Plan: Export roast profiles")
+        size, line, breaks = markdown.evaluate(
+            "e => [getComputedStyle(e).fontSize, getComputedStyle(e).lineHeight, getComputedStyle(e).wordBreak]")
+        assert float(line.removesuffix("px")) <= 1.5 * float(size.removesuffix("px"))
+        assert breaks == "normal"  # long lines wrap between words, not inside them
+        page.screenshot(path=str(SHOTS / "plan-form-laptop-markdown.png"))
         assert view.outside_requests() == []
         assert view.errors == []
         page.close()

@@ -54,5 +54,6 @@ CSS = """<style>
   vertical-align: top; }
 .tp-form .tp-preview-plan li.tp-task-item { list-style: none; margin-left: -1.1em; }
 .tp-form .tp-preview-plan pre, .tp-form .tp-preview-markdown pre { background: #f6f8fa; padding: 6px;
-  overflow: auto; font-size: 12px; white-space: pre-wrap; }
+  overflow: auto; font-size: 12px; white-space: pre-wrap; line-height: 1.4; word-break: normal;
+  overflow-wrap: break-word; }
 </style>"""
