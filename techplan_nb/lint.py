@@ -107,6 +107,9 @@ GUIDANCE = {
     "feature flag strategy if applicable", "potential enhancements", "scalability improvements",
     "technical debt created (if any)", "how feedback was addressed",
 }
+# "- [x] Role: ✓ Name", "1. [ ] Role:", or a tick in words: "- ✅ Role: Name", "- ❌ Role".
+_APPROVAL_LINE = re.compile(r"^(?:[-*+]|\d+[.)])\s+(?:\[( |x|X)\]|(✅|✔️|✔|☑️|☑|❌|✖️|✖|⬜|☐|⏳))\s+(.*?):?\s*(✓.*)?$")
+_TICKS = ("✅", "✔️", "✔", "☑️", "☑")
 _LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?")
 _NO_MITIGATION = {"", "-", "—", "tbd", "todo", "n/a", "na", "none", "?", "_not specified._"}
 _DURATION = re.compile(r"\((?P<low>\d+(?:\.\d+)?)(?:\s*(?:-|–|to)\s*(?P<high>\d+(?:\.\d+)?))?\s*"
@@ -272,15 +275,17 @@ class _Linter:
         if section is None:
             return found
         for block in section.blocks:
-            if block.kind != "bullet_list":
+            if block.kind not in ("bullet_list", "ordered_list"):
                 continue
             for token in block.tokens:
-                if token.type == "list_item_open" and token.map:
+                if token.type == "list_item_open" and token.map and token.level == block.tokens[0].level + 1:
                     line = token.map[0]
                     text = self.lines[line].strip()
-                    match = re.match(r"^[-*+]\s+\[( |x|X)\]\s+(.*?):?\s*(✓.*)?$", text)
+                    match = _APPROVAL_LINE.match(text)
                     if match:
-                        found.append((line, unescape(match.group(2)).rstrip(":"), match.group(1) != " "))
+                        checked = match.group(1) in ("x", "X") or (match.group(2) or "") in _TICKS
+                        role = unescape(match.group(3)).rstrip(":")
+                        found.append((line, role.split(": ")[0] if match.group(2) else role, checked))
         return found
 
     def _latest_review(self) -> tuple[int, str] | None:

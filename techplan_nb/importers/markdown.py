@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +23,7 @@ from markdown_it.token import Token
 from .. import mdescape
 from ..errors import InputError
 from ..model import HTTP_METHODS, REVIEW_STATUSES, STATUSES
-from ..verbatim import parser
+from ..verbatim import code_spans, parser
 from . import ImportResult
 from .mdtext import TextReader, split_unescaped, table_cells, unescape
 
@@ -111,7 +112,7 @@ H2_SECTIONS = {
     "monitoring and observability": "monitoring", "monitoring": "monitoring",
     "rollback strategy": "rollback", "rollback plan": "rollback", "rollback": "rollback",
     "future considerations": "future",
-    "questions and assumptions": "questions",
+    "questions and assumptions": "questions", "open questions": "questions", "questions": "questions",
     "review feedback": "reviews", "reviews": "reviews",
     "approval": "approval", "approvals": "approval",
 }
@@ -154,14 +155,31 @@ PHASE_HEADING = re.compile(r"^phase\s+(\d+)\b", re.IGNORECASE)
 REVIEW_HEADING = re.compile(r"^review\s+round\s+(\d+)\b", re.IGNORECASE)
 
 
+def _strip_symbols(text: str) -> str:
+    """Emoji and other symbols around a heading's words ("## 🚀 Implementation Timeline ✅")."""
+    def symbol(char: str) -> bool:
+        return char.isspace() or unicodedata.category(char)[0] == "S" or unicodedata.category(char) in (
+            "Mn", "Cf", "Co")
+
+    start, end = 0, len(text)
+    while start < end and symbol(text[start]):
+        start += 1
+    while end > start and symbol(text[end - 1]):
+        end -= 1
+    return text[start:end]
+
+
 def core_title(text: str) -> str:
-    """A heading's words for matching: numbering, "(REVISED)"-style suffixes and case removed."""
-    value = _NUMBERING.sub("", text.strip())
+    """A heading's words for matching: emoji, numbering, "(REVISED)"-style suffixes and case removed.
+    Backslash escapes go first: a heading techplan printed may read "1\\. Issue Summary"."""
+    value = re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text)
+    value = _NUMBERING.sub("", _strip_symbols(value.strip()))
+    value = _strip_symbols(value)
     value = value.replace("*", "").replace("_", " ").strip().rstrip(":").strip()
     previous = None
     while previous != value:
         previous = value
-        value = _SUFFIX.sub("", value).strip()
+        value = _strip_symbols(_SUFFIX.sub("", value).strip())
     value = value.replace("&", " and ").lower()
     return " ".join(value.split())
 
@@ -331,13 +349,22 @@ class MarkdownImporter:
     def residual_list(self, items: list[Block]) -> str:
         return "\n".join(self.source(item.start, item.end) for item in items)
 
+    def list_kinds(self, blocks: list[Block]) -> tuple[str, ...]:
+        """The lists a section's field may be read from. The template prints a bullet list or
+        "_Not specified._"; a person's numbered list ("1.") is read too, but only where neither is
+        present, so a numbered list kept beside them stays verbatim."""
+        if any(b.kind == "bullet_list" or self.is_not_specified(b) for b in blocks):
+            return ("bullet_list",)
+        return ("bullet_list", "ordered_list")
+
     # -- generic readers: each returns the blocks it consumed --
 
     def read_list(self, blocks: list[Block], key: str, path: str, checklist: bool) -> set[int]:
+        kinds = self.list_kinds(blocks)
         for index, block in enumerate(blocks):
             if self.is_not_specified(block):
                 return {index}
-            if block.kind == "bullet_list":
+            if block.kind in kinds:
                 values: list[Any] = []
                 leftovers: list[Block] = []
                 for item, text in self.items(block):
@@ -373,10 +400,11 @@ class MarkdownImporter:
         """"- **Label**: value" bullets, or a person's "**Label**: value" paragraphs."""
         consumed: set[int] = set()
         found: dict[str, str] = {}
+        kinds = self.list_kinds(blocks)
         for index, block in enumerate(blocks):
             if self.is_not_specified(block) and not consumed:
                 return {index}
-            if block.kind == "bullet_list":
+            if block.kind in kinds:
                 pairs = [(item, text, self.label_of(text, labels)) for item, text in self.items(block)]
                 if not any(label for _, _, label in pairs):
                     continue
@@ -415,14 +443,25 @@ class MarkdownImporter:
         name = labels.get(parsed[0])
         return (name, parsed[1]) if name else None
 
-    def read_code(self, blocks: list[Block], path: str) -> set[int]:
+    def read_code(self, blocks: list[Block], key: str, path: str, info: str) -> set[int]:
+        """The first code block in the language the template prints (`info`) is the field. Another
+        language ("```mermaid", "```json") would lose its name in the field, so that block stays
+        verbatim where it is."""
+        other: Block | None = None
         for index, block in enumerate(blocks):
             if self.is_not_specified(block):
                 return {index}
             if block.kind in ("fence", "code_block"):
+                language = block.tokens[0].info.strip().lower()
+                if language != info and not (info == "" and language in _PLAIN_LANGUAGES):
+                    other = other or block
+                    continue
                 content = block.tokens[0].content
                 self.set(path, content[:-1] if content.endswith("\n") else content)
                 return {index}
+        if other is not None:
+            self.note(other.start, f"the ```{other.tokens[0].info.strip()} block under '{TITLES[key]}' is kept as "
+                                   f"written; the field takes {'```' + info if info else 'plain ```'} code only")
         return set()
 
     # -- sections --
@@ -497,10 +536,10 @@ class MarkdownImporter:
         if key in lists:
             path, checklist = lists[key]
             return self.read_list(blocks, key, path, checklist)
-        codes = {"component_architecture": "architecture.components", "new_tables": "database.new_tables",
-                 "modified_tables": "database.modified_tables"}
+        codes = {"component_architecture": ("architecture.components", ""),
+                 "new_tables": ("database.new_tables", "sql"), "modified_tables": ("database.modified_tables", "sql")}
         if key in codes:
-            return self.read_code(blocks, codes[key])
+            return self.read_code(blocks, key, *codes[key])
         labelled = {"frontend": ("approach.frontend", FRONTEND_LABELS), "backend": ("approach.backend", BACKEND_LABELS),
                     "security": ("security", SECURITY_LABELS), "performance": ("performance", PERFORMANCE_LABELS),
                     "monitoring": ("monitoring", MONITORING_LABELS)}
@@ -616,6 +655,11 @@ class MarkdownImporter:
                     return False
                 self.set(target, value)
                 return True
+            written = human_date(unescape(value))
+            if written is not None:
+                self.set(target, written)
+                self.note(line, f"the date {value!r} is imported as {written}")
+                return True
             return False
         if label == "status":
             self.read_status(value, line)
@@ -661,7 +705,9 @@ class MarkdownImporter:
 
     def section_issue_summary(self, blocks: list[Block], section: Section) -> set[int]:
         consumed: set[int] = set()
-        texts = [self.source(b.start, b.end).strip() if b.kind == "paragraph" else None for b in blocks]
+        # A paragraph showing an image stays verbatim: as summary text it would become "alt (src)".
+        texts = [self.source(b.start, b.end).strip() if b.kind == "paragraph" and not has_image(b) else None
+                 for b in blocks]
         marker = next((i for i, text in enumerate(texts) if text == NOT_SPECIFIED), None)
         if marker is not None:
             consumed.add(marker)
@@ -925,7 +971,9 @@ class MarkdownImporter:
                     current["_meta"] = True
                     consumed.add(index)
                     continue
-            if block.kind == "bullet_list" and not current.get("_listed"):
+            # Every phase the template prints has a list or "_Not specified._" (which sets
+            # _listed), so a numbered list read here is a person's, not kept content after it.
+            if block.kind in ("bullet_list", "ordered_list") and not current.get("_listed"):
                 tasks, items, leftovers = [], [], []
                 for item, text in self.items(block):
                     task = self.read_task(text, item.start) if text is not None else None
@@ -1028,10 +1076,11 @@ class MarkdownImporter:
 
     # questions
     def section_stakeholder_questions(self, blocks: list[Block], section: Section) -> set[int]:
+        kinds = self.list_kinds(blocks)
         for index, block in enumerate(blocks):
             if self.is_not_specified(block):
                 return {index}
-            if block.kind != "bullet_list":
+            if block.kind not in kinds:
                 continue
             questions, leftovers = [], []
             for item, text in self.items(block):
@@ -1072,9 +1121,14 @@ class MarkdownImporter:
         reviews: list[dict[str, Any]] = []
         current: dict[str, Any] | None = None
         pending: str | None = None
+        marked: set[tuple[int, str]] = set()  # (round's position, label) printed as "_Not specified._"
+        marker: int | None = None  # the template's "_Not specified._" for no rounds, after kept ones
         for index, block in enumerate(blocks):
             if self.is_not_specified(block) and not reviews and not consumed:
                 consumed.add(index)
+                continue
+            if self.is_not_specified(block) and marker is None:
+                marker = index
                 continue
             if block.kind == "heading":
                 title = heading_text(self.lines, block)
@@ -1107,8 +1161,14 @@ class MarkdownImporter:
                         pending = name
                         current.setdefault(name, [])
                         used = True
+                    elif label and name in ("feedback", "resolution"):
+                        # "**Feedback**: one line" prints back as a list under the label: the round
+                        # is kept as written, in its place, instead.
+                        current["_odd"] = f"its '{label[0]}' is written on the label's line"
+                        leftover.append(block.start + offset)
                     elif text == NOT_SPECIFIED and pending:
                         used = True
+                        marked.add((len(reviews), pending))
                     else:
                         leftover.append(block.start + offset)
                 if used:
@@ -1116,7 +1176,11 @@ class MarkdownImporter:
                     if leftover:
                         current["_keep"].append("\n".join(self.lines[n].rstrip() for n in leftover))
                 continue
-            if block.kind == "bullet_list" and pending and not current.get(pending):
+            # A numbered list is a person's feedback too, unless the label said "_Not specified._"
+            # (then it is content kept after the round).
+            listed = block.kind == "bullet_list" or (
+                block.kind == "ordered_list" and (len(reviews), pending) not in marked)
+            if listed and pending and not current.get(pending):
                 values, leftovers = [], []
                 for item, text in self.items(block):
                     value = self.reader.inline(text, item.start) if text is not None else ""
@@ -1131,7 +1195,13 @@ class MarkdownImporter:
         good, bad = [], []
         for review in reviews:
             status = str(review.get("status", "")).lower()
-            if review.get("reviewer") and status in [s.lower() for s in REVIEW_STATUSES]:
+            if review.get("reviewer") and status in [s.lower() for s in REVIEW_STATUSES] and "_odd" not in review:
+                if bad and good:
+                    # After a round kept verbatim, later rounds are kept with it: the fields print
+                    # before the kept content, and the rounds would change order.
+                    review["_odd"] = "a round before it is kept verbatim, and the rounds keep their order"
+                    bad.append(review)
+                    continue
                 review["status"] = next(s for s in REVIEW_STATUSES if s.lower() == status)
                 good.append({k: v for k, v in review.items() if k.startswith("_") or v != []})
             else:
@@ -1142,12 +1212,16 @@ class MarkdownImporter:
             review.pop("_line", None)
         if good:
             self.data["reviews"] = good
+        elif marker is not None:
+            consumed.add(marker)
         if bad:
             # A round without a reviewer or a real status cannot be a field; keep it all as written.
             for review in bad:
-                self.note(review["_line"], "a review round without '**Reviewer**:' and a status of Approved or "
-                                           "Changes Requested is kept verbatim")
-            return _review_blocks(blocks, consumed, {r["_line"] for r in bad})
+                why = review.get("_odd") or ("it has no '**Reviewer**:' and a status of Approved or Changes "
+                                             "Requested")
+                self.note(review["_line"], f"a review round is kept verbatim: {why}")
+            kept = _review_blocks(blocks, consumed, {r["_line"] for r in bad})
+            return kept | ({marker} if marker is not None and not good else set())
         return consumed
 
     def read_round_heading(self, title: str, line: int) -> dict[str, Any] | None:
@@ -1161,17 +1235,31 @@ class MarkdownImporter:
             if not loose:
                 return None
             review = {"round": int(loose.group(1))}
-            date = re.search(r"\d{4}-\d{2}-\d{2}", loose.group(2))
+            rest = loose.group(2)
+            date = re.search(r"\d{4}-\d{2}-\d{2}", rest)
             if date:
                 review["date"] = date.group(0)
+                rest = rest.replace(date.group(0), " ")
+            else:
+                written = re.search(r"(?:date\s*:\s*)?([A-Za-z]{3,9}\.? \d{1,2},? \d{4}|\d{1,2} [A-Za-z]{3,9},? \d{4})",
+                                    rest, re.IGNORECASE)
+                day = human_date(written.group(1).replace(".", "")) if written else None
+                if written and day:
+                    review["date"] = day
+                    rest = rest.replace(written.group(0), " ")
+            # Words the printed heading has no room for ("Review Round 2 — security pass"): the
+            # round is kept as written rather than lose them.
+            if re.search(r"\w", re.sub(r"\bdate\b", "", rest, flags=re.IGNORECASE)):
+                review["_odd"] = "its heading has words besides the round and date"
         review["_line"] = line
         review["_keep"] = []
         return review
 
     # approvals
     def section_approval(self, blocks: list[Block], section: Section) -> set[int]:
+        kinds = self.list_kinds(blocks)
         for index, block in enumerate(blocks):
-            if block.kind != "bullet_list":
+            if block.kind not in kinds:
                 continue
             approvals, leftovers = [], []
             for item, text in self.items(block):
@@ -1195,15 +1283,31 @@ class MarkdownImporter:
         approval: dict[str, Any] = {"role": role, "approved": True}
         rest = rest.strip()
         date = re.search(r"(?:^|\s)\((\d{4}-\d{2}-\d{2})\)$", rest)
+        written = re.search(r"(?:^|\s)\(([^()]+)\)$", rest) if date is None else None
         if date:
             approval["date"] = date.group(1)
             rest = rest[:date.start()].strip()
+        elif written and human_date(written.group(1)):
+            approval["date"] = human_date(written.group(1))
+            rest = rest[:written.start()].strip()
         if rest:
             approval["by"] = self.reader.inline(rest, line)
         return approval
 
     def read_approval(self, text: str, line: int) -> dict[str, Any] | None:
         match = _CHECK.match(text)
+        mark = _APPROVAL_MARK.match(text)
+        if not match and mark:
+            # "✅ Stakeholder: Maria Costa" / "❌ Engineering Manager": a tick in words, no checkbox.
+            body = text[mark.end():].strip()
+            role_src, _, by_src = body.partition(": ")
+            role = self.reader.inline(role_src.rstrip(":").strip(), line)
+            if not role:
+                return None
+            if mark.group(1) not in _APPROVED_MARKS:
+                return {"role": role} if not by_src.strip() else None
+            approval: dict[str, Any] = {"role": role, "approved": True}
+            return self.approval_parts(role_src.rstrip(":").strip(), f" {by_src}" if by_src else "", line) or approval
         if not match:
             return None
         body = text[match.end():].strip()
@@ -1228,10 +1332,37 @@ class MarkdownImporter:
         return {"role": role, "approved": True} if role else None
 
 
+_APPROVED_MARKS = ("✅", "✔️", "✔", "☑️", "☑", "✓")
+_APPROVAL_MARK = re.compile(r"^(✅|✔️|✔|☑️|☑|✓|❌|✖️|✖|⬜|☐|⏳)\s*")
+
+
+def has_image(block: Block) -> bool:
+    inline = block.inline
+    return inline is not None and any(child.type == "image" for child in inline.children or [])
+
+
 def _printed_approval(approval: dict[str, Any]) -> str:
     by = f" {mdescape.inline(approval['by'])}" if approval.get("by") else ""
     date = f" ({approval['date']})" if approval.get("date") else ""
     return f"{mdescape.inline(approval['role'])}: ✓{by}{date}"
+
+
+# Fence languages that show exactly like a fence without one.
+_PLAIN_LANGUAGES = {"text", "txt", "plain", "plaintext"}
+_HUMAN_DATES = ("%b %d, %Y", "%B %d, %Y", "%b %d %Y", "%B %d %Y", "%d %b %Y", "%d %B %Y", "%d %b, %Y",
+                "%d %B, %Y", "%Y/%m/%d")
+
+
+def human_date(text: str) -> str | None:
+    """"Nov 20, 2026", "20 November 2026" or "2026/11/20" as YYYY-MM-DD; None for anything else
+    (a date with words after it stays verbatim). Month names are English whatever the locale."""
+    value = " ".join(text.replace("Sept ", "Sep ").split())
+    for pattern in _HUMAN_DATES:
+        try:
+            return dt.datetime.strptime(value, pattern).date().isoformat()
+        except ValueError:
+            continue
+    return None
 
 
 def _days_value(value: float) -> int | float:
@@ -1271,10 +1402,21 @@ def _first_group(text: str) -> tuple[str, str] | None:
 
 
 def _candidate_splits(body: str, sep: str) -> list[tuple[str, str | None]]:
-    parts = split_unescaped(body, sep)
+    """Every way to cut `body` at one `sep` outside code spans and escapes, then no cut. Cuts may
+    overlap ("Q — — A" cuts after "Q" or after "Q —"), so the text is searched at every position."""
     candidates: list[tuple[str, str | None]] = []
-    for cut in range(1, len(parts)):
-        candidates.append((sep.join(parts[:cut]), sep.join(parts[cut:])))
+    spans = code_spans(body)
+    pos = 0
+    while pos < len(body):
+        if body[pos] == "\\":
+            pos += 2
+            continue
+        if body[pos] == "`" and pos in spans:
+            pos = spans[pos]
+            continue
+        if body.startswith(sep, pos):
+            candidates.append((body[:pos], body[pos + len(sep):]))
+        pos += 1
     candidates.append((body, None))
     return candidates
 

@@ -1,0 +1,344 @@
+"""Plans written by real teams from the house template, deviating the way people do: `techplan
+import markdown` reads what it can, keeps every other line in place, and `techplan check` says
+something sensible about each."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import ROOT, run_techplan
+from techplan_nb.importers import dump_inputs
+from techplan_nb.importers.markdown import import_markdown
+from techplan_nb.inputs import load_bytes, load_path
+from techplan_nb.lint import check_text
+from techplan_nb.model import PlanInput
+from techplan_nb.render import render_plan
+from techplan_nb.verbatim import parser
+from test_import_markdown import is_subsequence, visible_words
+
+DATA = ROOT / "tests" / "data"
+AS_OF = dt.date(2026, 11, 20)
+PLANS = sorted(p.name for p in DATA.glob("handwritten-*.plan.md"))
+
+# Lines the importer rewrites on purpose, by plan: the words that must be there instead.
+CONVERTED: dict[str, dict[str, str]] = {
+    "handwritten-numbered.plan.md": {
+        "**Created Date**: Nov 2, 2026": "**Created Date**: 2026-11-02",
+        "**Last Updated**: Nov 20, 2026": "**Last Updated**: 2026-11-20",
+        "### Phase 1 - Setup (1 week)": "### Phase 1: Setup (5 days)",
+        "| # | Risk | Likelihood | Severity | Mitigation |": "| # | Risk | Probability | Impact | Mitigation |",
+        "* [x] System Architect (Author): ✓ Kim Nguyen (Nov 20, 2026)":
+            "- [x] System Architect (Author): ✓ Kim Nguyen (2026-11-20)",
+    },
+    "handwritten-setext-crlf.plan.md": {
+        "**Issue Number**: [#301](https://github.com/example-org/coffee-roast-tracker/issues/301)":
+            "GitHub issue: https://github.com/example-org/coffee-roast-tracker/issues/301",
+    },
+    "handwritten-emoji-minimal.plan.md": {"**Author**: Marta Silva": "**Created By**: Marta Silva"},
+}
+
+
+def reimport(markdown: str, name: str = "plan.md") -> PlanInput:
+    result = import_markdown(markdown, name)
+    return load_bytes(dump_inputs(result, [], "inputs.yaml").encode("utf-8"), "inputs.yaml")
+
+
+def lost_lines(source: str, rendered: str, converted: dict[str, str]) -> list[str]:
+    """Non-blank source lines whose words no rendered line shows in order. A table row is checked
+    cell by cell: the risk register prints its columns in its own order."""
+    env: dict[str, Any] = {}
+    parser().parse(source, env)
+    out_lines = [visible_words(line, env) for line in rendered.splitlines() if line.strip()]
+    lost = []
+    for raw in source.splitlines():
+        line = converted.get(raw.strip(), raw)
+        if not line.strip() or re.fullmatch(r"\|?[-:| ]+\|?|-{3,}|\*{3,}|={3,}", line.strip()):
+            continue
+        if line.strip().startswith("|"):
+            pieces = [cell for cell in re.split(r"(?<!\\)\|", line.strip().strip("|")) if cell.strip()]
+        else:
+            pieces = [line]
+        for piece in pieces:
+            words = visible_words(piece, env)
+            if not any(is_subsequence(words, candidate) for candidate in out_lines):
+                lost.append(raw)
+                break
+    return lost
+
+
+@pytest.fixture(scope="module")
+def imported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Any, Path]]:
+    """Each plan imported once with the real command: (the finished process, the inputs file)."""
+    folder = tmp_path_factory.mktemp("imported")
+    done = {}
+    for name in PLANS:
+        out = folder / f"{name}.yaml"
+        done[name] = (run_techplan("import", "markdown", DATA / name, "-o", out), out)
+    return done
+
+
+def test_there_are_at_least_six_hand_written_plans() -> None:
+    assert len(PLANS) >= 6, PLANS
+
+
+@pytest.mark.parametrize("name", PLANS)
+def test_a_hand_written_plan_imports_without_error_and_keeps_every_line(
+        name: str, imported: dict[str, tuple[Any, Path]]) -> None:
+    result, out = imported[name]
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+    rendered = render_plan(load_path(out), as_of=AS_OF)
+    source = (DATA / name).read_bytes().decode("utf-8")
+    assert lost_lines(source, rendered, CONVERTED.get(name, {})) == []
+
+
+@pytest.mark.parametrize("name", PLANS)
+def test_a_re_rendered_hand_written_plan_imports_to_the_same_bytes_again(
+        name: str, imported: dict[str, tuple[Any, Path]]) -> None:
+    # Once a person's plan is under the tool, it is a generated plan: import then render is stable.
+    _, out = imported[name]
+    first = render_plan(load_path(out), as_of=AS_OF)
+    assert render_plan(reimport(first), as_of=AS_OF) == first
+
+
+@pytest.mark.parametrize("name", PLANS)
+def test_check_on_a_hand_written_plan_reports_findings_without_crashing(name: str) -> None:
+    result = run_techplan("check", DATA / name, "--format", "json")
+    assert result.returncode in (0, 1), result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_the_crlf_plan_really_has_crlf_line_endings() -> None:
+    raw = (DATA / "handwritten-setext-crlf.plan.md").read_bytes()
+    assert raw.count(b"\r\n") == raw.count(b"\n") > 100
+
+
+# --- what is read, and what is kept --------------------------------------------------------------
+
+
+def load(imported: dict[str, tuple[Any, Path]], name: str) -> PlanInput:
+    result, out = imported[name]
+    assert result.returncode == 0, result.stderr
+    return load_path(out)
+
+
+def test_numbered_headings_front_matter_and_star_lists_are_read(imported: dict[str, tuple[Any, Path]]) -> None:
+    plan = load(imported, "handwritten-numbered.plan.md")
+    assert (plan.issue.number, plan.issue.title) == (214, "Roast schedule reminders 🔔")
+    assert plan.extra["header"].before.startswith("---\ntitle: Roast schedule reminders")
+    assert plan.extra["functional"].heading == "2.1 Functional Requirements"
+    assert [(i.text, i.done) for i in plan.requirements.functional][:1] == [("Schedule a reminder per roast", True)]
+    assert plan.requirements.out_of_scope == ["SMS reminders", "Calendar (iCal) export"]
+    assert (plan.stack.frontend, plan.stack.backend) == ("Next.js 14", "Django 5")
+
+
+def test_a_numbered_list_is_read_where_the_template_has_bullets(imported: dict[str, tuple[Any, Path]]) -> None:
+    plan = load(imported, "handwritten-numbered.plan.md")
+    assert [i.text for i in plan.requirements.non_functional] == [
+        "Reminders fire within 60 seconds of their time", "No reminder is sent twice"]
+    assert plan.approach.backend.models == "Reminder (roast FK, channel, fire_at, sent_at)"
+    assert plan.rollback == ["Turn off the `reminders` flag", "Stop the beat entry"]
+    loose = load(imported, "handwritten-loose-reviews.plan.md")
+    assert loose.database.migration_strategy[0] == "Create the default location per account"
+
+
+def test_a_numbered_list_beside_the_templates_bullets_stays_verbatim() -> None:
+    text = render_plan(reimport((DATA / "handwritten-tables.plan.md").read_text("utf-8")), as_of=AS_OF)
+    text = text.replace("### Out of Scope\n", "### Out of Scope\n\n1. first of mine\n2. second of mine\n\n", 1)
+    again = reimport(text)
+    assert again.requirements.out_of_scope == ["Voice notes"]
+    assert again.extra["out_of_scope"].before == "1. first of mine\n2. second of mine"
+
+
+def test_a_mermaid_or_json_component_diagram_keeps_its_language(imported: dict[str, tuple[Any, Path]]) -> None:
+    plan = load(imported, "handwritten-numbered.plan.md")
+    assert plan.architecture.components == ""
+    assert plan.extra["component_architecture"].before.startswith("```mermaid\nflowchart LR")
+    result, _ = imported["handwritten-numbered.plan.md"]
+    assert "```mermaid block under 'Component Architecture' is kept as written" in result.stderr
+    json_plan = load(imported, "handwritten-extra-sections.plan.md")
+    assert json_plan.extra["component_architecture"].before.startswith("```json\n{")
+
+
+def test_a_text_fence_is_read_as_the_component_diagram(imported: dict[str, tuple[Any, Path]]) -> None:
+    plan = load(imported, "handwritten-tables.plan.md")
+    assert plan.architecture.components == "CurveChart ── NoteLayer ── NotePopover"
+
+
+def test_header_dates_written_in_words_are_read_as_dates(imported: dict[str, tuple[Any, Path]]) -> None:
+    plan = load(imported, "handwritten-numbered.plan.md")
+    assert (str(plan.created), str(plan.last_updated)) == ("2026-11-02", "2026-11-20")
+    assert (plan.status, plan.status_note) == ("Approved", "✅")
+    result, _ = imported["handwritten-numbered.plan.md"]
+    assert "the date 'Nov 2, 2026' is imported as 2026-11-02" in result.stderr
+
+
+def test_phases_in_weeks_and_half_days_and_a_stated_total_in_weeks(imported: dict[str, tuple[Any, Path]]) -> None:
+    plan = load(imported, "handwritten-numbered.plan.md")
+    assert [(p.name, p.estimate.optimistic, p.estimate.pessimistic) for p in plan.timeline.phases if p.estimate] == [
+        ("Setup", 5, 5), ("Sending", 2, 3), ("Snooze UI", 0.5, 0.5)]
+    assert plan.extra["timeline"].after == "Total Estimated Timeline: ~3 weeks"
+    findings = [(f.rule, f.message) for f in check_text((DATA / "handwritten-numbered.plan.md").read_text("utf-8"),
+                                                         "plan.md") if f.rule == "total-mismatch"]
+    assert findings == [("total-mismatch", "the stated total (15 days) disagrees with the phases, which add up to "
+                                           "7.5-8.5 days")]
+
+
+def test_setext_headings_and_crlf_read_like_the_template(imported: dict[str, tuple[Any, Path]]) -> None:
+    plan = load(imported, "handwritten-setext-crlf.plan.md")
+    assert (plan.issue.number, plan.issue.title, plan.status) == (301, "Green coffee inventory sync", "Under Review")
+    assert plan.issue.url == "https://github.com/example-org/coffee-roast-tracker/issues/301"
+    assert plan.extra["header"].before == "<!-- Template: technical-plan-template.md v2. Delete the hints before review. -->"
+    assert plan.extra["issue_summary"].before == "<!-- hint: one paragraph, what and why -->"
+    assert plan.database.modified_tables == "ALTER TABLE inventory_lot ADD COLUMN importer_ref TEXT;"
+    assert [r.round for r in plan.reviews] == [1]
+    assert not any("\r" in str(value) for value in plan.model_dump().values())
+    # A Setext plan's sections are all there for `check`.
+    text = (DATA / "handwritten-setext-crlf.plan.md").read_text("utf-8")
+    assert [f.rule for f in check_text(text, "plan.md")] == []
+
+
+def test_emoji_in_headings_do_not_hide_the_sections(imported: dict[str, tuple[Any, Path]]) -> None:
+    plan = load(imported, "handwritten-emoji-minimal.plan.md")
+    assert plan.issue.summary.startswith("Baristas dial in a new coffee")
+    assert plan.extra["issue_summary"].heading == "📝 Issue Summary"
+    assert [p.name for p in plan.timeline.phases] == ["Shot log", "Suggestions", "Sync (TBD)"]
+    assert [r.risk for r in plan.risks] == ["Rules give bad advice for light roasts", "Local storage cleared by the browser"]
+    found = {(f.rule, f.line) for f in check_text((DATA / "handwritten-emoji-minimal.plan.md").read_text("utf-8"),
+                                                  "plan.md")}
+    assert ("phase-duration-missing", 44) in found and ("risk-no-mitigation", 54) in found
+    missing = [f.message for f in check_text((DATA / "handwritten-emoji-minimal.plan.md").read_text("utf-8"), "p")
+               if f.rule == "heading-missing"]
+    assert not any(f"no '## {title}' section" in m for m in missing for title in (
+        "Issue Summary", "Requirements Analysis", "Architecture Overview", "Implementation Timeline",
+        "Risk Assessment", "Questions & Assumptions"))
+
+
+def test_an_image_in_the_summary_stays_an_image(imported: dict[str, tuple[Any, Path]]) -> None:
+    plan = load(imported, "handwritten-emoji-minimal.plan.md")
+    assert "mock-up" not in plan.issue.summary
+    assert plan.extra["issue_summary"].after == \
+        '![Dial-in screen mock-up](https://example.com/mockups/dial-in.png "mock-up v2")'
+
+
+def test_tables_with_missing_or_extra_columns_escaped_pipes_and_no_outer_pipes(
+        imported: dict[str, tuple[Any, Path]]) -> None:
+    plan = load(imported, "handwritten-tables.plan.md")
+    assert [(e.method, e.path) for e in plan.api.new_endpoints] == [
+        ("GET", "/api/roasts/{id}/notes"), ("POST", "/api/roasts/{id}/notes"), ("DELETE", "/api/roasts/{id}/notes/{note}")]
+    kept = plan.extra["new_endpoints"].after
+    assert "PUT or PATCH | /api/roasts/{id}/notes/{note}" in kept  # not a method: kept, not dropped
+    assert "| GET | /api/notes/search | Search notes by text | `?q=` | `[Note]` | session |" in kept
+    assert [(r.id, r.risk, r.status) for r in plan.risks] == [
+        ("R1", "Notes overlap on dense curves", "open"), ("R2", "Pipe | in a note breaks CSV export", "closed"),
+        ("R3", "Canvas text is not accessible", "open")]
+    assert "| R4 | Undo across devices | Low | | - | | Open |" in plan.extra["risks"].after
+    assert "`GET /api/roasts?has_notes=true\\|false`" in plan.extra["modified_endpoints"].before
+
+
+def test_extra_sections_blockquotes_and_sub_sections_stay_in_place(imported: dict[str, tuple[Any, Path]]) -> None:
+    plan = load(imported, "handwritten-extra-sections.plan.md")
+    assert plan.extra["header"].after.startswith("**Reviewers**: @ana, @lee\n**Target release**: 2026.06")
+    assert "## Overview & Goals" in plan.extra["header"].after
+    assert plan.extra["non_functional"].after == "#### Accessibility\nNot applicable: no UI."
+    assert plan.extra["backend"].after.startswith("#### Serializers")
+    # Appendices after the last template section stay after it, in order.
+    after = plan.extra["timeline"].after
+    assert after.startswith("**Total**: 5 days\n\n## Appendix A: Glossary")
+    assert after.index("| SCA | Specialty Coffee Association |") < after.index("## Appendix B: Open Issues")
+    assert plan.security.authentication == "API key per partner, hashed at rest"
+    assert plan.security.authorization == "partners see published sessions only"
+
+
+def test_nested_list_items_are_kept_after_the_list(imported: dict[str, tuple[Any, Path]]) -> None:
+    plan = load(imported, "handwritten-extra-sections.plan.md")
+    assert [i.text for i in plan.requirements.functional] == ["List published cupping sessions", "Filter by origin"]
+    assert plan.extra["functional"].after == ("- [ ] Get one session's scores, per taster\n"
+                                             "  - [ ] with the SCA form fields\n  - [ ] and the free-text notes")
+
+
+# --- reviews and approvals written loosely -----------------------------------------------------
+
+
+def test_review_rounds_that_do_not_fit_the_fields_are_kept_whole_and_in_order(
+        imported: dict[str, tuple[Any, Path]]) -> None:
+    plan = load(imported, "handwritten-loose-reviews.plan.md")
+    assert plan.reviews == []
+    kept = plan.extra["reviews"].before
+    assert kept.index("### Round 1 — Aug 15, 2026") < kept.index("### Review Round 2 - 2026-09-01") < \
+        kept.index("### Review Round 3 (2026-09-10)")
+    assert "**Feedback**: none" in kept
+
+
+def test_a_review_round_heading_with_a_date_in_words_keeps_the_date() -> None:
+    text = ("# Technical Plan: R\n\n**Issue Number**: #5\n\n## Review Feedback\n\n"
+            "### Review Round 1 (Date: Nov 10, 2026)\n**Reviewer**: Lee\n**Status**: Approved\n**Feedback**:\n- ok\n")
+    plan = reimport(text)
+    assert [(r.round, str(r.date), r.reviewer) for r in plan.reviews] == [(1, "2026-11-10", "Lee")]
+
+
+def test_a_review_round_heading_with_extra_words_is_kept_verbatim() -> None:
+    text = ("# Technical Plan: R\n\n**Issue Number**: #5\n\n## Review Feedback\n\n"
+            "### Review Round 2 — security pass\n**Reviewer**: Ana\n**Status**: Changes Requested\n")
+    plan = reimport(text)
+    assert plan.reviews == []
+    assert plan.extra["reviews"].before.startswith("### Review Round 2 — security pass")
+
+
+def test_rounds_after_a_verbatim_round_stay_after_it() -> None:
+    text = ("# Technical Plan: R\n\n**Issue Number**: #5\n\n## Review Feedback\n\n"
+            "### Review Round 1 (Date: 2026-01-02)\n**Reviewer**: Lee\n**Status**: Approved\n\n"
+            "### Review Round 2\n**Reviewer**: Ana\n**Status**: Changes Requested\n**Feedback**: rotate the keys\n\n"
+            "### Review Round 3\n**Reviewer**: Bo\n**Status**: Approved\n")
+    plan = reimport(text)
+    assert [r.round for r in plan.reviews] == [1]
+    rendered = render_plan(plan, as_of=AS_OF)
+    assert rendered.index("Review Round 1") < rendered.index("Review Round 2") < rendered.index("Review Round 3")
+    assert "**Feedback**: rotate the keys" in rendered
+
+
+def test_numbered_feedback_is_read_as_the_rounds_feedback() -> None:
+    text = ("# Technical Plan: R\n\n**Issue Number**: #5\n\n## Review Feedback\n\n"
+            "### Review Round 1 (Date: 2026-01-02)\n**Reviewer**: Lee\n**Status**: Approved\n**Feedback**:\n"
+            "1. first\n2. second\n")
+    assert [r.feedback for r in reimport(text).reviews] == [["first", "second"]]
+
+
+def test_approvals_ticked_with_an_emoji_or_struck_out_are_read(imported: dict[str, tuple[Any, Path]]) -> None:
+    plan = load(imported, "handwritten-loose-reviews.plan.md")
+    assert [(a.role.split(" —")[0], a.approved, a.by) for a in plan.approvals] == [
+        ("System Architect (Author)", True, "Tomás Ruiz"),
+        ("~~Staff UX Designer (if UI changes)~~", True, ""),
+        ("Engineering Manager", True, ""),
+        ("Stakeholder", True, "Maria Costa")]
+    assert str(plan.approvals[0].date) == "2026-09-12"
+
+
+def test_an_approval_date_in_words_is_read(imported: dict[str, tuple[Any, Path]]) -> None:
+    plan = load(imported, "handwritten-numbered.plan.md")
+    first = plan.approvals[0]
+    assert (first.by, str(first.date)) == ("Kim Nguyen", "2026-11-20")
+
+
+def test_check_reads_emoji_and_numbered_approvals() -> None:
+    text = (DATA / "handwritten-loose-reviews.plan.md").read_text("utf-8")
+    assert [f.rule for f in check_text(text, "plan.md")] == []
+    refused = text.replace("- ✅ Stakeholder: Maria Costa", "- ❌ Stakeholder: Maria Costa")
+    assert [(f.rule, f.message) for f in check_text(refused, "plan.md")] == [
+        ("approval-missing", "the plan is Approved but 'Stakeholder' has not approved it")]
+    numbered = text.replace("- ✅ Stakeholder: Maria Costa", "4. [ ] Stakeholder:").replace(
+        "- [x] System Architect", "1. [x] System Architect").replace(
+        "- [x] ~~Staff", "2. [x] ~~Staff").replace("- [X] Engineering", "3. [X] Engineering")
+    assert [f.rule for f in check_text(numbered, "plan.md")] == ["approval-missing"]
+
+
+def test_a_question_ending_in_a_dash_with_an_answer_reads_back_the_same() -> None:
+    plan = PlanInput.model_validate({"issue": {"number": 1, "title": "t"}, "questions": [
+        {"text": "Q  —", "answer": "#"}, {"text": "A — B", "answer": "C — D"}, {"text": "Q —", "answer": "1. x"}]})
+    first = render_plan(plan, as_of=AS_OF)
+    assert render_plan(reimport(first), as_of=AS_OF) == first
