@@ -315,6 +315,10 @@ def test_on_a_laptop_screen_no_tab_title_label_or_button_is_cut_short_and_errors
             assert page.evaluate(VISIBLE_TEXT_CUT_SHORT) == [], page.locator(".tp-tabs .lm-TabBar-tab").nth(
                 index).inner_text()
         page.get_by_role("tab", name="Timeline").click()
+        # The example's task names are read whole, not cut at the end of their boxes.
+        names = page.locator(".tp-task-name input:visible")
+        expect(names.first).to_have_value("ShareLink model and migration")
+        assert names.evaluate_all("es => es.filter((e) => e.scrollWidth > e.clientWidth).map((e) => e.value)") == []
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / "plan-form-laptop-timeline.png"))
 

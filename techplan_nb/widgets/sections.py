@@ -122,7 +122,8 @@ class TaskEditor(Group):
         }
         f = fields
         super().__init__(ctx, fields, layout=[
-            row_of(f["done"], f["id"], f["name"], f["estimate"], widths=["2.2em", "9em", None, "9em"]),
+            # The name takes what is left: on a laptop screen it is the field that needs the room.
+            row_of(f["done"], f["id"], f["name"], f["estimate"], widths=["2.2em", "8em", None, "6.5em"]),
             f["depends_on"].widget,
         ], css="tp-task")
 
