@@ -105,23 +105,28 @@ def _report(target: str, plan: Any, notes: list[str]) -> None:
 
 
 def _github(args: argparse.Namespace) -> int:
+    from ..errors import InputIssue
     from ..importers import dump_inputs
-    from ..importers.github import import_github, load_mapping
+    from ..importers.github import read_export, load_mapping
     from ..inputs import load_bytes
     from ..output import atomic_write, child_path, plan_dir_name
 
     mapping = load_mapping(args.mapping)
     text, name = _read(args.file)
     as_of = args.as_of or common.today()
-    imports, skipped = import_github(text, name, mapping, as_of)
+    export = read_export(text, name, mapping, as_of)
+    is_list = export.is_list
+    if not is_list and export.problems:
+        raise InputError(export.problems)
     out: Path | None = args.output
-    is_list = text.lstrip().startswith("[")
     to_folder = out is not None and (is_list or out.is_dir() or str(out).endswith(("/", "\\")))
-    if out is None and (is_list or len(imports) > 1):
+    if out is None and (is_list or len(export.imports) > 1):
         raise UsageError("a list of issues needs -o FOLDER (one inputs file per issue goes in its own folder)")
-    # Everything is built and checked before anything is written.
+    # Everything is built and checked before anything is written. In a list, an issue that cannot
+    # be imported is reported and left out; the others are still written, and the exit is 2.
+    problems: list[InputIssue] = list(export.problems)
     planned: list[tuple[Path | None, str, Any, list[str]]] = []
-    for item in imports:
+    for item in export.imports:
         target_path: Path | None
         if to_folder:
             assert out is not None
@@ -130,11 +135,22 @@ def _github(args: argparse.Namespace) -> int:
         else:
             target_path = out
         shown = str(target_path) if target_path else "<stdout>"
-        content = dump_inputs(item.result, item.comments(name, as_of), shown, source=name)
+        try:
+            content = dump_inputs(item.result, item.comments(name, as_of), shown, source=name)
+        except InputError as exc:
+            found = [_issue_problem(name, item, issue) for issue in exc.issues]
+            if not is_list:
+                raise InputError(found) from None
+            problems.extend(found)
+            continue
         planned.append((target_path, content, load_bytes(content.encode("utf-8"), shown), item.result.notes))
-    _refuse_existing([p for p, _, _, _ in planned if p is not None], args.force)
-    for message in skipped:
+    for message in export.skipped:
         print(message, file=sys.stderr)
+    if not planned:
+        if problems:
+            raise InputError(problems)
+        raise InputError.single(name, "no issues to import: every item is a pull request")
+    _refuse_existing([p for p, _, _, _ in planned if p is not None], args.force)
     for target_path, content, plan, notes in planned:
         if target_path is None:
             sys.stdout.write(content)
@@ -144,7 +160,30 @@ def _github(args: argparse.Namespace) -> int:
             atomic_write(target_path, content)
             print(f"wrote {target_path} (issue #{plan.issue.number})", file=sys.stderr)
             _report(str(target_path), plan, notes)
+    if problems:
+        for issue in problems:
+            print(issue, file=sys.stderr)
+        items = sorted({issue.field.split(" ")[0].split(".")[0] for issue in problems})
+        print(f"techplan: {len(items)} item{'s' if len(items) != 1 else ''} of the list not imported "
+              f"({', '.join(items)}; see above); the other {len(planned)} issue"
+              f"{'s were' if len(planned) != 1 else ' was'} written", file=sys.stderr)
+        return 2
     return 0
+
+
+def _issue_problem(name: str, item: Any, issue: Any) -> Any:
+    """A problem of one issue's inputs, named by the issue's place in the export."""
+    from ..errors import InputIssue
+    from ..inputs import MAX_BYTES
+
+    where = f"issue #{item.issue.number}" if item.where == "(issue)" else f"{item.where} (issue #{item.issue.number})"
+    if "the limit for inputs files" in issue.message:
+        size = len(item.issue.body.encode("utf-8"))
+        return InputIssue(name, None, f"{where}.body",
+                          f"the issue's inputs would be over the {MAX_BYTES // (1024 * 1024)} MiB an inputs file "
+                          f"may hold (the body is {size:,} bytes); shorten the body in the export, or import "
+                          "the issue without it and paste what the plan needs")
+    return InputIssue(issue.file, issue.line, f"{where}.{issue.field}" if issue.field else where, issue.message)
 
 
 def _markdown(args: argparse.Namespace) -> int:

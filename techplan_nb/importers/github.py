@@ -21,7 +21,7 @@ import yaml
 
 from ..errors import InputError, InputIssue
 from . import ImportResult
-from .markdown import Block, split_blocks
+from .markdown import Block, has_image, split_blocks
 from .mdtext import plain
 
 DEFAULT_MAPPING = Path(__file__).with_name("issue_form_mapping.yaml")
@@ -139,14 +139,20 @@ def is_pull_request(item: dict[str, Any]) -> bool:
 def _login(value: Any) -> str | None:
     if isinstance(value, dict):
         login = value.get("login") or value.get("name")
-        return str(login) if login else None
-    return str(value) if isinstance(value, str) and value else None
+        return _text(login)
+    return _text(value)
+
+
+def _text(value: Any) -> str | None:
+    """An optional piece of metadata as one line of text; anything else (a number, an object, an
+    empty string) is left out: it only feeds the file's comments, never a field."""
+    return " ".join(value.split()) or None if isinstance(value, str) else None
 
 
 def read_issue(item: Any, name: str, where: str) -> Issue:
     """One issue object, gh or REST, checked field by field."""
     if not isinstance(item, dict):
-        raise InputError.single(name, f"{where} is not a JSON object; give issue objects as gh or the REST "
+        raise InputError.single(name, "is not a JSON object; give issue objects as gh or the REST "
                                       "API print them", field=where)
     problems: list[InputIssue] = []
     number = item.get("number")
@@ -179,14 +185,14 @@ def read_issue(item: Any, name: str, where: str) -> Issue:
     if not isinstance(url, str) or not re.fullmatch(r"https?://\S+", url) or "api.github.com" in url:
         url = None
     milestone = item.get("milestone")
+    assignees = item.get("assignees")
     return Issue(
         number=number, title=" ".join(title.split()), body=body or "", url=url, labels=labels,
-        author=_login(item.get("author") or item.get("user")),
-        assignees=[a for a in (_login(x) for x in item.get("assignees") or []) if a],
-        milestone=(milestone.get("title") if isinstance(milestone, dict) else milestone
-                   if isinstance(milestone, str) else None),
-        created_at=item.get("createdAt") or item.get("created_at"),
-        state=item.get("state"),
+        author=_login(item.get("author")) or _login(item.get("user")),
+        assignees=[a for a in (_login(x) for x in assignees) if a] if isinstance(assignees, list) else [],
+        milestone=_text(milestone.get("title")) if isinstance(milestone, dict) else _text(milestone),
+        created_at=_text(item.get("createdAt")) or _text(item.get("created_at")),
+        state=_text(item.get("state")),
     )
 
 
@@ -284,7 +290,8 @@ class BodyReader:
     def summary_from(self, lines: list[str], blocks: list[Block], label: str | None) -> None:
         """Leading paragraphs become summary text; from the first other block on, Markdown stays verbatim."""
         index = 0
-        while index < len(blocks) and blocks[index].kind == "paragraph":
+        # A screenshot stays an image: as summary text it would become "alt (url)".
+        while index < len(blocks) and blocks[index].kind == "paragraph" and not has_image(blocks[index]):
             inline = blocks[index].inline
             if inline is not None:
                 self.summary.append(plain(inline.content)[0])
@@ -352,7 +359,8 @@ class BodyReader:
         """Leading paragraphs are the summary; task lists are the functional requirements; the rest is
         kept verbatim in order."""
         index = 0
-        while index < len(blocks) and blocks[index].kind == "paragraph":
+        # A screenshot stays an image: as summary text it would become "alt (url)".
+        while index < len(blocks) and blocks[index].kind == "paragraph" and not has_image(blocks[index]):
             inline = blocks[index].inline
             if inline is not None:
                 self.summary.append(plain(inline.content)[0])
@@ -402,6 +410,7 @@ def _list_items(block: Block) -> list[str | None]:
 class IssueImport:
     issue: Issue
     result: ImportResult
+    where: str = "(issue)"  # its place in the export, for messages: "(issue)" or "[3]"
 
     def comments(self, source: str, as_of: dt.date) -> list[str]:
         issue = self.issue
@@ -426,8 +435,32 @@ class IssueImport:
         return [" ".join(line.split()) for line in lines]
 
 
+@dataclass
+class GithubExport:
+    """What an export holds: the issues read, the pull requests skipped (as messages), and the
+    problems of the items that could not be read (each names its place in the list)."""
+
+    is_list: bool
+    imports: list[IssueImport]
+    skipped: list[str]
+    problems: list[InputIssue]
+
+
 def import_github(text: str, name: str, mapping: dict[str, str], as_of: dt.date) -> tuple[list[IssueImport], list[str]]:
-    """Every issue in the JSON as inputs data, and the pull requests skipped (as messages)."""
+    """Every issue in the JSON as inputs data, and the pull requests skipped (as messages); any
+    item that cannot be read refuses the whole export."""
+    export = read_export(text, name, mapping, as_of)
+    if export.problems:
+        raise InputError(export.problems)
+    if not export.imports:
+        raise InputError.single(name, "no issues to import: every item is a pull request")
+    return export.imports, export.skipped
+
+
+def read_export(text: str, name: str, mapping: dict[str, str], as_of: dt.date) -> GithubExport:
+    """Every issue in the JSON, item by item: a bad item is a problem of its own, and the other
+    issues are still read (a list of fifty issues is not refused for one). JSON that cannot be
+    read at all, or an empty list, raises."""
     data = parse_json(text, name)
     items = data if isinstance(data, list) else [data]
     if isinstance(data, list) and not data:
@@ -472,9 +505,5 @@ def import_github(text: str, name: str, mapping: dict[str, str], as_of: dt.date)
                 inputs[key] = value
         if issue.state and issue.state.lower() == "closed":
             reader.note("the issue is closed")
-        imports.append(IssueImport(issue, ImportResult(inputs, reader.notes)))
-    if problems:
-        raise InputError(problems)
-    if not imports:
-        raise InputError.single(name, "no issues to import: every item is a pull request")
-    return imports, skipped
+        imports.append(IssueImport(issue, ImportResult(inputs, reader.notes), where))
+    return GithubExport(isinstance(data, list), imports, skipped, problems)
