@@ -343,6 +343,21 @@ def test_on_a_laptop_screen_no_tab_title_label_or_button_is_cut_short_and_errors
         assert float(line.removesuffix("px")) <= 1.5 * float(size.removesuffix("px"))
         assert breaks == "normal"  # long lines wrap between words, not inside them
         page.screenshot(path=str(SHOTS / "plan-form-laptop-markdown.png"))
+
+        # A date the picker cannot show, loaded from a file: said under its own box, on one line.
+        bad = shared_example().read_text("utf-8").replace("\ncreated: 2026-11-02\n", "\ncreated: 2026-02-30\n")
+        (tmp_path / "bad-date.yaml").write_text(bad, "utf-8")
+        page.locator(".tp-path input").fill("bad-date.yaml")
+        page.locator("button.tp-load").click()
+        page.get_by_role("tab", name="Issue ⚠1").click()
+        created = page.locator(".tp-beside", has=page.locator("input[type=date]")).first
+        created_error = created.locator(".tp-error")
+        expect(created_error).to_have_text("⚠ '2026-02-30' is not a real calendar date")
+        error_box, field_box = created_error.bounding_box(), created.bounding_box()
+        assert error_box["height"] < 24 and error_box["x"] - field_box["x"] < 8
+        page.screenshot(path=str(SHOTS / "plan-form-laptop-bad-date.png"))
+        page.locator(".tp-beside input[type=date]").first.fill("2026-11-02")
+        expect(page.locator("button.tp-generate")).to_be_enabled()
         assert view.outside_requests() == []
         assert view.errors == []
         page.close()

@@ -713,6 +713,8 @@ def row_of(*editors: Editor, widths: Sequence[str | None] = ()) -> W.HBox:
         editor.widget.layout.width = width or "auto"
         control = getattr(editor, "control", None)
         if index and control is not None and getattr(control, "description", ""):
-            # Only the first label lines up with the column of labels; the others fit their text.
+            # Only the first label lines up with the column of labels; the others fit their text,
+            # and so their messages start under their own label, not a label column's width in.
             control.style.description_width = "initial"
+            editor.widget.add_class("tp-beside")
     return W.HBox([e.widget for e in editors], layout=_layout("100%"))

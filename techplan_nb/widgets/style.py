@@ -13,6 +13,7 @@ CSS = """<style>
 /* An HTML widget's lines are as tall as an input box; a message that wraps is one paragraph. */
 .tp-form .tp-error .widget-html-content, .tp-form .tp-error.widget-html-content { line-height: 1.35; }
 .tp-form .tp-row .tp-error, .tp-form .tp-task .tp-error, .tp-form .tp-card .tp-row .tp-error { margin-left: 0; }
+.tp-form .tp-beside .tp-error { margin-left: 0; }
 .tp-form .tp-heading { margin: 12px 0 4px 0; color: #333; }
 .tp-form .tp-label { text-align: right; padding-right: 8px; justify-content: flex-end; }
 /* Tabs keep their whole titles: on a narrow window the row wraps rather than cutting them short. */
