@@ -342,6 +342,8 @@ def check_inputs_copy(folder: Path, name: str, raw: bytes, *, source: str, force
     (older) source file would silently undo them. A copy equal to the new inputs loses nothing.
     """
     path = child_path(Path(folder), name)
+    if path.is_dir():
+        raise OutputError(f"{path}: is a folder; the plan folder keeps its copy of the inputs in the file {name}")
     if force or not edited_by_hand(path) or sha256_file(path) == sha256_bytes(raw):
         return
     raise OutputError(

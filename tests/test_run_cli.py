@@ -357,3 +357,11 @@ def test_a_run_staged_for_another_folder_records_that_folder_and_where_it_was_st
     plain = read(out := Path(run_plan(shared_example(), plans, as_of=dt.date(2026, 11, 20)).notebook))
     assert plain.record["parameters"]["output_dir"] == str(plans.resolve()) and "staged_in" not in plain.record
     assert "Staged in" not in format_text(plain) and out.parent.parent == plans
+
+
+def test_a_folder_where_the_inputs_copy_goes_is_refused_before_any_kernel(tmp_path: Path) -> None:
+    (tmp_path / "OUT" / FOLDER / "inputs.yaml").mkdir(parents=True)
+    result = run_techplan("run", shared_example(), "--out", tmp_path / "OUT", "--as-of", AS_OF)
+    assert result.returncode == 2, result.stderr
+    assert "inputs.yaml: is a folder" in result.stderr and "Traceback" not in result.stderr
+    assert [p.name for p in (tmp_path / "OUT" / FOLDER).iterdir()] == ["inputs.yaml"]
