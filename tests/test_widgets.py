@@ -604,6 +604,61 @@ def test_in_an_event_loop_charts_are_drawn_off_the_loop_and_a_superseded_drawing
     assert bytes(form.preview.images["risk_heatmap"].value) == png  # the last change won
 
 
+async def _charts_settled(form: PlanForm) -> None:
+    for _ in range(200):
+        await asyncio.sleep(0.05)
+        if not form.preview._charts_pending:
+            return
+    raise AssertionError(f"the charts never settled: {form.preview.chart_note.value}")
+
+
+def test_a_timeline_without_a_start_date_has_no_gantt_chart_and_the_preview_says_why(
+        tmp_path: Path, example_dict: dict[str, Any]) -> None:
+    """It used to draw one anyway, raise on the worker thread and say "Updating the charts…" for ever."""
+    del example_dict["timeline"]["start"]
+    source = tmp_path / "no-start.yaml"
+    source.write_text(yaml.safe_dump(example_dict, sort_keys=False), "utf-8")
+
+    async def open_charts() -> PlanForm:
+        form = PlanForm(inputs=source, as_of=AS_OF_DATE, workdir=tmp_path, debounce=0)
+        form.preview.tabs.selected_index = 1
+        await _charts_settled(form)
+        return form
+
+    form = asyncio.run(open_charts())
+    assert form.problems == []
+    assert form.preview.images["gantt"].layout.display == "none"
+    assert bytes(form.preview.images["risk_heatmap"].value).startswith(b"\x89PNG")
+    assert form.preview.chart_note.value == ("<span class='tp-muted'>No data yet for: Gantt chart (the Gantt chart "
+                                             "needs the timeline's start date).</span>")
+    # As a generated plan has it: the same charts, no Gantt chart.
+    from techplan_nb.analysis import analyse
+    from techplan_nb.charts import plan_charts
+
+    assert "gantt" not in plan_charts(analyse(form.plan, as_of=AS_OF_DATE, seed=0))
+
+
+def test_a_chart_that_fails_to_draw_is_reported_in_the_preview_not_left_updating(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from techplan_nb import charts
+
+    def broken(analysis: Any) -> bytes:
+        raise ValueError("no room for the bars")
+
+    monkeypatch.setattr(charts, "gantt", broken)
+
+    async def open_charts() -> PlanForm:
+        form = example_form(tmp_path, debounce=0)
+        form.preview.tabs.selected_index = 1
+        await _charts_settled(form)
+        return form
+
+    form = asyncio.run(open_charts())
+    assert "Updating the charts" not in form.preview.chart_note.value
+    assert ("The charts could not be drawn: ValueError: no room for the bars. This is a bug in techplan"
+            in form.preview.chart_note.value)
+
+
 def _model_paths(model: Any, loc: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
     """Every field path of the inputs model, lists of rows entered at their first row."""
     import typing

@@ -14,6 +14,7 @@ import html
 import json
 import re
 import time
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -277,8 +278,10 @@ class Preview:
                 image.layout.display = None
         missing = [self.CHART_TITLES[k] for k, image in self.images.items() if image.layout.display == "none"
                    and (k != "finish_distribution" or self.show_finish.value)]
+        undated = self.plan is not None and self.plan.timeline.start is None and self.plan.timeline.phases
         self.chart_note.value = (f"<span class='tp-muted'>No data yet for: {', '.join(missing)} "
-                                 "(add risks, or phases with tasks).</span>" if missing else "")
+                                 + ("(the Gantt chart needs the timeline's start date)" if undated else
+                                    "(add risks, or phases with tasks)") + ".</span>" if missing else "")
         self._chart_keys = wanted
 
 
@@ -293,13 +296,22 @@ def _capture_charts(plan: PlanInput, as_of: dt.date, seed: int,
         return {}, f"<span class='tp-muted'>Charts are not available: {html.escape(str(exc))}</span>"
     try:
         analysis = analyse(plan, as_of=as_of, seed=seed)
+        tasks = analysis.schedule.tasks
+        # As charts.plan_charts decides for a generated plan: bars need dates, so a timeline
+        # without a start date has no Gantt chart (drawing one anyway raised, and the preview
+        # said "Updating the charts…" for ever).
+        has = {"risk_heatmap": bool(analysis.risk.register),
+               "gantt": bool(tasks) and all(t.start is not None and t.end is not None for t in tasks),
+               "finish_distribution": bool(tasks) and len(analysis.schedule.finish_samples) > 0}
+        draw: dict[str, Callable[[Any], bytes]] = {"risk_heatmap": charts.risk_heatmap, "gantt": charts.gantt,
+                                                   "finish_distribution": charts.finish_distribution}
+        drawn = {key: draw[key](analysis) if has[key] else None for key in keys}
     except TechPlanError as exc:
         return {}, f"<div class='tp-error'>⚠ {html.escape(str(exc))}</div>"
-    has = {"risk_heatmap": bool(analysis.risk.register), "gantt": bool(analysis.schedule.tasks),
-           "finish_distribution": bool(analysis.schedule.tasks)}
-    draw: dict[str, Callable[[Any], bytes]] = {"risk_heatmap": charts.risk_heatmap, "gantt": charts.gantt,
-                                               "finish_distribution": charts.finish_distribution}
-    drawn = {key: draw[key](analysis) if has[key] else None for key in keys}
+    except Exception as exc:  # noqa: BLE001 - on the worker thread it would vanish, leaving the note for ever
+        traceback.print_exc()
+        return {}, (f"<div class='tp-error'>⚠ The charts could not be drawn: {html.escape(type(exc).__name__)}: "
+                    f"{html.escape(str(exc))}. This is a bug in techplan; please report it.</div>")
     CHART_SECONDS.append(time.perf_counter() - started)
     return drawn, ""
 
