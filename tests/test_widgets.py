@@ -233,9 +233,13 @@ def test_blank_form_asks_for_the_issue_number_and_title(tmp_path: Path) -> None:
     assert messages(form, "issue", "number") == ["is required; fill it in"]
     assert messages(form, "issue", "title") == ["must not be empty"]
     assert form.generate_button.disabled
+    # The preview's place says what will appear there, rather than standing empty.
+    assert form.preview.plan_html.value == ("<p class='tp-muted'>The plan appears here as you type, once the "
+                                            "problems listed above are fixed.</p>")
     form.field("issue", "number").control.value = "12"
     form.field("issue", "title").control.value = "Dark mode"
     assert form.problems == []
+    assert form.preview.plan_html.value.startswith("<h1>Technical Plan: Dark mode</h1>")
     assert form.plan is not None and form.plan.created == AS_OF_DATE
     assert [a.role for a in form.plan.approvals][:1] == ["System Architect (Author)"]
 
