@@ -112,8 +112,8 @@ _APPROVAL_LINE = re.compile(r"^(?:[-*+]|\d+[.)])\s+(?:\[( |x|X)\]|(✅|✔️|�
 _TICKS = ("✅", "✔️", "✔", "☑️", "☑")
 _LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?")
 _NO_MITIGATION = {"", "-", "—", "tbd", "todo", "n/a", "na", "none", "?", "_not specified._"}
-_DURATION = re.compile(r"\((?P<low>\d+(?:\.\d+)?)(?:\s*(?:-|–|to)\s*(?P<high>\d+(?:\.\d+)?))?\s*"
-                       r"(?P<unit>days?|d|weeks?|w)\)", re.IGNORECASE)
+_DURATION = re.compile(r"\((?:~|≈)?\s*(?P<low>\d+(?:\.\d+)?)(?:\s*(?:-|–|to)\s*(?P<high>\d+(?:\.\d+)?))?\s*"
+                       r"(?:working\s+|business\s+)?(?P<unit>days?|d|weeks?|w)\)", re.IGNORECASE)
 _TOTAL = re.compile(r"total(?:\s+estimated)?(?:\s+(?:timeline|duration|effort|time))?\**\s*:?\**\s*:?\s*~?\s*"
                     r"(?P<low>\d+(?:\.\d+)?)(?:\s*(?:-|–|to)\s*(?P<high>\d+(?:\.\d+)?))?\s*(?P<unit>days?|weeks?)",
                     re.IGNORECASE)

@@ -40,6 +40,13 @@ CONVERTED: dict[str, dict[str, str]] = {
             "GitHub issue: https://github.com/example-org/coffee-roast-tracker/issues/301",
     },
     "handwritten-emoji-minimal.plan.md": {"**Author**: Marta Silva": "**Created By**: Marta Silva"},
+    "handwritten-paragraph-header.plan.md": {
+        "| Safari evicts IndexedDB | med | high | warn when storage is under pressure<br>and sync eagerly |":
+            "| Safari evicts IndexedDB | Medium | High | warn when storage is under pressure<br>and sync eagerly |",
+        "### Phase 0 — Spike (1 day)": "### Phase 1: Spike (1 day)",
+        "### Phase 1 — Queue (2–3 days)": "### Phase 2: Queue (2-3 days)",
+        "### Phase 2 — Sync (~3 days)": "### Phase 3: Sync (3 days)",
+    },
 }
 
 
@@ -82,8 +89,8 @@ def imported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Any, P
     return done
 
 
-def test_there_are_at_least_six_hand_written_plans() -> None:
-    assert len(PLANS) >= 6, PLANS
+def test_there_are_at_least_seven_hand_written_plans() -> None:
+    assert len(PLANS) >= 7, PLANS
 
 
 @pytest.mark.parametrize("name", PLANS)
@@ -342,3 +349,49 @@ def test_a_question_ending_in_a_dash_with_an_answer_reads_back_the_same() -> Non
         {"text": "Q  —", "answer": "#"}, {"text": "A — B", "answer": "C — D"}, {"text": "Q —", "answer": "1. x"}]})
     first = render_plan(plan, as_of=AS_OF)
     assert render_plan(reimport(first), as_of=AS_OF) == first
+
+
+# --- header lines as paragraphs, BOM, odd durations ---------------------------------------------
+
+
+def test_header_lines_each_in_a_paragraph_of_their_own_are_all_read(imported: dict[str, tuple[Any, Path]]) -> None:
+    plan = load(imported, "handwritten-paragraph-header.plan.md")
+    assert (plan.issue.number, plan.created_by, str(plan.created), plan.status) == (
+        612, "Noor Haddad", "2026-10-01", "Under Review")
+    assert plan.issue.title == "Cupping form offline mode"
+    assert "header" not in plan.extra
+
+
+def test_a_header_field_given_twice_is_read_once_and_the_second_kept() -> None:
+    plan = reimport("# Technical Plan: X\n\n**Issue Number**: #5\n\n**Status**: Draft\n\n**Status**: Approved\n")
+    assert plan.status == "Draft"
+    assert plan.extra["header"].after == "**Status**: Approved"
+
+
+def test_the_generated_header_block_stops_the_reading_of_header_paragraphs() -> None:
+    # A person's "**Labels**: ..." kept after a generated header is content, not the labels field.
+    plan = PlanInput.model_validate({"issue": {"number": 3, "title": "t"}, "extra": {
+        "header": {"after": "**Labels**: not mine"}}})
+    first = render_plan(plan, as_of=AS_OF)
+    again = reimport(first)
+    assert again.issue.labels == [] and again.extra["header"].after == "**Labels**: not mine"
+
+
+def test_approximate_and_working_day_durations_are_read_and_checked(imported: dict[str, tuple[Any, Path]]) -> None:
+    plan = load(imported, "handwritten-paragraph-header.plan.md")
+    assert [(p.name, p.estimate and (p.estimate.optimistic, p.estimate.pessimistic)) for p in plan.timeline.phases] \
+        == [("Spike", (1, 1)), ("Queue", (2, 3)), ("Sync", (3, 3))]
+    result, _ = imported["handwritten-paragraph-header.plan.md"]
+    assert result.stderr.count("numbers phases from 1") == 1
+    text = (DATA / "handwritten-paragraph-header.plan.md").read_text("utf-8-sig")
+    rules = [f.rule for f in check_text(text, "plan.md")]
+    assert "phase-duration-missing" not in rules and "total-mismatch" not in rules
+    assert "phase-duration-missing" not in [f.rule for f in check_text(
+        text.replace("(~3 days)", "(3 working days)"), "plan.md")]
+
+
+def test_a_second_copy_of_a_section_is_kept_verbatim(imported: dict[str, tuple[Any, Path]]) -> None:
+    plan = load(imported, "handwritten-paragraph-header.plan.md")
+    assert plan.security.authentication.startswith("the session may expire offline")
+    kept = plan.extra["security"].after
+    assert "<details>" in kept and "## Security Considerations\n\n- A second security section" in kept

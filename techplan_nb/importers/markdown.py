@@ -254,7 +254,8 @@ def split_label(text: str) -> tuple[str, str] | None:
 _CHECK = re.compile(r"^\[( |x|X)\](?:\s+|$)")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DAYS = re.compile(
-    r"\((?P<low>\d+(?:\.\d+)?)(?:\s*(?:-|–|to)\s*(?P<high>\d+(?:\.\d+)?))?\s*(?P<unit>days?|d|weeks?|w)\)\s*$",
+    r"\((?:~|≈)?\s*(?P<low>\d+(?:\.\d+)?)(?:\s*(?:-|–|to)\s*(?P<high>\d+(?:\.\d+)?))?\s*"
+    r"(?:working\s+|business\s+)?(?P<unit>days?|d|weeks?|w)\)\s*$",
     re.IGNORECASE)
 _DAYS_PLACEHOLDER = re.compile(r"\(\s*X\s+days?\s*\)\s*$", re.IGNORECASE)
 
@@ -289,6 +290,7 @@ class MarkdownImporter:
         self.notes: list[str] = []
         self.data: dict[str, Any] = {}
         self.extra: dict[str, dict[str, str]] = {}
+        self.leading: dict[str, list[str]] = {}  # list items kept just above a field's list
 
     # -- helpers --
 
@@ -367,21 +369,35 @@ class MarkdownImporter:
             if block.kind in kinds:
                 values: list[Any] = []
                 leftovers: list[Block] = []
+                first: int | None = None
                 for item, text in self.items(block):
                     value = self.list_value(item, text, checklist)
                     if value is None:
                         leftovers.append(item)
                     else:
                         values.append(value)
-                if not values:
-                    return set()
+                        first = item.start if first is None else first
+                if first is None:
+                    # Nothing a field takes: the list stays verbatim, and the template's
+                    # "_Not specified._" after it is still to be found.
+                    continue
                 self.set(path, values)
                 if leftovers:
-                    self.keep(key, "after", self.residual_list(leftovers))
+                    self.keep_leftovers(key, leftovers, first)
                     self.note(leftovers[0].start, "list items with nested content are kept verbatim "
-                                                  f"after the list in '{TITLES.get(key, key)}'")
+                                                  f"around the list in '{TITLES.get(key, key)}'")
                 return {index}
         return set()
+
+    def keep_leftovers(self, key: str, leftovers: list[Block], first: int) -> None:
+        """List items no field takes, kept where they stood: those above the first item read go
+        before the field (after the section's other content above it), the rest after it."""
+        above = [item for item in leftovers if item.start < first]
+        below = [item for item in leftovers if item.start > first]
+        if above:
+            self.leading.setdefault(key, []).append(self.residual_list(above))
+        if below:
+            self.keep(key, "after", self.residual_list(below))
 
     def list_value(self, item: Block, text: str | None, checklist: bool) -> Any:
         if text is None:
@@ -515,6 +531,9 @@ class MarkdownImporter:
         for where in ("before", "after"):
             for run in runs[where]:
                 self.keep(section.key, where, self.source(run[0].start, run[-1].end))
+            if where == "before":
+                for text in self.leading.pop(section.key, []):
+                    self.keep(section.key, "before", text)
 
     def read_section(self, section: Section) -> set[int]:
         key, blocks = section.key, section.blocks
@@ -599,23 +618,35 @@ class MarkdownImporter:
                                                  "its first 200 (the full heading is kept in extra.header)")
                 self.extra.setdefault("header", {})["heading"] = self.reader.heading(src, section.heading.start)
         consumed: set[int] = set()
+        seen: set[str | None] = set()
         for index, block in enumerate(blocks):
             if section.heading is not None and block.start < section.heading.start:
                 continue
             if block.kind != "paragraph" or block.inline is None:
+                if consumed:
+                    break
                 continue
             leftover: list[int] = []
             used = False
             for offset, raw in enumerate(self.lines[block.start:block.end]):
-                if self.header_line(raw.strip(), block.start + offset):
+                parsed = split_label(raw.strip())
+                field_key = _header_key(parsed[0]) if parsed else None
+                # A field given twice is read once; the second line stays as written.
+                if field_key not in seen and self.header_line(raw.strip(), block.start + offset):
                     used = True
+                    seen.add(field_key)
                 else:
                     leftover.append(block.start + offset)
             if used:
                 consumed.add(index)
                 if leftover:
                     self.keep("header", "after", "\n".join(self.lines[n].rstrip() for n in leftover))
-            if consumed:
+            elif consumed:
+                break
+            # People who do not know Markdown's two-space line break put each header line in a
+            # paragraph of its own: the one-line paragraphs that follow are read too, while they hold
+            # fields. The header block the template prints is one paragraph, and stops the reading.
+            if consumed and block.end - block.start > 1:
                 break
         return consumed
 
@@ -952,7 +983,7 @@ class MarkdownImporter:
             if block.kind == "heading":
                 title = heading_text(self.lines, block)
                 if PHASE_HEADING.match(core_title(title)) or PHASE_HEADING.match(title):
-                    current = self.read_phase(title, block.start)
+                    current = self.read_phase(title, block.start, len(phases) + 1)
                     phases.append(current)
                     consumed.add(index)
                     continue
@@ -1009,9 +1040,12 @@ class MarkdownImporter:
             self.set("timeline.phases", phases)
         return consumed
 
-    def read_phase(self, title: str, line: int) -> dict[str, Any]:
-        match = re.match(r"^\s*Phase\s+\d+\s*[:.\-–—]?\s*", title, re.IGNORECASE)
+    def read_phase(self, title: str, line: int, position: int) -> dict[str, Any]:
+        match = re.match(r"^\s*Phase\s+(\d+)\s*[:.\-–—]?\s*", title, re.IGNORECASE)
         rest = title[match.end():] if match else title
+        if match and int(match.group(1)) != position and not any("numbers phases from 1" in n for n in self.notes):
+            self.note(line, f"'Phase {match.group(1)}' is the plan's phase {position}: the template numbers "
+                            "phases from 1 in order, and prints it so")
         phase: dict[str, Any] = {}
         days = _DAYS.search(rest)
         if days:
@@ -1026,7 +1060,7 @@ class MarkdownImporter:
             self.note(line, "the phase's duration is the template's '(X days)'; give it an estimate")
             rest = rest[:_DAYS_PLACEHOLDER.search(rest).start()].rstrip()  # type: ignore[union-attr]
         name = self.reader.heading(rest, line) if rest.strip() else ""
-        phase["name"] = name or f"Phase {len(self.data.get('timeline', {}).get('phases', [])) + 1}"
+        phase["name"] = name or f"Phase {position}"
         return phase
 
     def read_phase_meta(self, text: str, phase: dict[str, Any]) -> bool:
@@ -1083,6 +1117,7 @@ class MarkdownImporter:
             if block.kind not in kinds:
                 continue
             questions, leftovers = [], []
+            first: int | None = None
             for item, text in self.items(block):
                 if text is None:
                     leftovers.append(item)
@@ -1096,11 +1131,12 @@ class MarkdownImporter:
                 if match and match.group(1) != " ":
                     question["answered"] = True
                 questions.append(question)
-            if not questions:
+                first = item.start if first is None else first
+            if first is None:
                 continue
             self.set("questions", questions)
             if leftovers:
-                self.keep("stakeholder_questions", "after", self.residual_list(leftovers))
+                self.keep_leftovers("stakeholder_questions", leftovers, first)
             return {index}
         return set()
 
@@ -1262,17 +1298,19 @@ class MarkdownImporter:
             if block.kind not in kinds:
                 continue
             approvals, leftovers = [], []
+            first: int | None = None
             for item, text in self.items(block):
                 approval = self.read_approval(text, item.start) if text is not None else None
                 if approval is None:
                     leftovers.append(item)
                 else:
                     approvals.append(approval)
-            if not approvals:
+                    first = item.start if first is None else first
+            if first is None:
                 continue
             self.data["approvals"] = approvals
             if leftovers:
-                self.keep("approval", "after", self.residual_list(leftovers))
+                self.keep_leftovers("approval", leftovers, first)
             return {index}
         return set()
 
@@ -1334,6 +1372,19 @@ class MarkdownImporter:
 
 _APPROVED_MARKS = ("✅", "✔️", "✔", "☑️", "☑", "✓")
 _APPROVAL_MARK = re.compile(r"^(✅|✔️|✔|☑️|☑|✓|❌|✖️|✖|⬜|☐|⏳)\s*")
+
+
+def _header_key(label: str) -> str | None:
+    """The field a header label sets (the labels `header_line` reads), for telling repeats apart."""
+    if label in ("issue number", "issue", "github issue", "issue #"):
+        return "number"
+    if label in ("created by", "author"):
+        return "created_by"
+    if label in ("created date", "created", "date"):
+        return "created"
+    if label in ("last updated", "updated"):
+        return "last_updated"
+    return label if label in ("labels", "status") else None
 
 
 def has_image(block: Block) -> bool:
