@@ -282,7 +282,11 @@ def run_batch(specs: list[str], options: BatchOptions) -> Outcome:
         + runner.STARTUP_TIMEOUT * (KERNEL_START_ATTEMPTS + 1) + 90
     started_at = dt.datetime.now(dt.timezone.utc)
     clock = time.perf_counter()
-    options.out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        options.out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{options.out_dir}: cannot make the output folder here ({exc.strerror}); "
+                          "give --out a folder, or a path where one can be made") from None
 
     ctx = multiprocessing.get_context("spawn")
     jobs = max(1, min(options.jobs, len(paths)))

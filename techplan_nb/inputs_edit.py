@@ -46,9 +46,14 @@ class InputsDocument:
             raise InputError.single(name, "only YAML inputs files can be edited in place; convert it to YAML "
                                           "(e.g. inputs.yaml) first")
         try:
-            raw = path.read_bytes()
+            if path.is_dir():
+                raise InputError.single(name, "is a folder; the inputs must be a YAML file")
+            with path.open("rb") as handle:
+                raw = handle.read(MAX_BYTES + 1)  # the loader refuses anything larger, at its line
         except FileNotFoundError:
             raise InputError.single(name, "no such file; a plan folder holds its inputs as inputs.yaml") from None
+        except PermissionError:
+            raise InputError.single(name, "permission denied; check the file's permissions") from None
         except OSError as exc:
             raise InputError.single(name, f"cannot read the file: {exc.strerror or exc}") from None
         # The safe loader judges the file first: tags, aliases and duplicate keys never reach ruamel.

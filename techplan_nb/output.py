@@ -129,6 +129,8 @@ def edited_by_hand(path: Path) -> bool:
 
 def check_writable(path: Path, *, force: bool) -> None:
     """Refuse, before any work, to replace a file a person edited (unless forced)."""
+    if Path(path).is_dir():
+        raise OutputError(f"{path}: is a folder; give the name of the file to write")
     if not force and edited_by_hand(path):
         raise OutputError(
             f"{path} was edited by hand since techplan generated it (or techplan did not make it); "

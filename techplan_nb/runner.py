@@ -31,6 +31,7 @@ import sys
 import tempfile
 import threading
 import time
+import warnings
 from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,7 +60,7 @@ from papermill.parameterize import parameterize_notebook
 from traitlets import CaselessStrEnum, default
 
 from . import __version__, audit
-from .errors import NotebookRunError, RenderError, UsageError
+from .errors import NotebookRunError, OutputError, RenderError, UsageError
 from .output import atomic_write, check_writable, child_path, plan_dir_name, sha256_bytes, sha256_file
 
 KERNEL_NAME = NATIVE_KERNEL_NAME  # "python3": resolved to this interpreter, see _NativeSpecs
@@ -558,11 +559,16 @@ def _first_cell_error(nb: NotebookNode) -> dict[str, Any] | None:
 
 
 def load_notebook(path: Path) -> NotebookNode:
+    if Path(path).is_dir():
+        raise UsageError(f"{path}: is a folder; give a Jupyter notebook file (.ipynb)")
     if not Path(path).is_file():
         raise UsageError(f"{path}: no such notebook")
     try:
-        # papermill's own loader (it adds the metadata its engine expects); local files only.
-        nb = load_notebook_node(str(path))
+        # papermill's own loader (it adds the metadata its engine expects); local files only. Its
+        # warning about the file's extension would only repeat the error below on more lines.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            nb = load_notebook_node(str(path))
     except Exception as exc:  # noqa: BLE001 - nbformat raises many kinds for a bad file
         raise UsageError(f"{path}: not a readable Jupyter notebook ({type(exc).__name__}: {exc})") from None
     declared = {p.name for p in _infer_parameters(nb)}
@@ -668,6 +674,7 @@ def job_for(inputs_path: Path, out_dir: Path, *, as_of: dt.date, seed: int, temp
     from .inputs import load_path
 
     plan = load_path(inputs_path)
+    _check_out_dir(Path(out_dir))
     folder_name = plan_dir_name(plan.issue.number, plan.issue.title)
     job = PlanJob(inputs_path=inputs_path, out_dir=out_dir, as_of=as_of, seed=seed, template=template,
                   force=force, folder_name=folder_name)
@@ -681,10 +688,30 @@ def job_for(inputs_path: Path, out_dir: Path, *, as_of: dt.date, seed: int, temp
     return job
 
 
+def _check_out_dir(out_dir: Path) -> None:
+    """--out, or the nearest part of it that exists, must be a folder: found before a kernel runs."""
+    for existing in (out_dir, *out_dir.parents):
+        if existing.exists():
+            if not existing.is_dir():
+                where = "is a file" if existing == out_dir else f"is inside {existing}, a file"
+                raise OutputError(f"{out_dir}: {where}; --out needs a folder to write the plan folder into")
+            return
+
+
 def check_template(template: Path | None) -> None:
-    if template is not None and not template.is_file():
+    if template is None:
+        return
+    if template.is_dir():
+        raise RenderError(f"{template}: is a folder; give a Jinja2 template file (it may extend "
+                          "'technical-plan.md.j2')")
+    if not template.is_file():
         raise RenderError(f"{template}: no such template file; give a Jinja2 template (it may extend "
                           "'technical-plan.md.j2')")
+    try:  # before a kernel starts: an unreadable template would only fail inside the notebook
+        with template.open("rb"):
+            pass
+    except OSError as exc:
+        raise RenderError(f"{template}: cannot read the template ({exc.strerror})") from None
 
 
 def execute_job(job: PlanJob, source: NotebookNode, source_path: Path, kernel: Kernel, *,

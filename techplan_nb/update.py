@@ -280,11 +280,14 @@ class PlanFolder:
     def open(cls, path: str | Path) -> PlanFolder:
         folder = Path(path)
         if not folder.is_dir():
-            hint = (" (give the plan's folder, not a file)" if folder.is_file()
-                    else "; plans live in plans/issue-<number>-<slug>/")
-            raise UsageError(f"{folder}: not a plan folder{hint}")
-        if not (folder / INPUTS_FILE).is_file():
-            raise UsageError(f"{folder / INPUTS_FILE}: missing; a plan folder holds its inputs as inputs.yaml "
+            what = ("is a file, not a plan folder; give the folder that holds inputs.yaml" if folder.exists()
+                    else "no such plan folder; plans live in plans/issue-<number>-<slug>/")
+            raise UsageError(f"{folder}: {what}")
+        inputs = folder / INPUTS_FILE
+        if inputs.is_dir():
+            raise UsageError(f"{inputs}: is a folder; a plan folder holds its inputs in the file inputs.yaml")
+        if not inputs.is_file():
+            raise UsageError(f"{inputs}: missing; a plan folder holds its inputs as inputs.yaml "
                              "(`techplan run FILE --out plans/` writes it, or copy your inputs file there)")
         return cls(folder)
 

@@ -172,11 +172,26 @@ def _wait_until_serving(process: subprocess.Popen[bytes], port: int) -> None:
     raise TechPlanError(f"Voilà did not answer on port {port} within {STARTUP_SECONDS:g} s")
 
 
+def _readable(path: Path | None, what: str) -> None:
+    """Checked before Voilà starts: a bad file would otherwise surface only inside the page."""
+    if path is None:
+        return
+    try:
+        if path.is_dir():
+            raise UsageError(f"{path}: is a folder; the {what} must be a file")
+        with path.open("rb"):
+            pass
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such {what}") from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read the {what} ({exc.strerror})") from None
+
+
 def _app(args: argparse.Namespace) -> int:
-    if args.inputs is not None and not args.inputs.is_file():
-        raise UsageError(f"{args.inputs}: no such inputs file")
-    if args.template is not None and not args.template.is_file():
-        raise UsageError(f"{args.template}: no such template file")
+    _readable(args.inputs, "inputs file")
+    _readable(args.template, "template file")
+    if args.out.exists() and not args.out.is_dir():
+        raise UsageError(f"{args.out}: is a file; --out needs a folder for the plans Generate writes")
     notebook = form_notebook()
     if not notebook.is_file():
         raise TechPlanError(f"the form notebook is missing ({notebook}); reinstall techplan-nb")

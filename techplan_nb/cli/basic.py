@@ -57,7 +57,8 @@ def _validate(args: argparse.Namespace) -> int:
         else:
             print(f"{path}: ok")
     if failed:
-        print(f"techplan: {failed} of {len(args.files)} file(s) invalid", file=sys.stderr)
+        if len(args.files) > 1:
+            print(f"techplan: {failed} of {len(args.files)} file(s) invalid", file=sys.stderr)
         return 2
     return 0
 

@@ -62,7 +62,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     previous = signal.signal(signal.SIGTERM, _terminate) if in_main_thread else None
     try:
         code: int = args.handler(args)
+        sys.stdout.flush()  # here, so a closed pipe is reported below rather than at exit
         return code
+    except BrokenPipeError:
+        # The reader went away (`techplan schema | head`): stop quietly, as other Unix tools do.
+        # Standard output is pointed at /dev/null so Python's own flush at exit cannot fail again.
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+        except (AttributeError, OSError, ValueError):  # stdout is not a real file (called in-process)
+            pass
+        return 128 + signal.SIGPIPE
     except _Terminated:
         print("techplan: terminated", file=sys.stderr)
         return 128 + signal.SIGTERM
@@ -70,8 +81,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for issue in exc.issues:
             print(issue, file=sys.stderr)
         count = len(exc.issues)
-        print(f"techplan: {count} problem{'s' if count != 1 else ''} in the inputs; nothing was written.",
-              file=sys.stderr)
+        if count > 1:  # one problem is one line (it names the file); a list gets its tally
+            print(f"techplan: {count} problems in the inputs; nothing was written.", file=sys.stderr)
         return exc.exit_code
     except TechPlanError as exc:
         print(f"techplan: error: {exc}", file=sys.stderr)

@@ -218,7 +218,8 @@ def _edit(args: argparse.Namespace, change: Change) -> int:
 def _regenerate(args: argparse.Namespace, folder: PlanFolder, plan: PlanInput, inputs_text: str | None,
                 as_of: dt.date, settings: dict[str, object], *, force: bool = False) -> Regenerated:
     """Through the audit notebook when the folder has one (unless --fast), else in-process."""
-    from ..update import generated_base, has_audit_notebook, install_run_files, regenerate, run_notebook
+    from ..update import (audit_is_stale, generated_base, has_audit_notebook, install_run_files, regenerate,
+                          run_notebook)
 
     if has_audit_notebook(folder) and not args.fast:
         base = generated_base(folder)  # may live in the notebook the run is about to replace
@@ -231,7 +232,7 @@ def _regenerate(args: argparse.Namespace, folder: PlanFolder, plan: PlanInput, i
         return regenerate(folder, run.plan_text, force=force, settings=settings, base=base)
     result = regenerate(folder, _render(plan, folder, as_of, settings), force=force, new_inputs=inputs_text,
                         settings=settings)
-    if has_audit_notebook(folder):
+    if has_audit_notebook(folder) and audit_is_stale(folder):
         print(f"note: --fast: {folder.path / 'technical-plan.ipynb'} and the charts still describe the previous "
               f"inputs; run `techplan update {folder.path}` without --fast to bring them up to date",
               file=sys.stderr)
