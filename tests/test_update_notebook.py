@@ -67,3 +67,15 @@ def test_fast_leaves_the_audit_stale_and_update_brings_it_back(tmp_path: Path) -
     assert updated.returncode == 0, updated.stderr
     assert recorded_inputs_sha(folder) == sha256_file(folder / "inputs.yaml")
     assert run_techplan("verify", folder / "technical-plan.md", folder / "technical-plan.ipynb").returncode == 0
+
+
+def test_a_hand_deleted_plan_comes_back_and_fast_warns_only_when_the_audit_is_stale(tmp_path: Path) -> None:
+    folder = run_folder(tmp_path)
+    plan = folder / "technical-plan.md"
+    generated = plan.read_bytes()
+    plan.unlink()
+    fast = run_techplan("update", folder, "--fast", "--as-of", "2026-11-20")
+    assert fast.returncode == 0, fast.stderr
+    assert plan.read_bytes() == generated
+    assert "still describe the previous inputs" not in fast.stderr  # the inputs did not change
+    assert run_techplan("verify", plan, folder / "technical-plan.ipynb").returncode == 0
