@@ -120,9 +120,15 @@ def find_role(plan: PlanInput, wanted: str) -> str:
     key = role_key(wanted)
     if not key:
         raise UsageError("--role is empty; name one of: " + _quoted(roles))
-    exact = [role for role in roles if role_key(role) == key or role.strip().lower() == wanted.strip().lower()]
-    if len(exact) == 1:
-        return exact[0]
+    # The role as written wins over one that differs only by its "(...)": "Engineering Manager"
+    # beside "Engineering Manager (backup)".
+    for same in (lambda role: role.strip().lower() == wanted.strip().lower(), lambda role: role_key(role) == key):
+        exact = [role for role in roles if same(role)]
+        if len(exact) == 1:
+            return exact[0]
+        if len(exact) > 1 and len(set(exact)) == 1:
+            raise UsageError(f"--role {wanted!r}: the role {exact[0]!r} is listed {len(exact)} times under "
+                             "`approvals:` in inputs.yaml; keep one")
     partial = [role for role in roles if re.search(rf"\b{re.escape(key)}", role_key(role))]
     if len(partial) == 1:
         return partial[0]

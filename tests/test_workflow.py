@@ -142,6 +142,20 @@ def test_ambiguous_role_is_refused() -> None:
         workflow.find_role(two, "manager")
 
 
+def test_a_role_named_in_full_wins_over_one_that_differs_only_by_its_parenthesis() -> None:
+    both = plan(approvals=approvals(roles=("Engineering Manager", "Engineering Manager (backup)")))
+    assert workflow.find_role(both, "engineering manager") == "Engineering Manager"
+    assert workflow.find_role(both, "Engineering Manager (Backup)") == "Engineering Manager (backup)"
+    with pytest.raises(UsageError, match="matches several roles"):
+        workflow.find_role(both, "manager")
+
+
+def test_a_role_listed_twice_is_refused_saying_so() -> None:
+    twice = plan(approvals=approvals(roles=("Stakeholder", "Stakeholder")))
+    with pytest.raises(UsageError, match="'Stakeholder' is listed 2 times under `approvals:`"):
+        workflow.find_role(twice, "stakeholder")
+
+
 def test_rounds_are_numbered_after_the_highest() -> None:
     assert workflow.next_round_number(plan()) == 1
     assert workflow.next_round_number(plan(reviews=[round_(3, "Approved"), round_(1, "Approved")])) == 4
