@@ -74,7 +74,10 @@ class InputsDocument:
             return self.original
         out = io.StringIO()
         self._yaml.dump(self.data, out)
-        return _splice(self.original, out.getvalue(), self._touched, [str(key) for key in self.data])
+        text = _splice(self.original, out.getvalue(), self._touched, [str(key) for key in self.data])
+        if "\r\n" in self.original:  # a Windows file stays one: the dump writes "\n" only
+            text = text.replace("\r\n", "\n").replace("\n", "\r\n")
+        return text
 
     def validate(self) -> PlanInput:
         """The edited file as the loader will read it; an InputError names the file and field."""

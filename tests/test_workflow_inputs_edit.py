@@ -158,3 +158,15 @@ def test_a_document_end_marker_does_not_leave_new_keys_outside_the_document(tmp_
     plan = document.validate()
     assert plan.last_updated == DAY
     assert "# kept\n" in document.text()
+
+
+def test_a_file_with_windows_line_endings_keeps_them_on_every_line(tmp_path: Path) -> None:
+    path = tmp_path / "inputs.yaml"
+    path.write_bytes(b"# top\r\nissue:\r\n  number: 3\r\n  title: Small  # c\r\nstatus: Draft\r\n")
+    document = InputsDocument.open(path)
+    document.set_status("Under Review", DAY)
+    document.add_review(round=1, date=DAY, reviewer="Ann", status="Approved", feedback=["ok"])
+    text = document.text()
+    assert text.count("\n") == text.count("\r\n") > 8
+    assert text.startswith("# top\r\nissue:\r\n  number: 3\r\n  title: Small  # c\r\nstatus: Under Review\r\n")
+    assert document.validate().reviews[0].feedback == ["ok"]
