@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from .importers.markdown import (
     PHASE_HEADING,
     REVIEW_HEADING,
+    RISK_COLUMNS,
     TITLES,
     Block,
     Section,
@@ -320,7 +321,7 @@ class _Linter:
         for block in section.blocks:
             if block.kind != "table":
                 continue
-            header = [core_title(unescape(c)) for c in table_cells(self.lines[block.start])]
+            header = [RISK_COLUMNS.get(core_title(unescape(c))) for c in table_cells(self.lines[block.start])]
             if "risk" not in header or "mitigation" not in header:
                 continue
             column = header.index("mitigation")

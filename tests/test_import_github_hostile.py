@@ -137,3 +137,18 @@ def test_a_single_bad_issue_still_refuses_with_its_field(tmp_path: Path) -> None
     result = run_techplan("import", "github", source, "-o", tmp_path / "inputs.yaml")
     assert result.returncode == 2 and "(issue).body: must be text or null, got int" in result.stderr
     assert not (tmp_path / "inputs.yaml").exists()
+
+
+def test_control_characters_and_broken_surrogates_do_not_refuse_an_issue(tmp_path: Path) -> None:
+    source = tmp_path / "odd.json"
+    source.write_text('[{"number": 1, "title": "colour \\u001b[31mred", "body": "a\\u0000b \\ufeff c"},'
+                      ' {"number": 2, "title": "half \\ud800 pair", "body": "x \\udfff y", "labels": ["\\ud83d"]}]',
+                      "utf-8")
+    result = run_techplan("import", "github", source, "-o", tmp_path / "plans")
+    assert result.returncode == 0, result.stderr
+    assert "#1: invisible control characters were removed from the title and body" in result.stderr
+    assert "3 broken characters" in result.stderr
+    first = load_path(tmp_path / "plans" / "issue-1-colour-31mred" / "inputs.yaml")
+    assert (first.issue.title, first.issue.summary) == ("colour [31mred", "ab c")
+    second = load_path(tmp_path / "plans" / "issue-2-half-pair" / "inputs.yaml")
+    assert (second.issue.title, second.issue.labels) == ("half \ufffd pair", ["\ufffd"])

@@ -395,3 +395,41 @@ def test_a_second_copy_of_a_section_is_kept_verbatim(imported: dict[str, tuple[A
     assert plan.security.authentication.startswith("the session may expire offline")
     kept = plan.extra["security"].after
     assert "<details>" in kept and "## Security Considerations\n\n- A second security section" in kept
+
+
+def test_risk_and_api_tables_with_the_column_names_people_use_are_read() -> None:
+    text = ("# Technical Plan: X\n\n**Issue Number**: #5\n\n## API Design\n\n### New Endpoints\n\n"
+            "| HTTP Method | Route | Purpose |\n|---|---|---|\n| GET | /api/x | list |\n\n## Risk Assessment\n\n"
+            "| ID | Risk Description | Likelihood (H/M/L) | Severity | Mitigation Strategy |\n|---|---|---|---|---|\n"
+            "| R1 | Data loss | Low | High | backups |\n| R2 | Slow | Medium | Low | TBD |\n")
+    plan = reimport(text)
+    assert [(e.method, e.path, e.description) for e in plan.api.new_endpoints] == [("GET", "/api/x", "list")]
+    assert [(r.id, r.risk, r.probability, r.impact, r.mitigation) for r in plan.risks] == [
+        ("R1", "Data loss", "Low", "High", "backups"), ("R2", "Slow", "Medium", "Low", "TBD")]
+    slow = text.split("\n").index("| R2 | Slow | Medium | Low | TBD |") + 1
+    assert [(f.rule, f.line) for f in check_text(text, "plan.md") if f.rule == "risk-no-mitigation"] == [
+        ("risk-no-mitigation", slow)]
+
+
+def test_invisible_control_characters_from_copy_and_paste_are_removed_with_a_note(tmp_path: Path) -> None:
+    text = (DATA / "handwritten-tables.plan.md").read_text("utf-8")
+    text = text.replace("Roasters want to pin notes", "Roasters\ufeff want to pin notes").replace(
+        "- NoteLayer hit-testing", "- NoteLayer hit-testing\n\n```\n\x1b[31mFAIL\x1b[0m test_hit\n```")
+    source = tmp_path / "plan.md"
+    source.write_text(text, "utf-8")
+    out = tmp_path / "inputs.yaml"
+    result = run_techplan("import", "markdown", source, "-o", out)
+    assert result.returncode == 0, result.stderr
+    assert "invisible control characters were removed (line 11: U+FEFF; line 101: U+001B)" in result.stderr
+    plan = load_path(out)
+    assert plan.issue.summary.startswith("Roasters want to pin notes")
+    assert "[31mFAIL[0m test_hit" in plan.extra["unit_tests"].after
+
+
+def test_a_summary_paragraph_that_looks_like_the_issue_link_stays_in_the_summary() -> None:
+    plan = PlanInput.model_validate({"issue": {"number": 1, "title": "t", "url": "https://github.com/o/r/issues/1",
+                                               "summary": "Intro.\n\nGitHub issue: https://x.io"}})
+    first = render_plan(plan, as_of=AS_OF)
+    again = reimport(first)
+    assert (again.issue.summary, again.issue.url) == (plan.issue.summary, plan.issue.url)
+    assert render_plan(again, as_of=AS_OF) == first

@@ -68,6 +68,23 @@ def dump_inputs(result: ImportResult, comments: list[str], name: str, source: st
     return text
 
 
+def strip_invisible(text: str) -> tuple[str, list[str]]:
+    """The text without the invisible control characters the inputs refuse (model._FORBIDDEN_CHARS:
+    C0/C1 controls, bidi overrides, a stray U+FEFF), and one line per line they were on. They come
+    from copy and paste (a Word or Notion page, terminal colours in a log) and carry no words, so an
+    import drops them and says where, rather than refusing the whole file."""
+    from ..model import _FORBIDDEN_CHARS
+
+    if not _FORBIDDEN_CHARS.search(text):
+        return text, []
+    found: list[str] = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        chars = sorted({f"U+{ord(c):04X}" for c in _FORBIDDEN_CHARS.findall(line)})
+        if chars:
+            found.append(f"line {number}: {', '.join(chars)}")
+    return _FORBIDDEN_CHARS.sub("", text), found
+
+
 def empty_sections(plan: PlanInput) -> list[str]:
     """Plan sections the inputs leave empty (the plan would print "_Not specified._" there)."""
     checks: list[tuple[str, object]] = [

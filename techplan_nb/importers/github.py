@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 from ..errors import InputError, InputIssue
-from . import ImportResult
+from . import ImportResult, strip_invisible
 from .markdown import Block, has_image, split_blocks
 from .mdtext import plain
 
@@ -127,6 +127,39 @@ def parse_json(text: str, name: str) -> Any:
                                 line=exc.lineno) from None
     except RecursionError:
         raise InputError.single(name, "JSON nested too deeply") from None
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _mend(value: Any, mended: list[int]) -> Any:
+    """JSON may escape half a UTF-16 pair ("\\ud800"), which no UTF-8 file can hold: each becomes
+    U+FFFD, counted in `mended`. Iterative, so a deeply nested export cannot exhaust the stack."""
+    def text(s: str) -> str:
+        if not _SURROGATE.search(s):
+            return s
+        mended.extend([0] * len(_SURROGATE.findall(s)))
+        return _SURROGATE.sub("\ufffd", s)
+
+    if isinstance(value, str):
+        return text(value)
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for key in list(node):
+                item = node.pop(key)
+                fixed = text(item) if isinstance(item, str) else item
+                node[text(key)] = fixed
+                if isinstance(fixed, (dict, list)):
+                    stack.append(fixed)
+        elif isinstance(node, list):
+            for index, item in enumerate(node):
+                if isinstance(item, str):
+                    node[index] = text(item)
+                elif isinstance(item, (dict, list)):
+                    stack.append(item)
+    return value
 
 
 def is_pull_request(item: dict[str, Any]) -> bool:
@@ -462,11 +495,16 @@ def read_export(text: str, name: str, mapping: dict[str, str], as_of: dt.date) -
     issues are still read (a list of fifty issues is not refused for one). JSON that cannot be
     read at all, or an empty list, raises."""
     data = parse_json(text, name)
+    mended: list[int] = []
+    data = _mend(data, mended)
     items = data if isinstance(data, list) else [data]
     if isinstance(data, list) and not data:
         raise InputError.single(name, "the JSON list holds no issues")
     imports: list[IssueImport] = []
     skipped: list[str] = []
+    if mended:
+        skipped.append(f"note: {name}: {len(mended)} broken character{'s' if len(mended) != 1 else ''} "
+                       "(\\ud800-style escapes with no pair) shown as \ufffd; export the issues again to get them back")
     problems: list[InputIssue] = []
     seen: dict[int, str] = {}
     for index, item in enumerate(items):
@@ -485,7 +523,13 @@ def read_export(text: str, name: str, mapping: dict[str, str], as_of: dt.date) -
                                        "keep one"))
             continue
         seen[issue.number] = where
+        issue.title, in_title = strip_invisible(issue.title)
+        issue.body, in_body = strip_invisible(issue.body)
         reader = BodyReader(issue, mapping, name)
+        if in_title or in_body:
+            reader.note("invisible control characters were removed from the "
+                        + " and ".join(part for part, found in (("title", in_title), ("body", in_body)) if found)
+                        + (f" ({'; '.join(in_body[:5])} of the body)" if in_body else ""))
         reader.run()
         body = reader.result()
         inputs: dict[str, Any] = {"issue": {"number": issue.number, "title": issue.title[:200]}}

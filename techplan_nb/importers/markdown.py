@@ -24,7 +24,7 @@ from .. import mdescape
 from ..errors import InputError
 from ..model import HTTP_METHODS, REVIEW_STATUSES, STATUSES
 from ..verbatim import code_spans, parser
-from . import ImportResult
+from . import ImportResult, strip_invisible
 from .mdtext import TextReader, split_unescaped, table_cells, unescape
 
 NOT_SPECIFIED = "_Not specified._"
@@ -273,6 +273,18 @@ PERFORMANCE_LABELS = {"database performance": "database", "database": "database"
                       "caching strategy": "caching", "caching": "caching"}
 MONITORING_LABELS = {"metrics": "metrics", "logging": "logging", "logs": "logging", "alerts": "alerts",
                      "alerting": "alerts", "dashboards": "dashboards", "dashboard": "dashboards"}
+# Table headings people use, by the field each column fills (matched after core_title).
+RISK_COLUMNS = {
+    "risk": "risk", "description": "risk", "risk description": "risk", "risks": "risk",
+    "probability": "probability", "likelihood": "probability", "impact": "impact", "severity": "impact",
+    "mitigation": "mitigation", "mitigation strategy": "mitigation", "mitigation plan": "mitigation",
+    "mitigations": "mitigation", "owner": "owner", "status": "status", "id": "id", "#": "index",
+}
+API_COLUMNS = {
+    "method": "method", "http method": "method", "verb": "method", "endpoint": "path", "path": "path",
+    "url": "path", "route": "path", "description": "description", "purpose": "description",
+    "request": "request", "request body": "request", "response": "response", "response body": "response",
+}
 # What the risk and schedule analysis adds to a plan: recomputed on render, so never imported.
 COMPUTED_COLUMNS = {"score", "level", "exposure", "rank"}
 # The analysis' own sub-headings (exactly as it prints them) and the one block under each.
@@ -747,7 +759,7 @@ class MarkdownImporter:
             # The summary is the run of paragraphs just before "GitHub issue: <url>", or else the
             # first run of paragraphs; anything before it is extra content.
             url_at = next((i for i, text in enumerate(texts) if i > 0 and texts[i - 1] is not None and
-                           re.fullmatch(r"GitHub issue:\s+\S+", text or "")), None)
+                           self.is_url_line(text)), None)
             first = next((i for i, text in enumerate(texts) if text is not None), len(blocks))
             if url_at is not None:
                 first = url_at - 1
@@ -755,7 +767,7 @@ class MarkdownImporter:
                     first -= 1
             stop = first
             while stop < len(blocks) and texts[stop] is not None and not (
-                    stop > first and re.fullmatch(r"GitHub issue:\s+\S+", texts[stop] or "")):
+                    stop > first and self.is_url_line(texts[stop])):
                 stop += 1
             if stop > first:
                 sources = [self.source(b.start, b.end) for b in blocks[first:stop]]
@@ -772,7 +784,20 @@ class MarkdownImporter:
                     break
         return consumed
 
+    def is_url_line(self, text: str | None) -> bool:
+        """The template's "GitHub issue: <url>" line, printed exactly as the template prints it: a
+        summary paragraph that merely starts with those words ("GitHub issue: https://x.io") is not."""
+        url = re.fullmatch(r"GitHub issue:\s+(\S+)", text or "")
+        return url is not None and self.url_value(url.group(1)) is not None
+
     def read_url(self, src: str, line: int) -> bool:
+        value = self.url_value(src)
+        if value is None:
+            return False
+        self.set("issue.url", value)
+        return True
+
+    def url_value(self, src: str) -> str | None:
         src = src.strip()
         if src.startswith("<") and src.endswith(">"):
             value = src[1:-1]
@@ -781,9 +806,8 @@ class MarkdownImporter:
             value = unescape(src)
             ok = str(mdescape.url(value)) == src
         if not ok or not re.fullmatch(r"https?://\S+", value) or len(value) > 500:
-            return False
-        self.set("issue.url", value)
-        return True
+            return None
+        return value
 
     # API table
     def section_new_endpoints(self, blocks: list[Block], section: Section) -> set[int]:
@@ -794,9 +818,8 @@ class MarkdownImporter:
                 continue
             rows = [table_cells(line) for line in self.lines[block.start:block.end]]
             header = [core_title(unescape(cell)) for cell in rows[0]]
-            columns = {"method": "method", "endpoint": "path", "path": "path", "url": "path",
-                       "description": "description", "request": "request", "response": "response"}
-            if "method" not in header or not all(name in columns for name in header):
+            columns = API_COLUMNS
+            if "method" not in [columns.get(name) for name in header] or not all(name in columns for name in header):
                 continue
             endpoints, rejected = [], []
             for offset, cells in enumerate(rows[2:], start=2):
@@ -897,9 +920,7 @@ class MarkdownImporter:
     def read_risk_table(self, block: Block) -> bool:
         rows = [table_cells(line) for line in self.lines[block.start:block.end]]
         header = [core_title(unescape(cell)) for cell in rows[0]]
-        columns = {"risk": "risk", "description": "risk", "probability": "probability", "likelihood": "probability",
-                   "impact": "impact", "severity": "impact", "mitigation": "mitigation", "owner": "owner",
-                   "status": "status", "id": "id", "#": "index"}
+        columns = RISK_COLUMNS
         if not {"risk", "probability", "impact"} <= {columns.get(h) for h in header}:
             return False
         if not all(name in columns or name in COMPUTED_COLUMNS for name in header):
@@ -1488,4 +1509,9 @@ def import_markdown(text: str, name: str) -> ImportResult:
     """A plan's Markdown as inputs data (validated by the caller with the usual loader)."""
     if not text.strip():
         raise InputError.single(name, "the plan is empty; give a Markdown Technical Plan", line=1)
-    return MarkdownImporter(text, name).run()
+    text, removed = strip_invisible(text)
+    result = MarkdownImporter(text, name).run()
+    if removed:
+        shown = "; ".join(removed[:8]) + ("; ..." if len(removed) > 8 else "")
+        result.notes.append(f"{name}: invisible control characters were removed ({shown})")
+    return result
