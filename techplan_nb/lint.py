@@ -66,16 +66,14 @@ _PLACEHOLDERS = [
     (re.compile(r"\{\.\.\.\}"), "{...}"),
     (re.compile(r"/api/\.\.\."), "/api/..."),
     (re.compile(r"\(\s*X\s+days?\s*\)"), "X days"),
-    (re.compile(r"\bRequirement \d+\b"), None),
-    (re.compile(r"\bRisk \d+\b"), None),
-    (re.compile(r"\bQuestion \d+\b"), None),
-    (re.compile(r"\bFeedback item \d+\b"), None),
-    (re.compile(r"\bAssumption \d+ with justification\b"), None),
     (re.compile(r"High/Medium/Low"), None),
     (re.compile(r"Draft/Under Review/Approved"), None),
     (re.compile(r"Approved/Changes Requested"), None),
     (re.compile(r"^\|?\s*Mitigation strategy\s*\|?$|\|\s*Mitigation strategy\s*\|"), "Mitigation strategy"),
 ]
+# Numbered stand-ins, a placeholder only when they are all a list item or table cell says: a plan may
+# well refer to "Requirement 2 of #57" or "Risk 3" in a sentence.
+_WHOLE_PLACEHOLDERS = re.compile(r"(?:Requirement|Risk|Question|Feedback item) \d+|Assumption \d+ with justification")
 # The seed template's guidance lines: left in a plan, they say the section was never written.
 GUIDANCE = {
     "brief summary of the github issue and its requirements.",
@@ -201,6 +199,13 @@ class _Linter:
                 for match in pattern.finditer(line):
                     shown = label or match.group(0)
                     self.add(number, "placeholder", f"'{shown}' is left from the template; replace it")
+            pieces = [_LIST_MARK.sub("", line).strip()]
+            if line.startswith("|"):
+                pieces += [unescape(cell) for cell in table_cells(line)]
+            for piece in pieces:
+                whole = _WHOLE_PLACEHOLDERS.fullmatch(piece.strip())
+                if whole:
+                    self.add(number, "placeholder", f"'{whole.group(0)}' is left from the template; replace it")
             content = _LIST_MARK.sub("", line).strip().lower()
             if content in GUIDANCE:
                 self.add(number, "placeholder", f"'{_LIST_MARK.sub('', line).strip()}' is the template's guidance "

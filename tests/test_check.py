@@ -174,3 +174,13 @@ def test_list_rules_prints_every_rule() -> None:
     result = run_techplan("check", "--list-rules")
     assert result.returncode == 0
     assert [line.split(":")[0] for line in result.stdout.splitlines()] == list(RULES)
+
+
+def test_numbered_stand_ins_are_placeholders_only_when_they_are_the_whole_item_or_cell() -> None:
+    text = ("# Technical Plan: X\n\n**Issue Number**: #5\n\n## Requirements Analysis\n\n### Functional Requirements\n"
+            "- [ ] Requirement 1\n- [ ] Replaces Requirement 2 of #57\n- [ ] Risk 3 is handled by the queue\n\n"
+            "## Risk Assessment\n\n| Risk | Probability | Impact | Mitigation |\n|---|---|---|---|\n"
+            "| Risk 1 | High | Low | retry |\n| Risk 2 of the old plan is gone | Low | Low | none needed |\n")
+    found = [(f.line, f.message) for f in check_text(text, "plan.md") if f.rule == "placeholder"]
+    assert found == [(line_of(text, "- [ ] Requirement 1"), "'Requirement 1' is left from the template; replace it"),
+                     (line_of(text, "| Risk 1 |"), "'Risk 1' is left from the template; replace it")]
