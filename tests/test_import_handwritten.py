@@ -433,3 +433,18 @@ def test_a_summary_paragraph_that_looks_like_the_issue_link_stays_in_the_summary
     again = reimport(first)
     assert (again.issue.summary, again.issue.url) == (plan.issue.summary, plan.issue.url)
     assert render_plan(again, as_of=AS_OF) == first
+
+
+def _shift_down(text: str) -> str:
+    """Every heading one level down, as a plan pasted into an issue comment often is."""
+    return re.sub(r"^(#{1,5}) ", r"#\1 ", text, flags=re.MULTILINE)
+
+
+@pytest.mark.parametrize("shift", [_shift_down, lambda text: re.sub(r"^## ", "# ", text, flags=re.MULTILINE)],
+                         ids=["one-level-down", "sections-at-title-level"])
+def test_heading_levels_shifted_as_a_whole_read_like_the_template(shift: Any) -> None:
+    text = (DATA / "handwritten-tables.plan.md").read_text("utf-8")
+    original, shifted = reimport(text), reimport(shift(text))
+    assert shifted.model_dump(exclude={"extra"}) == original.model_dump(exclude={"extra"})
+    assert [(f.line, f.rule) for f in check_text(shift(text), "plan.md")] == \
+        [(f.line, f.rule) for f in check_text(text, "plan.md")]

@@ -197,21 +197,43 @@ def heading_text(lines: list[str], block: Block) -> str:
     return inline.content.strip() if inline is not None else ""
 
 
+def heading_levels(lines: list[str], blocks: list[Block]) -> dict[int, int]:
+    """Each heading's level as the template would have it, by its first line. A plan pasted into an
+    issue comment often has every heading one level down ("## Technical Plan", "### Issue Summary"),
+    and some people write the sections at the title's level ("# Issue Summary"): the template's
+    section titles tell which."""
+    headings = [b for b in blocks if b.kind == "heading"]
+    sections = [b.level for b in headings if core_title(heading_text(lines, b)) in H2_SECTIONS]
+    if not sections or not headings:
+        return {}
+    top = min(sections)
+    if top > 2 and min(b.level for b in headings) >= top - 1:
+        return {b.start: max(1, b.level - (top - 2)) for b in headings}
+    first = headings[0]
+    if top == 1 and first.level == 1 and core_title(heading_text(lines, first)) not in H2_SECTIONS and \
+            sum(1 for b in headings if b.level == 1) > 1 and not any(b.level == 2 and core_title(
+                heading_text(lines, b)) in H2_SECTIONS for b in headings):
+        return {b.start: b.level if b is first else b.level + 1 for b in headings}
+    return {}
+
+
 def outline(lines: list[str], blocks: list[Block]) -> list[Section]:
     """The plan's sections by template key, in the order they appear; content before the
     title and under headings the template does not know stays with the section before it."""
     sections: list[Section] = [Section("header", None)]
     seen: set[str] = set()
     parent = ""
+    levels = heading_levels(lines, blocks)
     for block in blocks:
         key = None
+        level = levels.get(block.start, block.level)
         if block.kind == "heading":
             core = core_title(heading_text(lines, block))
-            if block.level == 1 and "header" not in seen and sections[-1].key == "header":
+            if level == 1 and "header" not in seen and sections[-1].key == "header":
                 key = "header"
-            elif block.level == 2:
+            elif level == 2:
                 key = H2_SECTIONS.get(core)
-            elif block.level >= 3 and parent in SUBSECTIONS:
+            elif level >= 3 and parent in SUBSECTIONS:
                 children = SUBSECTIONS[parent]
                 key = children.get(core)
                 if key is None and parent == "technical_approach":
@@ -224,7 +246,7 @@ def outline(lines: list[str], blocks: list[Block]) -> list[Section]:
             sections[-1].blocks.append(block)
             continue
         seen.add(key)
-        if block.level == 2:
+        if level == 2:
             parent = key
         if key == "header":
             sections[0].heading = block
