@@ -448,3 +448,22 @@ def test_heading_levels_shifted_as_a_whole_read_like_the_template(shift: Any) ->
     assert shifted.model_dump(exclude={"extra"}) == original.model_dump(exclude={"extra"})
     assert [(f.line, f.rule) for f in check_text(shift(text), "plan.md")] == \
         [(f.line, f.rule) for f in check_text(text, "plan.md")]
+
+
+@pytest.mark.parametrize("value, number, url, kept", [
+    ("#57", 57, None, False),
+    ("57", 57, None, False),
+    ("[#57](https://github.com/o/r/issues/57)", 57, "https://github.com/o/r/issues/57", False),
+    ("<https://github.com/org2/r/issues/57>", 57, "https://github.com/org2/r/issues/57", False),
+    ("#57 — https://github.com/o/r/issues/57", 57, "https://github.com/o/r/issues/57", False),
+    ("#57, #58", 57, None, True),
+    ("#57 (and #61)", 57, None, True),
+    ("GH-57", 57, None, True),
+    ("o/r#57", 57, None, True),
+])
+def test_the_issue_number_line_is_read_and_kept_when_it_says_more(value: str, number: int, url: str | None,
+                                                                   kept: bool) -> None:
+    plan = reimport(f"# Technical Plan: X\n\n**Issue Number**: {value}\n**Status**: Draft\n")
+    assert (plan.issue.number, plan.issue.url) == (number, url)
+    after = plan.extra["header"].after if "header" in plan.extra else ""
+    assert (after == f"**Issue Number**: {value}") is kept

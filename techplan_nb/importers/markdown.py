@@ -690,16 +690,26 @@ class MarkdownImporter:
             return False
         label, value = parsed
         if label in ("issue number", "issue", "github issue", "issue #"):
-            number = re.search(r"#?(\d+)", value)
             url = re.search(r"https?://[^\s)>\]]+", value)
+            # "#57", a bare "57", or the number in the issue's link; any digits only as a last resort
+            # ("GH-57"), and then the line is also kept as written.
+            number = re.search(r"#(\d+)\b", value) or re.fullmatch(r"\s*(\d+)\s*", value) or (
+                re.search(r"/(?:issues|pull)/(\d+)\b", url.group(0)) if url else None)
+            guessed = number is None and re.search(r"(\d+)", value) is not None
+            number = number or re.search(r"(\d+)", value)
             if number is None and url is None:
                 return False
-            if number is not None and "issue.number" not in self.data:
+            if number is not None and "number" not in self.data.get("issue", {}):
                 self.set("issue.number", int(number.group(1)))
             if url is not None and not self.data.get("issue", {}).get("url"):
                 self.set("issue.url", url.group(0))
-            return number is not None and (label != "github issue" or url is None or
-                                           value.strip("<>") == url.group(0))
+            # The line is read whole only when the number and link are all it says: "#57, #58" or
+            # "#57 (and #61)" keeps its words as written.
+            rest = value.replace(url.group(0), " ") if url else value
+            rest = "" if rest.strip().isdigit() else re.sub(r"#\d+\b", " ", rest, count=1)
+            explained = not guessed and not re.search(r"\w", rest)
+            return number is not None and explained and (label != "github issue" or url is None or
+                                                         value.strip("<>") == url.group(0))
         if label == "labels":
             self.set("issue.labels", self.read_labels(value, line))
             return True
