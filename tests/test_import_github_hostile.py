@@ -152,3 +152,20 @@ def test_control_characters_and_broken_surrogates_do_not_refuse_an_issue(tmp_pat
     assert (first.issue.title, first.issue.summary) == ("colour [31mred", "ab c")
     second = load_path(tmp_path / "plans" / "issue-2-half-pair" / "inputs.yaml")
     assert (second.issue.title, second.issue.labels) == ("half \ufffd pair", ["\ufffd"])
+
+
+def test_acceptance_criteria_with_sub_items_are_kept_whole_not_dropped(tmp_path: Path) -> None:
+    body = ("### Description\n\nExport.\n\n### Acceptance criteria\n\n- [ ] CSV export\n  - [ ] with headers\n"
+            "  - [ ] UTF-8\n- [x] ZIP export\n\n  with a second paragraph\n- [ ] Share link\n")
+    source = tmp_path / "issue.json"
+    source.write_text(json.dumps({"number": 5, "title": "Nested", "body": body}), "utf-8")
+    out = tmp_path / "inputs.yaml"
+    result = run_techplan("import", "github", source, "-o", out)
+    assert result.returncode == 0, result.stderr
+    plan = load_path(out)
+    assert [(r.text, r.done) for r in plan.requirements.functional] == [("Share link", False)]
+    assert plan.extra["issue_summary"].after == (
+        "#### Acceptance criteria\n\n- [ ] CSV export\n  - [ ] with headers\n  - [ ] UTF-8\n"
+        "- [x] ZIP export\n\n  with a second paragraph")
+    assert "kept as written" in result.stderr
+    assert "risks: []" not in out.read_text("utf-8")

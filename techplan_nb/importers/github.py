@@ -337,15 +337,23 @@ class BodyReader:
         """(text, checked) per item: list items, or one per line of a plain answer."""
         items: list[tuple[str, bool | None]] = []
         leftovers: list[Block] = []
+        kept_items: list[str] = []
         for block in blocks:
             if block.kind in ("bullet_list", "ordered_list"):
-                for item in _list_items(block):
+                complex_items: list[str] = []
+                for item, start, end in _list_item_spans(block):
                     if item is None:
+                        # Sub-items or a second paragraph: the item is kept whole, as written.
+                        while end > start + 1 and not lines[end - 1].strip():
+                            end -= 1
+                        complex_items.append("\n".join(lines[start:end]))
                         continue
                     task = _TASK.match(item)
                     text = plain(item[task.end():] if task else item)[0]
                     if text:
                         items.append((text, (task.group(1) != " ") if task else None))
+                if complex_items:
+                    kept_items.append("\n".join(complex_items))
             elif block.kind == "paragraph" and block.inline is not None:
                 for line in block.inline.content.split("\n"):
                     text = plain(_BULLET.sub("", line))[0]
@@ -353,12 +361,17 @@ class BodyReader:
                         items.append((text, None))
             else:
                 leftovers.append(block)
-        if leftovers:
-            rest = "\n\n".join("\n".join(lines[b.start:b.end]) for b in leftovers)
+        if leftovers or kept_items:
+            rest = "\n\n".join(kept_items + ["\n".join(lines[b.start:b.end]) for b in leftovers])
             self.extra.append(f"#### {label}\n\n{rest}" if label else rest)
+            if kept_items:
+                self.note(f"list items with sub-items or several paragraphs under '{label}' are kept as written "
+                          "under the summary")
         return items
 
     def add_items(self, target: str, items: list[tuple[str, bool | None]]) -> None:
+        if not items:
+            return
         if target in CHECKLIST_TARGETS:
             self.set(target, [{"text": text, "done": True} if done else text for text, done in items])
         elif target == "questions":
@@ -421,18 +434,28 @@ class BodyReader:
 
 
 def _list_items(block: Block) -> list[str | None]:
-    """Each item's text (lines joined), None for an item with more than one paragraph."""
-    items: list[str | None] = []
-    tokens = block.tokens
-    for index, token in enumerate(tokens):
-        if token.type == "list_item_open" and token.level == 1:
+    """Each item's text (lines joined), None for an item with more than one paragraph or a nested list."""
+    return [text for text, _, _ in _list_item_spans(block)]
+
+
+def _list_item_spans(block: Block) -> list[tuple[str | None, int, int]]:
+    """Each top-level item's text (None when it is not one plain paragraph) and its source lines.
+    One pass over the tokens, however long the list."""
+    items: list[tuple[str | None, int, int]] = []
+    depth = 0
+    inner: list[Any] = []
+    start = end = 0
+    for token in block.tokens[1:-1]:
+        if token.type == "list_item_open" and depth == 0:
             inner = []
-            for later in tokens[index + 1:]:
-                if later.type == "list_item_close" and later.level == 1:
-                    break
-                inner.append(later)
+            start, end = token.map or (block.start, block.end)
+        elif token.type == "list_item_close" and depth == 1:
             simple = len(inner) == 3 and inner[1].type == "inline"
-            items.append(" ".join(line.strip() for line in inner[1].content.split("\n")) if simple else None)
+            text = " ".join(line.strip() for line in inner[1].content.split("\n")) if simple else None
+            items.append((text, start, end))
+        elif depth >= 1:
+            inner.append(token)
+        depth += token.nesting
     return items
 
 
