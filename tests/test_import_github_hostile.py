@@ -169,3 +169,16 @@ def test_acceptance_criteria_with_sub_items_are_kept_whole_not_dropped(tmp_path:
         "- [x] ZIP export\n\n  with a second paragraph")
     assert "kept as written" in result.stderr
     assert "risks: []" not in out.read_text("utf-8")
+
+
+def test_html_comments_are_dropped_as_hints_but_kept_inside_code(tmp_path: Path) -> None:
+    body = ("<!-- hint: describe it -->\nIt breaks.\n\n```html\n<!-- keep me -->\n<div></div>\n```\n\n"
+            "<!--\nmulti-line hint\n-->\nEnd.")
+    source = tmp_path / "issue.json"
+    source.write_text(json.dumps({"number": 7, "title": "Comments", "body": body}), "utf-8")
+    out = tmp_path / "inputs.yaml"
+    assert run_techplan("import", "github", source, "-o", out).returncode == 0
+    plan = load_path(out)
+    assert plan.issue.summary == "It breaks."
+    assert plan.extra["issue_summary"].after == "```html\n<!-- keep me -->\n<div></div>\n```\n\nEnd."
+    assert "hint" not in out.read_text("utf-8")

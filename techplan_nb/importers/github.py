@@ -237,6 +237,33 @@ _BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _LEVEL = {"high": "High", "h": "High", "medium": "Medium", "med": "Medium", "m": "Medium", "low": "Low", "l": "Low"}
 
 
+def _drop_comments(text: str) -> str:
+    """The body without its HTML comments (an issue template's hints), except inside code, where
+    `<!-- ... -->` is part of a snippet someone pasted."""
+    if "<!--" not in text:
+        return text
+    lines = text.split("\n")
+    code = [False] * len(lines)
+    for block in split_blocks(lines):
+        if block.kind in ("fence", "code_block"):
+            end = block.tokens[0].map[1] if block.tokens and block.tokens[0].map else block.end
+            for number in range(block.start, min(end, len(lines))):
+                code[number] = True
+    out: list[str] = []
+    chunk: list[str] = []
+    for line, in_code in zip(lines, code):
+        if in_code:
+            if chunk:
+                out.append(_COMMENT.sub("", "\n".join(chunk)))
+                chunk = []
+            out.append(line)
+        else:
+            chunk.append(line)
+    if chunk:
+        out.append(_COMMENT.sub("", "\n".join(chunk)))
+    return "\n".join(out)
+
+
 class BodyReader:
     def __init__(self, issue: Issue, mapping: dict[str, str], name: str) -> None:
         self.issue = issue
@@ -251,7 +278,7 @@ class BodyReader:
         self.notes.append(f"#{self.issue.number}: {message}")
 
     def run(self) -> None:
-        text = _COMMENT.sub("", self.issue.body.replace("\r\n", "\n").replace("\r", "\n"))
+        text = _drop_comments(self.issue.body.replace("\r\n", "\n").replace("\r", "\n"))
         lines = text.split("\n")
         blocks = split_blocks(lines)
         sections = self.form_sections(lines, blocks)
