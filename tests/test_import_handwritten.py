@@ -467,3 +467,16 @@ def test_the_issue_number_line_is_read_and_kept_when_it_says_more(value: str, nu
     assert (plan.issue.number, plan.issue.url) == (number, url)
     after = plan.extra["header"].after if "header" in plan.extra else ""
     assert (after == f"**Issue Number**: {value}") is kept
+
+
+def test_a_plan_too_big_for_an_inputs_file_is_refused_with_the_reason(tmp_path: Path) -> None:
+    text = (DATA / "handwritten-tables.plan.md").read_text("utf-8")
+    log = "```\n" + "".join(f"2026-11-20 12:00:{i % 60:02d} worker-{i} parsed roast {i} in 31 ms\n"
+                            for i in range(25000)) + "```\n"
+    source = tmp_path / "plan.md"
+    source.write_text(text.replace("## Future Considerations\n", "## Future Considerations\n\n" + log), "utf-8")
+    out = tmp_path / "inputs.yaml"
+    result = run_techplan("import", "markdown", source, "-o", out)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "the plan's inputs would be over the 1 MiB an inputs file may hold" in result.stderr
+    assert not out.exists()

@@ -197,7 +197,16 @@ def _markdown(args: argparse.Namespace) -> int:
     shown = str(args.output) if args.output else "<stdout>"
     comments = [f"Inputs recovered from the Markdown plan {name} by `techplan import markdown`.",
                 "What the plan holds beyond the template's fields is under `extra:`, verbatim."]
-    content = dump_inputs(result, comments, shown, source=name)
+    try:
+        content = dump_inputs(result, comments, shown, source=name)
+    except InputError as exc:
+        from ..inputs import MAX_BYTES
+
+        if any("the limit for inputs files" in issue.message for issue in exc.issues):
+            raise InputError.single(name, f"the plan's inputs would be over the {MAX_BYTES // (1024 * 1024)} MiB an "
+                                          f"inputs file may hold (the plan is {len(text.encode('utf-8')):,} bytes); "
+                                          "move long appendices or logs out of the plan and link to them") from None
+        raise
     plan = load_bytes(content.encode("utf-8"), shown)
     if args.output is None:
         sys.stdout.write(content)
