@@ -109,6 +109,9 @@ GUIDANCE = {
 # "- [x] Role: ✓ Name", "1. [ ] Role:", or a tick in words: "- ✅ Role: Name", "- ❌ Role".
 _APPROVAL_LINE = re.compile(r"^(?:[-*+]|\d+[.)])\s+(?:\[( |x|X)\]|(✅|✔️|✔|☑️|☑|❌|✖️|✖|⬜|☐|⏳))\s+(.*?):?\s*(✓.*)?$")
 _TICKS = ("✅", "✔️", "✔", "☑️", "☑")
+# A review round as people head it: "Round 2 — Nov 20", "Review Round 2", "Round 2 (security)".
+_LOOSE_ROUND = re.compile(r"^(?:review\s+)?round\s+(\d+)\b", re.IGNORECASE)
+_PLAIN_STATUS = re.compile(r"^status\s*:\s*(\S.*)$", re.IGNORECASE)
 _LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?")
 _NO_MITIGATION = {"", "-", "—", "tbd", "todo", "n/a", "na", "none", "?", "_not specified._"}
 _DURATION = re.compile(r"\((?:~|≈)?\s*(?P<low>\d+(?:\.\d+)?)(?:\s*(?:-|–|to)\s*(?P<high>\d+(?:\.\d+)?))?\s*"
@@ -303,15 +306,20 @@ class _Linter:
         for block in section.blocks:
             if block.kind == "heading":
                 match = REVIEW_HEADING.match(core_title(heading_text(self.lines, block))) or \
-                    REVIEW_HEADING.match(heading_text(self.lines, block))
+                    REVIEW_HEADING.match(heading_text(self.lines, block)) or \
+                    _LOOSE_ROUND.match(core_title(heading_text(self.lines, block)))
                 current = int(match.group(1)) if match else None
                 continue
             if current is None or block.kind != "paragraph":
                 continue
             for offset, raw in enumerate(self.lines[block.start:block.end]):
+                # "**Status**: ..." as the template has it, or a person's plain "Status: ...".
                 parsed = split_label(raw.strip())
+                plain_label = _PLAIN_STATUS.match(raw.strip())
                 if parsed and parsed[0] == "status":
                     rounds.append((current, block.start + offset, unescape(parsed[1]).strip()))
+                elif plain_label:
+                    rounds.append((current, block.start + offset, unescape(plain_label.group(1)).strip()))
         if not rounds:
             return None
         latest = max(rounds, key=lambda r: r[0])

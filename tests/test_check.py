@@ -184,3 +184,13 @@ def test_numbered_stand_ins_are_placeholders_only_when_they_are_the_whole_item_o
     found = [(f.line, f.message) for f in check_text(text, "plan.md") if f.rule == "placeholder"]
     assert found == [(line_of(text, "- [ ] Requirement 1"), "'Requirement 1' is left from the template; replace it"),
                      (line_of(text, "| Risk 1 |"), "'Risk 1' is left from the template; replace it")]
+
+
+def test_a_loosely_written_latest_round_asking_for_changes_is_found() -> None:
+    text = (ROOT / "tests" / "data" / "handwritten-loose-reviews.plan.md").read_text("utf-8")
+    assert [f.rule for f in check_text(text, "plan.md")] == []
+    # Round 1 is written "### Round 1 — Aug 15, 2026" with a plain "Status: Changes Requested" line;
+    # renumbered as the latest round, it must be seen.
+    latest = text.replace("### Round 1 — Aug 15, 2026", "### Round 4 — Aug 15, 2026")
+    assert [(f.line, f.rule) for f in check_text(latest, "plan.md")] == [
+        (line_of(latest, "Status: Changes Requested"), "approved-with-changes-requested")]
