@@ -151,7 +151,7 @@ def free_port() -> int:
 def test_every_command_is_covered_by_the_file_and_option_tables_below() -> None:
     # A new command must say here how its FILE arguments and required options are given.
     assert set(LEAVES) == set(MINIMAL_ARGS)
-    assert {command for command, _, _ in FILE_ARGUMENTS} | set(WITHOUT_FILES) == set(LEAVES)
+    assert {command for command, _, _ in FILE_ARGUMENTS} | set(NO_INPUT_FILE) == set(LEAVES)
 
 
 @pytest.mark.parametrize("path", COMMANDS, ids=IDS)
@@ -281,7 +281,8 @@ FILE_ARGUMENTS: list[tuple[tuple[str, ...], list[str], tuple[str, ...]]] = [
     (("app",), ["--no-browser", "--port", "{port}", "--inputs", "{f}"], EVERY_KIND),
     (("app",), ["--no-browser", "--port", "{port}", "--template", "{f}"], EVERY_KIND),
 ]
-WITHOUT_FILES = [("schema",), ("new",), ("review", "add"), ("review", "resolve"), ("approve",), ("status",),
+# Commands that read no FILE: their plan folders and output paths are covered further down.
+NO_INPUT_FILE = [("schema",), ("new",), ("review", "add"), ("review", "resolve"), ("approve",), ("status",),
                  ("update",), ("index",)]
 
 
