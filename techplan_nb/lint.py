@@ -17,6 +17,7 @@ from .importers.markdown import (
     TITLES,
     Block,
     Section,
+    approval_table,
     core_title,
     heading_text,
     outline,
@@ -284,6 +285,10 @@ class _Linter:
         if section is None:
             return found
         for block in section.blocks:
+            rows = approval_table(self.lines, block)
+            if rows is not None:
+                found.extend((line, unescape(row["role"]).strip(), row["approved"] == "yes") for line, row in rows)
+                continue
             if block.kind not in ("bullet_list", "ordered_list"):
                 continue
             for token in block.tokens:

@@ -40,6 +40,8 @@ CONVERTED: dict[str, dict[str, str]] = {
             "GitHub issue: https://github.com/example-org/coffee-roast-tracker/issues/301",
     },
     "handwritten-emoji-minimal.plan.md": {"**Author**: Marta Silva": "**Created By**: Marta Silva"},
+    # The sign-off table becomes the approvals checklist: its column headings have no line of their own.
+    "handwritten-tables.plan.md": {"| Role | Name | Approved |": ""},
     "handwritten-paragraph-header.plan.md": {
         "| Safari evicts IndexedDB | med | high | warn when storage is under pressure<br>and sync eagerly |":
             "| Safari evicts IndexedDB | Medium | High | warn when storage is under pressure<br>and sync eagerly |",
@@ -480,3 +482,18 @@ def test_a_plan_too_big_for_an_inputs_file_is_refused_with_the_reason(tmp_path: 
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "the plan's inputs would be over the 1 MiB an inputs file may hold" in result.stderr
     assert not out.exists()
+
+
+def test_sign_offs_kept_in_a_table_are_read_as_approvals(imported: dict[str, tuple[Any, Path]]) -> None:
+    plan = load(imported, "handwritten-tables.plan.md")
+    assert [(a.role, a.approved, a.by) for a in plan.approvals] == [
+        ("System Architect", True, "Jonas Berg"), ("Engineering Manager", False, "")]
+    text = (DATA / "handwritten-tables.plan.md").read_text("utf-8").replace("**Status**: In Progress",
+                                                                             "**Status**: Approved")
+    assert [(f.line, f.message) for f in check_text(text, "plan.md") if f.rule == "approval-missing"] == [
+        (text.split("\n").index("| Engineering Manager | | ❌ |") + 1,
+         "the plan is Approved but 'Engineering Manager' has not approved it")]
+    # A table with a column or a value it does not understand stays as it is.
+    odd = text.replace("| Engineering Manager | | ❌ |", "| Engineering Manager | | maybe |")
+    again = reimport(odd)
+    assert "| Engineering Manager | | maybe |" in again.extra["approval"].before

@@ -1365,6 +1365,24 @@ class MarkdownImporter:
             if leftovers:
                 self.keep_leftovers("approval", leftovers, first)
             return {index}
+        # No checklist: sign-offs kept as a table ("| Role | Name | Approved |").
+        for index, block in enumerate(blocks):
+            rows = approval_table(self.lines, block)
+            if rows is None:
+                continue
+            approvals = []
+            for line, cells in rows:
+                role = self.reader.cell(cells["role"], line)
+                approval: dict[str, Any] = {"role": role}
+                if cells.get("approved") in ("yes",):
+                    approval["approved"] = True
+                if cells.get("by"):
+                    approval["by"] = self.reader.cell(cells["by"], line)
+                if cells.get("date"):
+                    approval["date"] = cells["date"]
+                approvals.append(approval)
+            self.data["approvals"] = approvals
+            return {index}
         return set()
 
     def approval_parts(self, role_src: str, rest: str, line: int) -> dict[str, Any] | None:
@@ -1438,6 +1456,46 @@ def _header_key(label: str) -> str | None:
     if label in ("last updated", "updated"):
         return "last_updated"
     return label if label in ("labels", "status") else None
+
+
+_APPROVAL_COLUMNS = {"role": "role", "approver role": "role", "name": "by", "approver": "by", "by": "by",
+                     "approved by": "by", "approved": "approved", "status": "approved", "approval": "approved",
+                     "sign-off": "approved", "signed off": "approved", "signoff": "approved", "date": "date"}
+_YES = {"✅", "✓", "✔", "✔️", "☑", "☑️", "yes", "y", "approved", "x", "[x]", "done", "signed", "signed off"}
+_NO = {"", "❌", "✖", "✖️", "no", "n", "pending", "-", "—", "[ ]", "⏳", "waiting", "tbd", "not yet"}
+
+
+def approval_table(lines: list[str], block: Block) -> list[tuple[int, dict[str, str]]] | None:
+    """A sign-off table ("| Role | Name | Approved |"), row by row: (line, {"role", "approved": "yes"/"no",
+    "by", "date"}); None unless every column and every value is understood, so a table this does
+    not fully read is kept as it is."""
+    if block.kind != "table":
+        return None
+    header = [_APPROVAL_COLUMNS.get(core_title(unescape(cell))) for cell in table_cells(lines[block.start])]
+    if "role" not in header or "approved" not in header or None in header or len(set(header)) != len(header):
+        return None
+    rows: list[tuple[int, dict[str, str]]] = []
+    for line in range(block.start + 2, block.end):
+        cells = table_cells(lines[line])
+        if len(cells) != len(header):
+            return None
+        row = dict(zip(header, cells))
+        verdict = unescape(row["approved"]).strip().lower()
+        if verdict in _YES or verdict.startswith("approved"):
+            row["approved"] = "yes"
+        elif verdict in _NO:
+            row["approved"] = "no"
+        else:
+            return None
+        if row.get("date"):
+            day = row["date"].strip()
+            row["date"] = day if _DATE.match(day) else (human_date(day) or "")
+            if not row["date"]:
+                return None
+        if not unescape(row["role"]).strip():
+            return None
+        rows.append((line, row))
+    return rows or None
 
 
 def has_image(block: Block) -> bool:
