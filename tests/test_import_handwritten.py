@@ -497,3 +497,21 @@ def test_sign_offs_kept_in_a_table_are_read_as_approvals(imported: dict[str, tup
     odd = text.replace("| Engineering Manager | | ❌ |", "| Engineering Manager | | maybe |")
     again = reimport(odd)
     assert "| Engineering Manager | | maybe |" in again.extra["approval"].before
+
+
+def test_a_risk_id_or_review_round_given_twice_is_kept_verbatim_not_refused(tmp_path: Path) -> None:
+    source = tmp_path / "plan.md"
+    source.write_text("# Technical Plan: X\n\n**Issue Number**: #5\n\n## Risk Assessment\n\n"
+                      "| ID | Risk | Probability | Impact | Mitigation |\n|---|---|---|---|---|\n"
+                      "| R1 | a | High | Low | x |\n| R1 | b | Low | Low | y |\n\n## Review Feedback\n\n"
+                      "### Review Round 1 (Date: 2026-01-01)\n**Reviewer**: A\n**Status**: Approved\n\n"
+                      "### Review Round 1 (Date: 2026-01-05)\n**Reviewer**: B\n**Status**: Changes Requested\n", "utf-8")
+    out = tmp_path / "inputs.yaml"
+    result = run_techplan("import", "markdown", source, "-o", out)
+    assert result.returncode == 0, result.stderr
+    plan = load_path(out)
+    assert [(r.id, r.risk) for r in plan.risks] == [("R1", "a")]
+    assert "| R1 | b | Low | Low | y |" in plan.extra["risks"].after
+    assert [(r.round, r.reviewer) for r in plan.reviews] == [(1, "A")]
+    assert plan.extra["reviews"].after.startswith("### Review Round 1 (Date: 2026-01-05)\n**Reviewer**: B")
+    assert "round 1 is given twice" in result.stderr

@@ -992,7 +992,9 @@ class MarkdownImporter:
                     risk["_index"] = int(cell) if cell.isdigit() else 10**9 + offset
                 else:
                     risk[field_name] = self.reader.cell(cell, line)
-            if risk.pop("_bad", False) or not self.risk_ok(risk):
+            # A second "R1" (a copied row) cannot be a field beside the first: kept as written.
+            duplicate = risk.get("id") is not None and any(r.get("id") == risk["id"] for r in risks)
+            if risk.pop("_bad", False) or not self.risk_ok(risk) or duplicate:
                 rejected.append(line)
                 continue
             risks.append(risk)
@@ -1006,8 +1008,8 @@ class MarkdownImporter:
         if rejected:
             self.keep("risks", "after", "\n".join(self.lines[block.start:block.start + 2] +
                                                   [self.lines[n] for n in rejected]))
-            self.note(rejected[0], "risk rows whose probability or impact is not High, Medium or Low (or 1-5) "
-                                   "are kept verbatim in a table after the risks")
+            self.note(rejected[0], "risk rows whose probability or impact is not High, Medium or Low (or 1-5), "
+                                   "or whose id is given twice, are kept verbatim in a table after the risks")
         return True
 
     @staticmethod
@@ -1282,7 +1284,11 @@ class MarkdownImporter:
                 if leftovers:
                     current["_keep"].append(self.residual_list(leftovers))
         good, bad = [], []
+        numbers: set[int] = set()
         for review in reviews:
+            if review["round"] in numbers:
+                review["_odd"] = f"round {review['round']} is given twice"
+            numbers.add(review["round"])
             status = str(review.get("status", "")).lower()
             if review.get("reviewer") and status in [s.lower() for s in REVIEW_STATUSES] and "_odd" not in review:
                 if bad and good:
