@@ -289,6 +289,9 @@ class PlanFolder:
         if not inputs.is_file():
             raise UsageError(f"{inputs}: missing; a plan folder holds its inputs as inputs.yaml "
                              "(`techplan run FILE --out plans/` writes it, or copy your inputs file there)")
+        plan = folder / PLAN_FILE
+        if plan.exists() and not plan.is_file():
+            raise UsageError(f"{plan}: is a folder, where the plan file goes; move it away (nothing was written)")
         return cls(folder)
 
     def audit_notebooks(self) -> list[Path]:

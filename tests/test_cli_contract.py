@@ -125,9 +125,11 @@ def work(made_plan: tuple[Path, Path]) -> Iterator[Path]:
     (folder / "loop-b").symlink_to("loop-a")
     # Plan folders for the review commands.
     (folder / "plans").mkdir()
-    for name in ("no-inputs", "inputs-is-a-folder", "unreadable-inputs"):
+    for name in ("no-inputs", "inputs-is-a-folder", "unreadable-inputs", "plan-is-a-folder"):
         (folder / "plans" / name).mkdir()
     (folder / "plans" / "inputs-is-a-folder" / "inputs.yaml").mkdir()
+    shutil.copy(EXAMPLES / "minimal.yaml", folder / "plans" / "plan-is-a-folder" / "inputs.yaml")
+    (folder / "plans" / "plan-is-a-folder" / "technical-plan.md").mkdir()
     unreadable = folder / "plans" / "unreadable-inputs" / "inputs.yaml"
     shutil.copy(EXAMPLES / "minimal.yaml", unreadable)
     unreadable.chmod(0)
@@ -346,6 +348,7 @@ PLAN_DIRS = {
     "inputs.yaml is a folder": ("plans/inputs-is-a-folder", "plans/inputs-is-a-folder/inputs.yaml"),
     "unreadable inputs.yaml": ("plans/unreadable-inputs", "plans/unreadable-inputs/inputs.yaml"),
     "symlink loop": ("loop-a", "loop-a"),
+    "technical-plan.md is a folder": ("plans/plan-is-a-folder", "plans/plan-is-a-folder/technical-plan.md"),
 }
 
 
