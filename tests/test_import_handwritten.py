@@ -515,3 +515,17 @@ def test_a_risk_id_or_review_round_given_twice_is_kept_verbatim_not_refused(tmp_
     assert [(r.round, r.reviewer) for r in plan.reviews] == [(1, "A")]
     assert plan.extra["reviews"].after.startswith("### Review Round 1 (Date: 2026-01-05)\n**Reviewer**: B")
     assert "round 1 is given twice" in result.stderr
+
+
+@pytest.mark.parametrize("duration", ["(0 days)", "(5-3 days)"])
+def test_a_duration_that_is_no_estimate_stays_in_the_phase_name(duration: str) -> None:
+    text = f"# Technical Plan: X\n\n**Issue Number**: #5\n\n## Implementation Timeline\n\n### Phase 1: Build {duration}\n- [ ] a\n"
+    plan = reimport(text)
+    assert [(p.name, p.estimate) for p in plan.timeline.phases] == [(f"Build {duration}", None)]
+
+
+def test_an_overlong_issue_link_in_the_header_is_not_the_issue_url() -> None:
+    url = "https://github.com/o/r/issues/5?" + "x" * 600
+    plan = reimport(f"# Technical Plan: X\n\n**Issue Number**: #5 ({url})\n")
+    assert (plan.issue.number, plan.issue.url) == (5, None)
+    assert url in plan.extra["header"].after

@@ -701,13 +701,14 @@ class MarkdownImporter:
                 return False
             if number is not None and "number" not in self.data.get("issue", {}):
                 self.set("issue.number", int(number.group(1)))
-            if url is not None and not self.data.get("issue", {}).get("url"):
+            if url is not None and not self.data.get("issue", {}).get("url") and len(url.group(0)) <= 500:
                 self.set("issue.url", url.group(0))
             # The line is read whole only when the number and link are all it says: "#57, #58" or
             # "#57 (and #61)" keeps its words as written.
             rest = value.replace(url.group(0), " ") if url else value
             rest = "" if rest.strip().isdigit() else re.sub(r"#\d+\b", " ", rest, count=1)
-            explained = not guessed and not re.search(r"\w", rest)
+            explained = not guessed and not re.search(r"\w", rest) and (
+                url is None or self.data.get("issue", {}).get("url") == url.group(0))
             return number is not None and explained and (label != "github issue" or url is None or
                                                          value.strip("<>") == url.group(0))
         if label == "labels":
@@ -1103,6 +1104,11 @@ class MarkdownImporter:
                             "phases from 1 in order, and prints it so")
         phase: dict[str, Any] = {}
         days = _DAYS.search(rest)
+        if days and not 0 < float(days.group("low")) <= float(days.group("high") or days.group("low")):
+            # "(0 days)" or "(5-3 days)" is no estimate: the words stay in the phase's name.
+            self.note(line, f"the phase's duration {days.group(0).strip()!r} is not an estimate (zero, or a range "
+                            "that runs backwards); it is kept in the phase's name")
+            days = None
         if days:
             low, high = float(days.group("low")), float(days.group("high") or days.group("low"))
             if days.group("unit").lower().startswith("w"):
