@@ -400,7 +400,40 @@ def regenerate(folder: PlanFolder, fresh: str, *, force: bool = False, new_input
     `base` is the previously generated text when the caller looked it up before replacing the
     audit notebook that may hold it.
     """
-    from .output import atomic_write, edited_by_hand, keep_generated_copy, write_generated, write_keeping_edits
+    from .output import atomic_write
+
+    if new_inputs is None:
+        return _write_plan(folder, fresh, force=force, settings=settings, base=base, before_plan=None)
+    previous = folder.inputs_path.read_bytes()
+    plan_before = folder.plan_path.read_bytes() if folder.plan_path.is_file() else None
+    plan_written = False
+
+    def write_inputs() -> None:
+        atomic_write(folder.inputs_path, new_inputs)
+
+    def mark_written() -> None:
+        nonlocal plan_written
+        plan_written = True
+
+    try:
+        return _write_plan(folder, fresh, force=force, settings=settings, base=base, before_plan=write_inputs,
+                           after_plan=mark_written)
+    except BaseException:
+        # The plan could not be written: put the inputs back, so the two still agree and the command
+        # can simply be run again (it would otherwise find its change made, and say "nothing changed").
+        if not plan_written:
+            try:
+                atomic_write(folder.inputs_path, previous)
+                if plan_before is not None and folder.plan_path.read_bytes() != plan_before:
+                    atomic_write(folder.plan_path, plan_before)
+            except Exception:  # noqa: BLE001 - the first failure is the one to report
+                pass
+        raise
+
+
+def _write_plan(folder: PlanFolder, fresh: str, *, force: bool, settings: dict[str, object] | None, base: object,
+                before_plan: Callable[[], None] | None, after_plan: Callable[[], None] | None = None) -> Regenerated:
+    from .output import edited_by_hand, keep_generated_copy, write_generated, write_keeping_edits
 
     path = folder.plan_path
     hand_edited = edited_by_hand(path)
@@ -410,11 +443,13 @@ def regenerate(folder: PlanFolder, fresh: str, *, force: bool = False, new_input
         ours = path.read_text("utf-8")
         previous = generated_base(folder) if base is _LOOK_IT_UP else base
         merge = merge_sections(previous if isinstance(previous, str) else None, ours, fresh)
-        if new_inputs is not None:
-            atomic_write(folder.inputs_path, new_inputs)
+        if before_plan is not None:
+            before_plan()
         if merge.text == fresh:
             # Every hand edit was in computed sections and got replaced; force keeps them in .bak.
             write_generated(path, fresh, force=True)
+            if after_plan is not None:
+                after_plan()
             keep_generated_copy(path, fresh, settings)
             return Regenerated(path, True, merge, path.with_name(path.name + ".bak"))
         # Without a base no one can tell what the person changed in computed sections: keep a copy.
@@ -423,12 +458,16 @@ def regenerate(folder: PlanFolder, fresh: str, *, force: bool = False, new_input
             backup = path.with_name(path.name + ".bak")
         written = merge.text != ours
         write_keeping_edits(path, merge.text, fresh, backup=keep, settings=settings)
+        if after_plan is not None:
+            after_plan()
         return Regenerated(path, written, merge, backup)
-    if new_inputs is not None:
-        atomic_write(folder.inputs_path, new_inputs)
+    if before_plan is not None:
+        before_plan()
     if hand_edited:
         backup = path.with_name(path.name + ".bak")
     written = write_generated(path, fresh, force=force)
+    if after_plan is not None:
+        after_plan()
     keep_generated_copy(path, fresh, settings)
     return Regenerated(path, written, None, backup)
 

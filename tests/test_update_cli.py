@@ -164,3 +164,24 @@ def test_batch_refuses_to_overwrite_a_hand_edited_plan_and_says_so(tmp_path: Pat
     assert result.returncode != 0
     assert "edited by hand" in result.stderr + result.stdout
     assert HAND_AUTHZ in (folder / "technical-plan.md").read_text("utf-8")
+
+
+def test_a_plan_that_cannot_be_written_leaves_the_inputs_as_they_were(tmp_path: Path) -> None:
+    folder = make_folder(tmp_path)
+    hand_edit(folder, AUTHZ, HAND_AUTHZ)
+    before = {p.name: p.read_bytes() for p in (folder / "inputs.yaml", folder / "technical-plan.md")}
+    state = folder / ".techplan-state.json"
+    saved = state.read_bytes()
+    state.unlink()
+    state.mkdir()  # the hash record cannot be written, so neither can the plan
+    refused = run_techplan("approve", folder, "--role", "manager", "--as-of", "2026-11-21")
+    assert refused.returncode == 2 and ".techplan-state.json" in refused.stderr, refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert {name: (folder / name).read_bytes() for name in before} == before
+    # Nothing half-done: once the folder is fixed, the same command does the whole change.
+    state.rmdir()
+    state.write_bytes(saved)
+    again = run_techplan("approve", folder, "--role", "manager", "--as-of", "2026-11-21")
+    assert again.returncode == 0, again.stderr
+    assert "- [x] Engineering Manager: ✓ (2026-11-21)" in section(folder, "approval")
+    assert HAND_AUTHZ in section(folder, "security considerations")
