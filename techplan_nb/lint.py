@@ -263,7 +263,8 @@ class _Linter:
                 continue
             self.add(line, "approval-missing", f"the plan is Approved but '{role}' has not approved it")
         latest = self._latest_review()
-        if latest is not None and latest[1].lower().startswith("changes requested"):
+        if latest is not None and latest[1].lower().startswith("changes requested") \
+                and not latest[1].endswith("(resolved)"):
             self.add(latest[0], "approved-with-changes-requested",
                      "the plan is Approved but its latest review round asks for changes")
 
@@ -303,24 +304,40 @@ class _Linter:
         return found
 
     def _latest_review(self) -> tuple[int, str] | None:
+        """(line, status) of the latest review round's status; a round asking for changes whose
+        Resolution says what was done counts as answered, as `techplan status` counts it."""
         section = self.by_key.get("reviews")
         if section is None:
             return None
         rounds: list[tuple[int, int, str]] = []
+        resolved: set[int] = set()
         current: int | None = None
+        in_resolution = False
         for block in section.blocks:
             if block.kind == "heading":
                 match = REVIEW_HEADING.match(core_title(heading_text(self.lines, block))) or \
                     REVIEW_HEADING.match(heading_text(self.lines, block)) or \
                     _LOOSE_ROUND.match(core_title(heading_text(self.lines, block)))
                 current = int(match.group(1)) if match else None
+                in_resolution = False
                 continue
-            if current is None or block.kind != "paragraph":
+            if current is None:
+                continue
+            if block.kind != "paragraph":
+                if in_resolution and block.kind in ("bullet_list", "ordered_list") and any(self.lines[i].strip() not in ("", "_Not specified._", "- _Not specified._")
+                                         for i in range(block.start, block.end)):
+                    resolved.add(current)
                 continue
             for offset, raw in enumerate(self.lines[block.start:block.end]):
                 # "**Status**: ..." as the template has it, or a person's plain "Status: ...".
                 parsed = split_label(raw.strip())
                 plain_label = _PLAIN_STATUS.match(raw.strip())
+                if parsed:
+                    in_resolution = parsed[0] == "resolution"
+                    if in_resolution and parsed[1].strip() not in ("", "_Not specified._"):
+                        resolved.add(current)
+                elif in_resolution and raw.strip() not in ("", "_Not specified._"):
+                    resolved.add(current)
                 if parsed and parsed[0] == "status":
                     rounds.append((current, block.start + offset, unescape(parsed[1]).strip()))
                 elif plain_label:
@@ -328,6 +345,8 @@ class _Linter:
         if not rounds:
             return None
         latest = max(rounds, key=lambda r: r[0])
+        if latest[0] in resolved:
+            return latest[1], f"{latest[2]} (resolved)"
         return latest[1], latest[2]
 
     # -- risks --
