@@ -515,7 +515,7 @@ def run_notebook(folder: PlanFolder, inputs_text: str | None, *, as_of: object, 
     try:
         with tempfile.TemporaryDirectory(prefix=".techplan-run-", dir=folder.path.parent) as scratch:
             result = run_plan(folder.inputs_path, Path(scratch), as_of=as_of, seed=seed,  # type: ignore[arg-type]
-                              template=template, force=False)
+                              template=template, force=False, installed_in=folder.path.parent)
             if result.status != "succeeded" or result.plan is None:
                 if result.notebook and Path(result.notebook).is_file():
                     atomic_write(folder.path / FAILED_NOTEBOOK_FILE, Path(result.notebook).read_bytes())

@@ -41,6 +41,11 @@ def test_a_review_round_reruns_the_notebook_and_the_audit_record_matches(tmp_pat
     verified = run_techplan("verify", folder / "technical-plan.md", folder / "technical-plan.ipynb")
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert not list(tmp_path.joinpath("plans").glob(".techplan-run-*"))
+    # The audit names the plan's own folder as where the run wrote, not the scratch folder it used.
+    import nbformat
+    nb = nbformat.read(str(folder / "technical-plan.ipynb"), as_version=4)
+    assert nb.metadata.techplan["parameters"]["output_dir"] == str((tmp_path / "plans").resolve())
+    assert ".techplan-run-" in str(nb.metadata.techplan.get("staged_in", ""))
 
 
 def test_hand_edits_survive_a_notebook_rerun(tmp_path: Path) -> None:
