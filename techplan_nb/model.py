@@ -104,6 +104,17 @@ def _as_list(value: Any) -> Any:
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _keys_left_empty_are_omitted(cls, data: Any) -> Any:
+        # `risks:` with nothing after it is YAML's null: people leave a section empty that way, so
+        # an optional key given no value means "not given", not "wrong type". Required keys stay.
+        if isinstance(data, dict) and any(value is None for value in data.values()):
+            fields = cls.model_fields
+            return {key: value for key, value in data.items()
+                    if value is not None or key not in fields or fields[key].is_required()}
+        return data
+
 
 # --- checklists -------------------------------------------------------------------------
 

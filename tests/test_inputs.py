@@ -168,3 +168,13 @@ def test_render_refuses_to_overwrite_a_hand_edited_plan(tmp_path: Path) -> None:
     forced = run_techplan("render", shared_example(), "-o", out, "--as-of", "2026-11-22", "--force")
     assert forced.returncode == 0
     assert (tmp_path / "plan.md.bak").read_text("utf-8").endswith("A note by hand.\n")
+
+
+def test_a_section_key_left_without_a_value_counts_as_not_given_but_a_required_one_is_still_an_error() -> None:
+    text = ("issue:\n  number: 5\n  title: Empty keys\n  summary:\nrisks:\nreviews:\napprovals:\nsecurity:\n"
+            "timeline:\n  phases:\n    - name: Build\n      tasks:\n")
+    plan = load_bytes(text.encode(), "left-empty.yaml")
+    assert (plan.risks, plan.reviews, plan.timeline.phases[0].tasks) == ([], [], [])
+    with pytest.raises(InputError) as caught:
+        load_bytes(b"issue:\n  number: 5\n  title:\n", "no-title.yaml")
+    assert [(issue.line, issue.field) for issue in caught.value.issues] == [(3, "issue.title")]
