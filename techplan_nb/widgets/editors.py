@@ -654,14 +654,22 @@ class RowList(Editor):
         if not isinstance(value, list):
             self.ctx.warn(loc, f"expected a list, got {value!r}; it was left empty")
             value = []
-        old = self.rows
-        self.rows = []
+        # Rows already on the page are refilled in place, not rebuilt: a load then sends only the
+        # values that changed. Rebuilding sent thousands of widget messages at once, more than
+        # ZeroMQ's IOPub queue (1000 messages) holds while a busy server catches up; it drops the
+        # rest without a word, and the browser then waits for widgets it never heard of
+        # ("widget model not found").
+        kept, surplus = self.rows[:len(value)], self.rows[len(value):]
         for index, item in enumerate(value):
-            editor = self.make_editor()
-            editor.set(item, (*loc, index))
-            self.rows.append(Row(self, editor))
+            if index < len(kept):
+                kept[index].editor.set(item, (*loc, index))
+            else:
+                editor = self.make_editor()
+                editor.set(item, (*loc, index))
+                kept.append(Row(self, editor))
+        self.rows = kept
         self._redraw()
-        for row in old:
+        for row in surplus:
             close_tree(row.widget)
 
     def nodes(self, loc: Loc) -> Iterator[tuple[Loc, Editor]]:
