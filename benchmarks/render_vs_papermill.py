@@ -46,6 +46,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7, help="repetitions of each command (median reported)")
     args = parser.parse_args()
 
+    # An installed wheel has its bytecode compiled by pip; an editable checkout gets it on first
+    # import, unless PYTHONDONTWRITEBYTECODE is set (as on some CI machines), when every run would
+    # recompile techplan_nb from source. Compile it once, as an install would.
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "techplan_nb")], check=True)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         notebook = trivial_notebook(folder)

@@ -54,7 +54,9 @@ def test_a_port_that_needs_administrator_rights_is_not_called_in_use(monkeypatch
         def bind(self, address: tuple[str, int]) -> None:
             raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(app.socket, "socket", Refusing)
+    import socket
+
+    monkeypatch.setattr(socket, "socket", Refusing)
     with pytest.raises(UsageError) as refused:
         app._check_port_free(80)
     assert str(refused.value) == ("port 80 needs administrator rights on this computer; "
