@@ -20,6 +20,8 @@ import matplotlib.patches
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from .schedule import percentiles
+
 if TYPE_CHECKING:  # pragma: no cover
     from .analysis import Analysis
 
@@ -221,7 +223,7 @@ def finish_distribution(analysis: Analysis) -> bytes:
             ("P50", 50.0, schedule.p50), ("P80", 80.0, schedule.p80), ("P90", 90.0, schedule.p90)]
         styles = {"P50": ":", "P80": "--", "P90": "-."}
         for name, q, _ in marks:
-            x = float(np.percentile(samples, q))
+            x = float(percentiles(samples, (q,))[0])
             colour = CRITICAL if name == "P80" else "#333333"
             frame.line([x, x], [0, top], color=colour, linestyle=styles[name], linewidth=1.2)
             frame.text(x, top * 0.98, f" {name}", color=colour, fontsize=8, ha="left", va="top")

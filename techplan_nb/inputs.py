@@ -39,10 +39,11 @@ _TRUE_FALSE = re.compile(r"^(?:true|false)$", re.IGNORECASE)
 class Document:
     """Parsed data plus where each field path sits in the source, for error messages."""
 
-    def __init__(self, name: str, data: Any, lines: dict[Loc, int]) -> None:
+    def __init__(self, name: str, data: Any, lines: dict[Loc, int], *, sized: bool = False) -> None:
         self.name = name
         self.data = data
         self.lines = lines
+        self.sized = sized  # sizes already checked while the data was built (see _Converter)
 
     def line_of(self, loc: Loc) -> int | None:
         # A missing field has no line of its own: point at its nearest parent that exists.
@@ -102,12 +103,23 @@ def _yaml_problem(name: str, exc: yaml.YAMLError, text: str) -> InputError:
     return InputError.single(name, message, line=line)
 
 
-# Cheap pre-check: only text that could hold an anchor or alias pays for a full event parse.
-_MAYBE_ANCHOR = re.compile(r"(?:^|[\s\[{,:-])[&*][^\s,\[\]{}]")
+# Cheap pre-check: only text that could hold an anchor (`&name` where a value starts) pays for a
+# full event parse. An alias needs an anchor, and one without is a composer error, checked again
+# then (see parse_yaml); `*` alone would send every Markdown **bold** through the slow path. A
+# scan for "&" rather than a regex: "R&D" and "Q & A" are common, and the regex costs a parse.
+def _may_hold_anchor(text: str) -> bool:
+    at = text.find("&")
+    while at != -1:
+        after = text[at + 1:at + 2]
+        if after and not after.isspace() and after not in ",[]{}" and (
+                at == 0 or text[at - 1].isspace() or text[at - 1] in "[{,:-"):
+            return True
+        at = text.find("&", at + 1)
+    return False
 
 
-def _refuse_anchors(text: str, name: str) -> None:
-    if not _MAYBE_ANCHOR.search(text):
+def _refuse_anchors(text: str, name: str, *, always: bool = False) -> None:
+    if not always and not _may_hold_anchor(text):
         return
     for event in yaml.parse(text, Loader=_Loader):
         anchor = getattr(event, "anchor", None)
@@ -119,18 +131,23 @@ def _refuse_anchors(text: str, name: str) -> None:
 
 
 class _Converter:
-    """Turns composed YAML nodes into plain data, refusing tags, duplicates and deep nesting."""
+    """Turns composed YAML nodes into plain data, refusing tags, duplicates, deep nesting and
+    sizes no plan has (the checks validate_document makes on data that did not come this way)."""
 
     def __init__(self, name: str) -> None:
         self.name = name
         self.lines: dict[Loc, int] = {}
         self.problems: list[InputIssue] = []
+        self.values = 0
 
     def convert(self, node: yaml.Node, loc: Loc) -> Any:
         if len(loc) > MAX_DEPTH:
             raise InputError.single(self.name, f"nesting deeper than {MAX_DEPTH} levels", line=node.start_mark.line + 1,
                                     field=_path(loc[:MAX_DEPTH]))
         self.lines.setdefault(loc, node.start_mark.line + 1)
+        self.values += 1
+        if self.values > MAX_VALUES:
+            raise InputError.single(self.name, _too_many_values(), line=node.start_mark.line + 1, field=_path(loc))
         if node.tag not in _ALLOWED_TAGS:
             self.problems.append(InputIssue(self.name, node.start_mark.line + 1, _path(loc),
                                             f"YAML tag {node.tag!r} is not allowed; remove it"))
@@ -142,7 +159,10 @@ class _Converter:
                 self.problems.append(InputIssue(self.name, self.lines[loc], _path(loc), _too_many(len(node.value))))
                 return []
             return [self.convert(item, (*loc, index)) for index, item in enumerate(node.value)]
-        return _scalar(node)
+        value = _scalar(node)
+        if isinstance(value, str) and len(value) > MAX_TEXT:
+            self.problems.append(InputIssue(self.name, self.lines[loc], _path(loc), _too_long(value)))
+        return value
 
     def _mapping(self, node: yaml.MappingNode, loc: Loc) -> dict[str, Any]:
         result: dict[str, Any] = {}
@@ -204,6 +224,8 @@ def parse_yaml(text: str, name: str) -> Document:
         _refuse_anchors(text, name)
         node = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError as exc:
+        if isinstance(exc, yaml.composer.ComposerError):
+            _refuse_anchors(text, name, always=True)  # an alias without its anchor: say so first
         raise _yaml_problem(name, exc, text) from None
     except RecursionError:
         raise InputError.single(name, f"nesting is too deep (limit {MAX_DEPTH} levels)") from None
@@ -213,7 +235,7 @@ def parse_yaml(text: str, name: str) -> Document:
     data = converter.convert(node, ())
     if converter.problems:
         raise InputError(converter.problems)
-    return Document(name, data, converter.lines)
+    return Document(name, data, converter.lines, sized=True)
 
 
 # --- JSON ------------------------------------------------------------------------------------
@@ -347,7 +369,7 @@ def validate_document(doc: Document) -> PlanInput:
     if not isinstance(doc.data, dict):
         raise InputError.single(doc.name, "the file must hold a mapping of sections (issue:, requirements:, ...)",
                                 line=1)
-    oversized = _size_problems(doc)
+    oversized = [] if doc.sized else _size_problems(doc)
     if oversized:
         raise InputError(_capped(oversized))
     try:
@@ -369,11 +391,9 @@ def _size_problems(doc: Document) -> list[InputIssue]:
         loc, value = stack.pop()
         count += 1
         if count > MAX_VALUES:
-            return [InputIssue(doc.name, doc.line_of(loc), _path(loc),
-                               f"the file holds more than {MAX_VALUES:,} values; split the plan or trim it")]
+            return [InputIssue(doc.name, doc.line_of(loc), _path(loc), _too_many_values())]
         if isinstance(value, str) and len(value) > MAX_TEXT:
-            problems.append(InputIssue(doc.name, doc.line_of(loc), _path(loc),
-                                       f"is {len(value):,} characters long; a text is limited to {MAX_TEXT:,}"))
+            problems.append(InputIssue(doc.name, doc.line_of(loc), _path(loc), _too_long(value)))
         elif isinstance(value, list):
             if len(value) > MAX_ITEMS:
                 problems.append(InputIssue(doc.name, doc.line_of(loc), _path(loc), _too_many(len(value))))
@@ -382,6 +402,14 @@ def _size_problems(doc: Document) -> list[InputIssue]:
         elif isinstance(value, dict):
             stack.extend(((*loc, key), item) for key, item in reversed(list(value.items())))
     return problems
+
+
+def _too_many_values() -> str:
+    return f"the file holds more than {MAX_VALUES:,} values; split the plan or trim it"
+
+
+def _too_long(text: str) -> str:
+    return f"is {len(text):,} characters long; a text is limited to {MAX_TEXT:,}"
 
 
 def _too_many(count: int) -> str:

@@ -758,7 +758,7 @@ def build_schedule(timeline: Timeline, *, seed: int = 0, samples: int | None = N
     finish = simulate_finish(network, n_samples, seed)
     import numpy as np
 
-    p50, p80, p90 = (float(x) for x in np.percentile(finish, [50, 80, 90]))
+    p50, p80, p90 = (float(x) for x in percentiles(finish, (50, 80, 90)))
     with_buffer = p80 * (1 + contingency_percent / 100)
     if calendar is not None and with_buffer > MAX_WORKING_DAYS:
         # The estimates passed the loader's check; only the buffer takes the date past the limit.
@@ -780,6 +780,26 @@ def build_schedule(timeline: Timeline, *, seed: int = 0, samples: int | None = N
         p90_days=p90, p80_with_contingency_days=with_buffer, mean_days=float(finish.mean()),
         samples=n_samples, seed=seed, contingency_percent=contingency_percent,
         contingency_risks=tuple(contingency_risks), samples_data=finish, work_calendar=calendar)
+
+
+def percentiles(samples: np.ndarray, qs: Sequence[float]) -> np.ndarray:
+    """np.percentile(samples, qs) for a 1-D array of finite numbers, to the last bit.
+
+    The same order statistics and the same interpolation (`_lerp`, numpy's default "linear"
+    method), without np.percentile's general machinery: it cost more than the simulation itself
+    and imports numpy.ma on first use. tests/test_schedule.py holds the two equal.
+    """
+    import numpy as np
+
+    n = samples.shape[0]
+    virtual = (n - 1) * (np.asarray(qs, dtype=float) / 100)
+    below = np.floor(virtual).astype(np.intp)
+    above = np.minimum(below + 1, n - 1)
+    ordered = np.partition(samples, np.concatenate((below, above)))
+    low, high = ordered[below], ordered[above]
+    gamma = virtual - below
+    diff = high - low
+    return np.where(gamma >= 0.5, high - diff * (1 - gamma), low + diff * gamma)
 
 
 def _span(cpm: _Pass, members: list[int], start: int, end: int) -> tuple[float, float]:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from conftest import example_data, files_under, run_techplan, shared_example, write_inputs
 from techplan_nb.errors import InputError
@@ -87,6 +88,8 @@ def test_json_errors_carry_line_numbers() -> None:
 
 @pytest.mark.parametrize("text, fragment", [
     ("a: &x 1\nb: *x\n", "anchors and aliases"),
+    ("a: 1\nb: *x\n", "anchors and aliases"),  # an alias whose anchor is missing
+    ("issue: {number: 1, title: &t t}\n", "anchors and aliases"),  # an anchor nobody uses
     ("issue: {number: 1, title: t}\nissue: {number: 2, title: u}\n", "duplicate key 'issue' (first given on line 1)"),
     ("issue: !!python/object:os.system {number: 1}\n", "tag 'tag:yaml.org,2002:python/object:os.system'"),
     ("issue: [\n", "not valid YAML"),
@@ -107,6 +110,25 @@ def test_json_errors_carry_line_numbers() -> None:
 def test_bad_yaml_is_rejected_with_a_clear_message(text: str, fragment: str) -> None:
     found = "\n".join(problems(text))
     assert fragment in found
+
+
+@pytest.mark.parametrize("suffix", ["yaml", "json"])
+def test_a_text_over_the_limit_and_a_file_of_too_many_values_are_refused_by_name(suffix: str) -> None:
+    from techplan_nb.inputs import MAX_TEXT, MAX_VALUES
+
+    def dump(data: dict) -> str:
+        return json.dumps(data, indent=1) if suffix == "json" else yaml.safe_dump(data, width=10**9)
+
+    long_summary = {"issue": {"number": 1, "title": "t", "summary": "x" * (MAX_TEXT + 1)}}
+    text = dump(long_summary)
+    line = text[: text.index("xxx")].count("\n") + 1
+    assert problems(text, f"x.{suffix}") == [
+        f"x.{suffix}:{line}: issue.summary: is {MAX_TEXT + 1:,} characters long; "
+        f"a text is limited to {MAX_TEXT:,}"]
+    many = {"issue": {"number": 1, "title": "t"},
+            "open_questions": [[str(i) for i in range(900)] for _ in range(MAX_VALUES // 900 + 1)]}
+    found = problems(dump(many), f"x.{suffix}")
+    assert len(found) == 1 and f"the file holds more than {MAX_VALUES:,} values" in found[0]
 
 
 def test_encodings_bom_size_and_emptiness_are_rejected() -> None:

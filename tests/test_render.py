@@ -168,6 +168,34 @@ def test_template_cannot_reach_python_internals(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("source, refusal", [
+    ("{{ plan.__class__ }}", "unsafe"),
+    ("{{ plan.issue.title.__class__.__mro__ }}", "unsafe"),
+    ("{{ '{0.__class__.__mro__}'.format(plan) }}", "unsafe"),
+    ("{{ plan.issue.labels.append('x') }}", "unsafe"),
+    ("{% for k in plan.issue.__dict__ %}{{ k }}{% endfor %}", "unsafe"),
+])
+def test_a_team_template_stays_in_the_sandbox(tmp_path: Path, source: str, refusal: str) -> None:
+    from techplan_nb.errors import RenderError
+
+    team = tmp_path / "team.md.j2"
+    team.write_text(source, "utf-8")
+    plan = PlanInput.model_validate({"issue": {"number": 4, "title": "x", "labels": ["a"]}})
+    with pytest.raises(RenderError, match=refusal):
+        render_plan(plan, as_of=AS_OF_DATE, template_path=team)
+    assert plan.issue.labels == ["a"]
+
+
+def test_user_text_is_escaped_for_markdown_inside_and_outside_autoescape_blocks(tmp_path: Path) -> None:
+    team = tmp_path / "team.md.j2"
+    team.write_text("A {{ plan.issue.title }}\nB {% autoescape false %}{{ plan.issue.title }}{% endautoescape %}\n\n"
+                    "C {{ plan.issue.number }} {{ 1.5 }}\n", "utf-8")
+    plan = PlanInput.model_validate({"issue": {"number": 4, "title": "<script>x|y</script> & *z*"}})
+    text = render_plan(plan, as_of=AS_OF_DATE, template_path=team)
+    escaped = r"\<script\>x\|y\</script\> & \*z\*"
+    assert text == f"A {escaped}\nB {escaped}\nC 4 1.5\n"
+
+
 @pytest.mark.parametrize("text", ["{{ 7*7 }}", "{% raw %}", "{# c #}"])
 def test_jinja_syntax_in_user_text_appears_literally(text: str) -> None:
     plan = render_dict({"issue": {"number": 1, "title": "t", "summary": text}})

@@ -9,12 +9,14 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from techplan_nb.errors import ScheduleError
 from techplan_nb.model import PlanInput, Timeline
 from techplan_nb.schedule import (
     MAX_WORKING_DAYS, _quantile_tables, _task_table, build_network, build_schedule, dependency_problems,
-    simulate_finish,
+    percentiles, simulate_finish,
 )
 
 
@@ -644,3 +646,18 @@ def test_percentile_dates_count_working_days_like_task_dates() -> None:
     s = dated(EXAMPLE_PHASES, holidays=["2026-11-16"])
     for days, date in ((s.p50_days, s.p50), (s.p80_days, s.p80), (s.p90_days, s.p90)):
         assert days is not None and date == s.working_day(math.ceil(days) - 1)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.floats(min_value=0, max_value=1e6, allow_nan=False), min_size=1, max_size=60),
+       st.lists(st.floats(min_value=0, max_value=100), min_size=1, max_size=4))
+def test_percentiles_equal_numpy_percentile_to_the_last_bit(values: list[float], qs: list[float]) -> None:
+    samples = np.array(values)
+    assert percentiles(samples.copy(), qs).tobytes() == np.percentile(samples, qs).tobytes()
+
+
+def test_percentiles_of_a_simulated_finish_equal_numpy_percentile() -> None:
+    finish = np.random.default_rng(7).gamma(4.0, 3.0, size=10_000)
+    qs = (50, 80, 90)
+    assert percentiles(finish, qs).tobytes() == np.percentile(finish, qs).tobytes()
+    assert finish.tobytes() == np.random.default_rng(7).gamma(4.0, 3.0, size=10_000).tobytes()  # left as given
