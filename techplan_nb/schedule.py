@@ -740,8 +740,11 @@ def build_schedule(timeline: Timeline, *, seed: int = 0, samples: int | None = N
         lo = _span(low, members, network.phase_start[i], network.phase_end[i])
         hi = _span(high, members, network.phase_start[i], network.phase_end[i])
         spans = sorted((lo[1] - lo[0], hi[1] - hi[0]))
+        # A phase without work is a milestone: it marks what it waits for as done, so it falls on the
+        # day that work finishes (as finish dates do), not on the next working day.
+        first, last = (_first_day(s), _last_day(s, e)) if members else (_last_day(0.0, s),) * 2
         phases.append(PhaseSchedule(
-            id=network.phase_labels[i], name=phase.name, start=on(_first_day(s)), end=on(_last_day(s, e)),
+            id=network.phase_labels[i], name=phase.name, start=on(first), end=on(last),
             expected_days=e - s, days_label=days_label(*spans) if members else "", number=i + 1,
             start_offset=s, end_offset=e, task_ids=tuple(nodes[v].task_id for v in members),
             depends_on=network.phase_preds[i]))

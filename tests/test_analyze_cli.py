@@ -204,6 +204,82 @@ def test_json_gives_what_a_textbook_pert_answer_needs(tmp_path: Path) -> None:
     assert schedule["critical_tasks"] == [t["id"] for t in schedule["tasks"] if t["slack"] == 0]
 
 
+def three_point_tasks(activities: dict[str, tuple[Any, list[str]]], keys: str | None = None) -> list[dict[str, Any]]:
+    """AON activities as inputs tasks, each naming its predecessors (three-point or single estimates)."""
+    def estimate(est: Any) -> Any:
+        return dict(zip(("optimistic", "likely", "pessimistic"), est)) if isinstance(est, tuple) else est
+
+    return [{"id": k, "name": k, "estimate": estimate(activities[k][0]), "depends_on": activities[k][1]}
+            for k in (keys or activities)]
+
+
+def cpm_rows(schedule: dict[str, Any]) -> dict[str, tuple[float, ...]]:
+    return {t["id"]: (t["es"], t["ef"], t["ls"], t["lf"], t["slack"]) for t in schedule["tasks"]}
+
+
+@pytest.mark.parametrize("case", ["western-hills", "porta-vac", "fourteen"])
+def test_json_gives_the_published_cpm_table_of_each_textbook_network(tmp_path: Path, case: str) -> None:
+    # Sources and answers: tests/test_schedule.py. Every published ES/EF/LS/LF/slack, through the CLI.
+    from test_schedule import (FOURTEEN, FOURTEEN_TABLE, PORTA_VAC, PORTA_VAC_TABLE, WESTERN_HILLS,
+                               WESTERN_HILLS_TABLE)
+
+    activities, table, length, path = {
+        "western-hills": (WESTERN_HILLS, WESTERN_HILLS_TABLE, 26, ["A", "E", "F", "G", "I"]),
+        "porta-vac": (PORTA_VAC, PORTA_VAC_TABLE, 17, ["A", "E", "H", "I", "J"]),
+        "fourteen": (FOURTEEN, FOURTEEN_TABLE, None, None),
+    }[case]
+    inputs = write_inputs(tmp_path, plan_with([{"name": "All", "tasks": three_point_tasks(activities)}]))
+    schedule = analyze_json(inputs, "--as-of", AS_OF)["schedule"]
+    rows = cpm_rows(schedule)
+    assert {k: rows[k] for k in table} == {k: pytest.approx(v, abs=0.005) for k, v in table.items()}
+    if length is not None:
+        assert schedule["expected_days"] == length and schedule["critical_path"] == path
+        assert schedule["critical_tasks"] == [k for k in activities if table[k][4] == 0]
+
+
+def test_json_sigma_gives_the_textbook_probability_of_meeting_a_deadline(tmp_path: Path) -> None:
+    # Porta-Vac (Anderson, Sweeney & Williams; see tests/test_schedule.py): what a reader of the JSON
+    # computes, P(T <= 20) from expected_days and critical_path_sigma, is the book's normal
+    # approximation: z = (20 - 17) / 1.65 = 1.818, about 0.9655.
+    from statistics import NormalDist
+
+    from test_schedule import PORTA_VAC
+
+    inputs = write_inputs(tmp_path, plan_with([{"name": "All", "tasks": three_point_tasks(PORTA_VAC)}]))
+    schedule = analyze_json(inputs, "--as-of", AS_OF)["schedule"]
+    assert (schedule["critical_path_variance"], schedule["critical_path_sigma"]) == (2.722, 1.65)
+    z = (20 - schedule["expected_days"]) / schedule["critical_path_sigma"]
+    assert round(z, 3) == 1.818
+    assert NormalDist().cdf(z) == pytest.approx(0.9655, abs=5e-4)
+    variance = {t["id"]: t["variance"] for t in schedule["tasks"]}
+    assert sum(variance[k] for k in schedule["critical_path"]) == pytest.approx(2.722, abs=2e-3)
+
+
+def test_textbook_network_split_into_phases_with_start_and_finish_milestones_keeps_its_answers(
+        tmp_path: Path) -> None:
+    # Porta-Vac again, activity on node across phases: J waits for F and G (design) and I
+    # (marketing). The book's Start and Finish nodes take no time; an estimate of 0 is refused (see
+    # test_hostile_estimates_exit_2_naming_the_field), so, as the README says, a milestone is a phase
+    # without work: "start" holds only a checklist item, and "finish" waits for the three work phases.
+    from test_schedule import PORTA_VAC, PORTA_VAC_TABLE
+
+    groups = {"design": "ACDFG", "marketing": "BEHI", "report": "J"}
+    phases: list[dict[str, Any]] = [{"id": "start", "name": "Start", "items": ["Kick-off"]}]
+    phases += [{"id": g, "name": g.title(), "depends_on": ["start"], "tasks": three_point_tasks(PORTA_VAC, keys)}
+               for g, keys in groups.items()]
+    phases.append({"id": "finish", "name": "Finish", "depends_on": list(groups), "items": ["Handover"]})
+    inputs = write_inputs(tmp_path, plan_with(phases, start="2026-11-09"))
+    schedule = analyze_json(inputs, "--as-of", AS_OF)["schedule"]
+    assert cpm_rows(schedule) == {k: pytest.approx(v) for k, v in PORTA_VAC_TABLE.items()}
+    assert schedule["expected_days"] == 17 and schedule["critical_path"] == ["A", "E", "H", "I", "J"]
+    assert (schedule["critical_path_variance"], schedule["critical_path_sigma"]) == (2.722, 1.65)
+    milestones = {p["id"]: p for p in schedule["phases"] if p["id"] in ("start", "finish")}
+    assert [(p["expected_days"], p["days"], p["tasks"]) for p in milestones.values()] == [(0, "", []), (0, "", [])]
+    # 17 working days from Monday 9 November 2026: the finish milestone falls on the last of them.
+    assert milestones["finish"]["start"] == milestones["finish"]["end"] == schedule["expected_finish"] == "2026-12-01"
+    assert milestones["start"]["start"] == "2026-11-09"
+
+
 @pytest.mark.parametrize("estimate, message", [
     ("1.0e+308", "timeline.phases[0].tasks[0].estimate: 1e+308 days is past the limit of 100,000 working days"),
     ("{optimistic: 1, likely: 2, pessimistic: 1.0e+300}", "1e+300 days is past the limit of 100,000 working days"),

@@ -459,6 +459,20 @@ def test_a_phase_without_work_takes_no_time_and_has_no_day_label() -> None:
         (0, 2, "2 days"), (2, 2, ""), (2, 3, "1 day")]
 
 
+def test_a_milestone_falls_on_the_day_the_work_it_waits_for_finishes() -> None:
+    # Mon 9 Nov 2026: "build" takes working days 0-1 (Mon, Tue); "done" is that finish, Tuesday, as
+    # the expected finish is, not Wednesday; "half" follows 2.5 days of work, which end on Wednesday.
+    s = dated([{"id": "kickoff", "name": "Kick-off", "items": ["x"]},
+               {"id": "build", "name": "Build", "estimate": 2},
+               {"id": "done", "name": "Done", "items": ["y"]},
+               {"id": "more", "name": "More", "depends_on": ["kickoff"], "estimate": 2.5},
+               {"id": "half", "name": "Half", "items": ["z"]}])
+    dates = {p.id: (p.start, p.end) for p in s.phases}
+    assert dates["kickoff"] == (dt.date(2026, 11, 9),) * 2
+    assert dates["done"] == (dt.date(2026, 11, 10),) * 2 == (dates["build"][1],) * 2
+    assert dates["half"] == (dt.date(2026, 11, 11),) * 2 == (s.expected_finish,) * 2
+
+
 # --- dependency problems --------------------------------------------------------------------
 
 
