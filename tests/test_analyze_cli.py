@@ -217,16 +217,17 @@ def cpm_rows(schedule: dict[str, Any]) -> dict[str, tuple[float, ...]]:
     return {t["id"]: (t["es"], t["ef"], t["ls"], t["lf"], t["slack"]) for t in schedule["tasks"]}
 
 
-@pytest.mark.parametrize("case", ["western-hills", "porta-vac", "fourteen"])
+@pytest.mark.parametrize("case", ["western-hills", "porta-vac", "fourteen", "lecture-quiz"])
 def test_json_gives_the_published_cpm_table_of_each_textbook_network(tmp_path: Path, case: str) -> None:
     # Sources and answers: tests/test_schedule.py. Every published ES/EF/LS/LF/slack, through the CLI.
-    from test_schedule import (FOURTEEN, FOURTEEN_TABLE, PORTA_VAC, PORTA_VAC_TABLE, WESTERN_HILLS,
-                               WESTERN_HILLS_TABLE)
+    from test_schedule import (FOURTEEN, FOURTEEN_TABLE, LECTURE_QUIZ, LECTURE_QUIZ_TABLE, PORTA_VAC,
+                               PORTA_VAC_TABLE, WESTERN_HILLS, WESTERN_HILLS_TABLE)
 
     activities, table, length, path = {
         "western-hills": (WESTERN_HILLS, WESTERN_HILLS_TABLE, 26, ["A", "E", "F", "G", "I"]),
         "porta-vac": (PORTA_VAC, PORTA_VAC_TABLE, 17, ["A", "E", "H", "I", "J"]),
         "fourteen": (FOURTEEN, FOURTEEN_TABLE, None, None),
+        "lecture-quiz": (LECTURE_QUIZ, LECTURE_QUIZ_TABLE, 22, ["A", "C", "F", "G", "H"]),
     }[case]
     inputs = write_inputs(tmp_path, plan_with([{"name": "All", "tasks": three_point_tasks(activities)}]))
     schedule = analyze_json(inputs, "--as-of", AS_OF)["schedule"]

@@ -366,6 +366,24 @@ def test_fourteen_activity_pert_exercise_matches_its_worked_answer() -> None:
     assert {k: tuple(round(x, 2) for x in v) for k, v in cpm_table(s).items() if k in FOURTEEN_TABLE} == FOURTEEN_TABLE
 
 
+# A lecture deck's CPM quiz with its worked answer (slideplayer.com/slide/3283910, "What is the
+# critical path? A,B,E,G,H / A,C,E,G,H / A,C,F,G,H / A,D,F,G,H", then every activity's ES, LS, EF, LF
+# written on the network): eight activities, the precedences being the four paths it lists. C feeds
+# two merges (E with B, F with D) and is critical through only one of them; the answer is A-C-F-G-H,
+# 22; B and D have 3 of slack, E 1.
+LECTURE_QUIZ = {"A": (4, []), "B": (3, ["A"]), "C": (5, ["A"]), "D": (2, ["A"]), "E": (5, ["B", "C"]),
+                "F": (6, ["C", "D"]), "G": (4, ["E", "F"]), "H": (3, ["G"])}
+LECTURE_QUIZ_TABLE = {  # ES, EF, LS, LF, slack
+    "A": (0, 4, 0, 4, 0), "B": (4, 7, 7, 10, 3), "C": (4, 9, 4, 9, 0), "D": (4, 6, 7, 9, 3), "E": (9, 14, 10, 15, 1),
+    "F": (9, 15, 9, 15, 0), "G": (15, 19, 15, 19, 0), "H": (19, 22, 19, 22, 0)}
+
+
+def test_lecture_quiz_cpm_table_and_critical_path() -> None:
+    s = build_schedule(network_of(LECTURE_QUIZ), simulate=False)
+    assert cpm_table(s) == {k: pytest.approx(v) for k, v in LECTURE_QUIZ_TABLE.items()}
+    assert s.expected_days == 22 and s.critical_path == ["A", "C", "F", "G", "H"]
+
+
 # A course handout's CPM example (studylib.net/doc/8378728, "Example 1: Draw the network for the
 # events in Table 1"): design prototype A 6, obtain materials B 2, order parts C 2, manufacture parts
 # D 3, assembly 1 F 2, assembly 2 E 4, final assembly G 1 (hours); critical path A-B-D-E-G, 16 hours;
