@@ -503,9 +503,15 @@ class MarkdownImporter:
                 return {index}
             if block.kind in ("fence", "code_block"):
                 language = block.tokens[0].info.strip().lower()
-                if language != info and not (info == "" and language in _PLAIN_LANGUAGES):
+                # An indented block names no language, so it has none to lose.
+                if block.kind == "fence" and language != info and not (
+                        info == "" and language in _PLAIN_LANGUAGES) and not (
+                        info == "sql" and language in _SQL_DIALECTS):
                     other = other or block
                     continue
+                if block.kind == "fence" and language != info and info == "sql":
+                    self.note(block.start, f"the ```{language} block under '{TITLES[key]}' is read as the field "
+                                           "and printed as ```sql")
                 content = block.tokens[0].content
                 self.set(path, content[:-1] if content.endswith("\n") else content)
                 return {index}
@@ -1523,6 +1529,8 @@ def _printed_approval(approval: dict[str, Any]) -> str:
 
 # Fence languages that show exactly like a fence without one.
 _PLAIN_LANGUAGES = {"text", "txt", "plain", "plaintext"}
+_SQL_DIALECTS = {"postgresql", "postgres", "psql", "pgsql", "plpgsql", "mysql", "mariadb", "sqlite", "sqlite3",
+                 "tsql", "mssql", "plsql", "ansi-sql", "sql92"}
 _HUMAN_DATES = ("%b %d, %Y", "%B %d, %Y", "%b %d %Y", "%B %d %Y", "%d %b %Y", "%d %B %Y", "%d %b, %Y",
                 "%d %B, %Y", "%Y/%m/%d")
 
