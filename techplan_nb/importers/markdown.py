@@ -1455,6 +1455,12 @@ class MarkdownImporter:
             approval = self.approval_parts(parts[0], ": ✓".join(parts[1:]), line)
             if approval is not None:
                 return approval
+        # "Tech Lead: @alice (2026-03-02)": the box is the tick, so the words after the role are who and when.
+        role_src, sep, by_src = body.partition(": ")
+        if sep and role_src.strip() and by_src.strip():
+            approval = self.approval_parts(role_src.strip(), f" {by_src.strip()}", line)
+            if approval is not None:
+                return approval
         role = self.reader.inline(body.rstrip(":").strip(), line)
         return {"role": role, "approved": True} if role else None
 
