@@ -1294,7 +1294,9 @@ class MarkdownImporter:
                 current[pending] = values
                 consumed.add(index)
                 if leftovers:
-                    current["_keep"].append(self.residual_list(leftovers))
+                    # Kept after the rounds, an item with sub-items would leave its round's list
+                    # (and print there as "_Not specified._"): the round stays as written instead.
+                    current["_odd"] = f"its {pending} has list items with nested content"
         good, bad = [], []
         numbers: set[int] = set()
         for review in reviews:
