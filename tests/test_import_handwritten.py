@@ -49,6 +49,24 @@ CONVERTED: dict[str, dict[str, str]] = {
         "### Phase 1 — Queue (2–3 days)": "### Phase 2: Queue (2-3 days)",
         "### Phase 2 — Sync (~3 days)": "### Phase 3: Sync (3 days)",
     },
+    # The template's "(X days)" is no estimate: the phase keeps its name and `check` asks for one.
+    "handwritten-draft-placeholders.plan.md": {"### Phase 1: Foundation (X days)": "### Phase 1: Foundation"},
+    "handwritten-phase-styles.plan.md": {
+        "### Phase 2 - Backend (1 week)": "### Phase 2: Backend (5 days)",
+        "### Phase 3: QA (3 to 5 days)": "### Phase 3: QA (3-5 days)",
+    },
+    "handwritten-risk-register.plan.md": {
+        "```text": "```",
+        "```postgresql": "```sql",
+        "| ID | Risk | Impact | Likelihood | Owner | Status | Mitigation |":
+            "| ID | Risk | Impact | Probability | Owner | Status | Mitigation |",
+        "| R1 | Backfill links a batch to the wrong lot | high | med | Femi | Open | backfilled rows are flagged and QA reviews them |":
+            "| R1 | Backfill links a batch to the wrong lot | High | Medium | Femi | Open | backfilled rows are flagged and QA reviews them |",
+        "| R3 | Recursive trace is slow on blends | med | low | Femi | Closed | measured: 300 ms on a year of data |":
+            "| R3 | Recursive trace is slow on blends | Medium | Low | Femi | Closed | measured: 300 ms on a year of data |",
+        "| R4 | Import documents are scans, not searchable | low | med | QA team | Open | store them as they are; search is out of scope |":
+            "| R4 | Import documents are scans, not searchable | Low | Medium | QA team | Open | store them as they are; search is out of scope |",
+    },
 }
 
 
@@ -529,3 +547,189 @@ def test_an_overlong_issue_link_in_the_header_is_not_the_issue_url() -> None:
     plan = reimport(f"# Technical Plan: X\n\n**Issue Number**: #5 ({url})\n")
     assert (plan.issue.number, plan.issue.url) == (5, None)
     assert url in plan.extra["header"].after
+
+
+# --- plans in the middle of review, with odd phases, risk registers, drafts, casing, tabs -----------
+
+
+def test_a_plan_mid_review_reads_both_rounds_and_the_partial_approvals(imported: dict[str, tuple[Any, Path]]) -> None:
+    plan = load(imported, "handwritten-mid-review.plan.md")
+    assert (plan.issue.number, plan.issue.title, plan.status) == (438, "Wholesale price lists per customer",
+                                                                  "Under Review")
+    assert (plan.created_by, str(plan.created), str(plan.last_updated)) == ("Alice Moreau", "2026-02-23", "2026-03-09")
+    assert [i.done for i in plan.requirements.functional] == [True, True, False, False, False, False]
+    assert [i.done for i in plan.requirements.non_functional] == [False, True, False, False]
+    assert [(r.round, str(r.date), r.reviewer, r.status, len(r.feedback), len(r.resolution)) for r in plan.reviews] == [
+        (1, "2026-03-02", "Bram de Vries", "Changes Requested", 3, 3), (2, "2026-03-09", "Chen Wei", "Approved", 1, 1)]
+    # "- [x] Tech Lead: @bram (2026-03-09)": the box is the tick; the name and the date are read.
+    assert [(a.role, a.approved, a.by, a.date and str(a.date)) for a in plan.approvals] == [
+        ("System Architect (Author)", True, "Alice Moreau", "2026-02-23"), ("Tech Lead", True, "@bram", "2026-03-09"),
+        ("Staff UX Designer (if UI changes)", False, "", None), ("Engineering Manager", False, "", None),
+        ("Stakeholder: @sales-lead", False, "", None)]
+    assert [(p.name, p.estimate and (p.estimate.optimistic, p.estimate.pessimistic)) for p in plan.timeline.phases] \
+        == [("Models and resolver", (3, 3)), ("Staff editor and import", (4, 5)), ("Checkout and invoices", (3, 3))]
+    assert plan.extra["timeline"].after == "**Total Estimated Timeline**: 10-11 days"
+    # Under review, with its changes requested and then approved: nothing to report.
+    assert check_text((DATA / "handwritten-mid-review.plan.md").read_text("utf-8"), "plan.md") == []
+
+
+def test_approval_lines_without_the_tick_in_words_print_back_the_same() -> None:
+    text = ("# Technical Plan: R\n\n**Issue Number**: #5\n\n## Approval\n\n- [x] Tech Lead: @alice (2026-03-02)\n"
+            "- [x] QA: Jo Park (Mar 3, 2026)\n- [x] Engineering Manager: ✓ Lee\n- [ ] Stakeholder:\n")
+    plan = reimport(text)
+    assert [(a.role, a.approved, a.by, a.date and str(a.date)) for a in plan.approvals] == [
+        ("Tech Lead", True, "@alice", "2026-03-02"), ("QA", True, "Jo Park", "2026-03-03"),
+        ("Engineering Manager", True, "Lee", None), ("Stakeholder", False, "", None)]
+    first = render_plan(plan, as_of=AS_OF)
+    assert render_plan(reimport(first), as_of=AS_OF) == first
+
+
+def test_phase_headings_in_weeks_dashes_ranges_in_words_and_a_deeper_level_are_read(
+        imported: dict[str, tuple[Any, Path]]) -> None:
+    plan = load(imported, "handwritten-phase-styles.plan.md")
+    assert (plan.issue.number, plan.status, str(plan.created)) == (517, "Draft", "2026-04-06")
+    assert [(p.name, p.estimate and (p.estimate.optimistic, p.estimate.likely, p.estimate.pessimistic))
+            for p in plan.timeline.phases] == [
+        ("Data model and service", (2, 2, 2)), ("Backend", (5, 5, 5)), ("QA", (3, 4, 5)), ("Frontend", (3, 3, 3))]
+    # Tasks with their own estimates in a numbered list stay the phase's checklist, words and all.
+    assert [i.text for i in plan.timeline.phases[0].items] == [
+        "SubscriptionPause model and migration (0.5d)", "`is_billable` with tests (1d)",
+        "Wire it into `billing.run_cycle` (4h)"]
+    assert [(r.probability, r.impact) for r in plan.risks] == [("High", "High"), ("Low", "High"), ("Medium", "Medium")]
+    assert [(r.round, r.status) for r in plan.reviews] == [(1, "Changes Requested")]
+    text = (DATA / "handwritten-phase-styles.plan.md").read_text("utf-8")
+    # The plan's real mistake: 2 + 5 + 3-5 + 3 days is 13-15, not the stated 12-14.
+    assert [(f.rule, f.message) for f in check_text(text, "plan.md")] == [
+        ("total-mismatch", "the stated total (12-14 days) disagrees with the phases, which add up to 13-15 days")]
+
+
+def test_a_risk_register_with_owner_status_and_lowercase_levels_in_its_own_column_order_is_read(
+        imported: dict[str, tuple[Any, Path]]) -> None:
+    plan = load(imported, "handwritten-risk-register.plan.md")
+    assert (plan.issue.number, plan.status) == (702, "Approved")
+    assert [(r.id, r.probability, r.impact, r.owner, r.status) for r in plan.risks] == [
+        ("R1", "Medium", "High", "Femi", "open"), ("R2", "High", "High", "Sara", "open"),
+        ("R3", "Low", "Medium", "Femi", "closed"), ("R4", "Medium", "Low", "QA team", "open")]
+    # A second register whose only level is a traffic-light emoji is no risk table: kept as written.
+    assert plan.extra["risks"].after.startswith("### Supplier risks\n\n| Risk | Level | Owner |")
+    assert "| EUDR deadline moves earlier | 🔴 | Femi |" in plan.extra["risks"].after
+    assert [(r.round, r.reviewer, r.status) for r in plan.reviews] == [
+        (1, "Sara Lindqvist", "Changes Requested"), (2, "Sara Lindqvist", "Approved")]
+    assert all(a.approved for a in plan.approvals) and [a.by for a in plan.approvals] == [
+        "Femi Adeyemi", "Jo Park", "Sara Lindqvist", "Head of QA"]
+    assert check_text((DATA / "handwritten-risk-register.plan.md").read_text("utf-8"), "plan.md") == []
+
+
+def test_sql_in_an_indented_block_or_a_postgresql_fence_is_read_as_the_tables(
+        imported: dict[str, tuple[Any, Path]]) -> None:
+    plan = load(imported, "handwritten-risk-register.plan.md")
+    assert plan.database.new_tables.startswith("CREATE TABLE roasting_batchlotusage (\n    id BIGSERIAL")
+    assert plan.database.modified_tables == ("ALTER TABLE inventory_greenlot ADD COLUMN harvest_year SMALLINT;\n"
+                                             "CREATE INDEX roasting_batchlotusage_lot ON roasting_batchlotusage (lot_id);")
+    result, _ = imported["handwritten-risk-register.plan.md"]
+    assert "the ```postgresql block under 'Modified Tables' is read as the field and printed as ```sql" in result.stderr
+    tabs = load(imported, "handwritten-crlf-tabs.plan.md")
+    assert tabs.database.new_tables.startswith("CREATE TABLE staff_shiftoffer (\n\tid BIGSERIAL PRIMARY KEY,")
+    # A language that is not SQL keeps its name, so it stays as written.
+    other = reimport("# Technical Plan: X\n\n**Issue Number**: #5\n\n## Technical Approach\n\n### Database Design\n\n"
+                     "#### New Tables\n```prisma\nmodel Lot { id Int @id }\n```\n")
+    assert other.database.new_tables == "" and other.extra["new_tables"].before.startswith("```prisma")
+
+
+def test_an_api_table_with_extra_columns_stays_as_written_and_one_without_descriptions_is_read(
+        imported: dict[str, tuple[Any, Path]]) -> None:
+    plan = load(imported, "handwritten-risk-register.plan.md")
+    assert [(e.method, e.path, e.request, e.response) for e in plan.api.new_endpoints] == [
+        ("POST", "/api/roasting/batches/{id}/lots", "`[{lot_id, kg}]`", "201")]
+    assert "| GET | /api/trace/bag/{code} | QA | 60/min | Backward trace from a bag code |" in \
+        plan.extra["new_endpoints"].before
+
+
+def test_a_draft_left_with_template_text_and_todo_comments_is_read_and_checked(
+        imported: dict[str, tuple[Any, Path]]) -> None:
+    plan = load(imported, "handwritten-draft-placeholders.plan.md")
+    assert (plan.issue.number, plan.status, str(plan.created), plan.last_updated) == (745, "Draft", "2026-06-02", None)
+    # The header line left as the template's stays as written, and the TODO comment with it.
+    assert plan.extra["header"].after == ("**Last Updated**: {date}\n\n"
+                                          "<!-- TODO: link the issue once product files it -->")
+    assert plan.extra["issue_summary"].after == "<!-- TODO: add the numbers from the June survey -->"
+    assert plan.extra["performance"].before == "<!-- TODO Hana: numbers after the load test -->"
+    assert [(p.name, p.estimate is None) for p in plan.timeline.phases] == [
+        ("Foundation", True), ("Live view", False), ("Polish & Testing", True)]
+    assert plan.reviews == [] and plan.extra["reviews"].before.startswith("### Review Round 1 (Date: {date})")
+    assert "## Hardware" in plan.extra["timeline"].after  # a section the template does not have
+    text = (DATA / "handwritten-draft-placeholders.plan.md").read_text("utf-8")
+    findings = check_text(text, "plan.md")
+    lines = text.split("\n")
+    assert {f.rule for f in findings} == {"placeholder", "empty-section", "risk-no-mitigation",
+                                          "phase-duration-missing", "heading-missing"}
+    assert [(f.rule, lines[f.line - 1]) for f in findings if f.rule != "placeholder"] == [
+        ("empty-section", "### End-to-End Tests"),
+        ("risk-no-mitigation", "| Timescale extension not available on managed Postgres | Medium | High | TBD |"),
+        ("phase-duration-missing", "### Phase 3: Polish & Testing"),
+        ("heading-missing", "## Rollback Strategy")]
+    assert "no '## Monitoring & Observability' section" in next(f.message for f in findings
+                                                                 if f.rule == "heading-missing")
+    # Every placeholder is on a line with the template's words; the plan's own lines are not flagged.
+    flagged = {lines[f.line - 1] for f in findings if f.rule == "placeholder"}
+    assert "- [ ] Read BT, ET and burner power from both roasters every second" not in flagged
+    assert "**Last Updated**: {date}  " in flagged and "- [ ] Requirement 5" in flagged
+    assert not any(line.startswith("<!--") or "Hardware" in line or "Raspberry" in line for line in flagged)
+
+
+def test_a_table_of_contents_lowercase_headings_and_trailing_colons_find_every_section(
+        imported: dict[str, tuple[Any, Path]]) -> None:
+    plan = load(imported, "handwritten-toc-casing.plan.md")
+    assert (plan.issue.number, plan.issue.title, plan.status, plan.created_by) == (
+        809, "Café loyalty stamps", "Under Review", "Rafael Ortiz")
+    assert (str(plan.created), str(plan.last_updated)) == ("2026-07-13", "2026-07-21")
+    assert plan.extra["issue_summary"].heading == "ISSUE SUMMARY:"
+    assert plan.extra["functional"].heading == "functional requirements:"
+    assert plan.extra["header"].after.startswith("## Table of Contents\n\n1. [Issue Summary](#issue-summary)")
+    assert [(i.text, i.done) for i in plan.requirements.functional] == [
+        ("One stamp per paid drink, up to 3 per visit", False),
+        ("The tenth stamp gives a free-drink voucher valid for 60 days", True),
+        ("Paper cards can be converted once, at the till, by the barista", False)]
+    assert plan.extra["functional"].before.startswith("- [ ] A customer shows a QR code from the app")
+    assert plan.extra["issue_summary"].after == "![Stamp card mock-up](https://example.com/mockups/stamps.png)"
+    assert [(e.method, e.path, e.description) for e in plan.api.new_endpoints][0] == (
+        "POST", "/api/loyalty/stamp", "")
+    assert [(p.name, p.estimate and (p.estimate.optimistic, p.estimate.pessimistic)) for p in plan.timeline.phases] \
+        == [("Cards and stamps", (3, 3)), ("Till extension", (4, 6)), ("App screens", (3, 3))]
+    assert [(a.role, a.approved, a.by) for a in plan.approvals][0] == ("System Architect (Author)", True, "Rafael Ortiz")
+    # Only the real gaps: the database design has no Modified Tables or Data Migration Strategy.
+    text = (DATA / "handwritten-toc-casing.plan.md").read_text("utf-8")
+    assert sorted(f.message for f in check_text(text, "plan.md")) == [
+        "no '#### Data Migration Strategy' under '## Technical Approach'",
+        "no '#### Modified Tables' under '## Technical Approach'"]
+
+
+def test_a_crlf_plan_indented_with_tabs_reads_like_the_template(imported: dict[str, tuple[Any, Path]]) -> None:
+    raw = (DATA / "handwritten-crlf-tabs.plan.md").read_bytes()
+    assert raw.count(b"\r\n") == raw.count(b"\n") > 150 and b"\n\t" in raw
+    plan = load(imported, "handwritten-crlf-tabs.plan.md")
+    assert (plan.issue.number, plan.status, str(plan.last_updated)) == (866, "Under Review", "2026-08-12")
+    assert [(i.text[:24], i.done) for i in plan.requirements.functional] == [
+        ("A barista offers one of ", True), ("A colleague takes an off", False), ("The rota and payroll exp", False),
+        ("Push notification to the", False)]
+    assert plan.extra["functional"].after == ("- [ ] Colleagues with the same role at the same café see open offers\n"
+                                              "\t- sorted by shift date\n"
+                                              "\t- hidden when taking it would exceed 48 hours that week")
+    assert plan.architecture.components.startswith("ShiftOfferList -> /api/shift-offers -> SwapService -> Rota")
+    assert [(p.name, p.estimate and (p.estimate.optimistic, p.estimate.pessimistic), len(p.items))
+            for p in plan.timeline.phases] == [("Backend", (4, 4), 4), ("Staff app", (3, 4), 3), ("Pilot", (5, 5), 1)]
+    assert [(r.probability, r.impact) for r in plan.risks] == [("Medium", "Medium"), ("High", "Medium"), ("Low", "High")]
+    assert not any("\r" in str(value) for value in plan.model_dump().values())
+    assert check_text(raw.decode("utf-8"), "plan.md") == []
+
+
+def test_a_review_round_whose_feedback_has_sub_items_stays_whole_in_its_place(
+        imported: dict[str, tuple[Any, Path]]) -> None:
+    plan = load(imported, "handwritten-crlf-tabs.plan.md")
+    assert plan.reviews == []
+    assert plan.extra["reviews"].before == (
+        "### Review Round 1 (Date: 2026-08-10)\n**Reviewer**: Lotte Jansen\n**Status**: Changes Requested\n"
+        "**Feedback**:\n- Payroll export must be in the same transaction as the approval\n"
+        "\t- otherwise a crash leaves them apart\n\n**Resolution**:\n- Done; see Integration Tests")
+    result, _ = imported["handwritten-crlf-tabs.plan.md"]
+    assert "a review round is kept verbatim: its feedback has list items with nested content" in result.stderr
