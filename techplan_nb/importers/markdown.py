@@ -23,6 +23,7 @@ from markdown_it.token import Token
 from .. import mdescape
 from ..errors import InputError
 from ..model import HTTP_METHODS, REVIEW_STATUSES, STATUSES
+from ..model import _LEVEL_ALIASES as LEVEL_ALIASES
 from ..verbatim import code_spans, parser
 from . import ImportResult, strip_invisible
 from .mdtext import TextReader, split_unescaped, table_cells, unescape
@@ -966,6 +967,7 @@ class MarkdownImporter:
             return False
         risks, rejected = [], []
         numeric = False
+        lights: int | None = None
         for offset, cells in enumerate(rows[2:], start=2):
             line = block.start + offset
             if len(cells) != len(header):
@@ -984,6 +986,10 @@ class MarkdownImporter:
                     risk["risk"] = self.reader.cell(cell, line)
                 elif field_name in ("probability", "impact"):
                     value = self.reader.cell(cell, line)
+                    level = _traffic_light(value)
+                    if level is not None:
+                        lights = lights or line
+                        value = level
                     if value.isdigit():
                         numeric = True
                         risk[field_name] = int(value)
@@ -1012,6 +1018,9 @@ class MarkdownImporter:
                                not (k == "status" and v == "open")} for r in risks]
         if numeric:
             self.data["risk_scale"] = 5
+        if lights is not None:
+            self.note(lights, "traffic lights in the risk table are read as levels (🔴 High, 🟠 or 🟡 Medium, "
+                              "🟢 Low) and printed as the words")
         if rejected:
             self.keep("risks", "after", "\n".join(self.lines[block.start:block.start + 2] +
                                                   [self.lines[n] for n in rejected]))
@@ -1553,6 +1562,24 @@ def human_date(text: str) -> str | None:
         except ValueError:
             continue
     return None
+
+
+_TRAFFIC_LIGHTS = {"🔴": "High", "🟥": "High", "🟠": "Medium", "🟧": "Medium", "🟡": "Medium", "🟨": "Medium",
+                   "🟢": "Low", "🟩": "Low"}
+_LIGHT = re.compile(r"^(?:(?P<before>[🔴🟥🟠🟧🟡🟨🟢🟩])\s*(?P<after>.*)|(?P<word>.*?)\s*(?P<end>[🔴🟥🟠🟧🟡🟨🟢🟩]))$")
+
+
+def _traffic_light(value: str) -> str | None:
+    """"🔴", "🔴 High" or "High 🔴" as the level "High"; None when there is no light, or it says
+    another level than the word beside it (then the row stays as written)."""
+    match = _LIGHT.match(value.strip())
+    if match is None:
+        return None
+    light = _TRAFFIC_LIGHTS[match.group("before") or match.group("end")]
+    word = (match.group("after") if match.group("before") else match.group("word")) or ""
+    if not word.strip():
+        return light
+    return word.strip() if LEVEL_ALIASES.get(word.strip().lower()) == light else None
 
 
 def _days_value(value: float) -> int | float:
