@@ -116,7 +116,7 @@ _PLAIN_STATUS = re.compile(r"^status\s*:\s*(\S.*)$", re.IGNORECASE)
 _LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?")
 _NO_MITIGATION = {"", "-", "—", "tbd", "todo", "n/a", "na", "none", "?", "_not specified._"}
 _DURATION = re.compile(r"\((?:~|≈)?\s*(?P<low>\d+(?:\.\d+)?)(?:\s*(?:-|–|to)\s*(?P<high>\d+(?:\.\d+)?))?\s*"
-                       r"(?:working\s+|business\s+)?(?P<unit>days?|d|weeks?|w)\)", re.IGNORECASE)
+                       r"(?:working\s+|business\s+)?(?P<unit>days?|d|weeks?|w|hours?|hrs?|h)\)", re.IGNORECASE)
 _TOTAL = re.compile(r"total(?:\s+estimated)?(?:\s+(?:timeline|duration|effort|time))?\**\s*:?\**\s*:?\s*~?\s*"
                     r"(?P<low>\d+(?:\.\d+)?)(?:\s*(?:-|–|to)\s*(?P<high>\d+(?:\.\d+)?))?\s*(?P<unit>days?|weeks?)",
                     re.IGNORECASE)
@@ -381,6 +381,7 @@ class _Linter:
         low = high = 0.0
         complete = True
         count = 0
+        fuzz = 1e-9
         for block in section.blocks:
             if block.kind != "heading":
                 continue
@@ -395,7 +396,10 @@ class _Linter:
                     self.add(block.start, "phase-duration-missing",
                              f"phase '{title}' has no duration; add one such as (3 days) or (3-4 days)")
                 continue
-            factor = 5.0 if match.group("unit").lower().startswith("w") else 1.0
+            factor = {"w": 5.0, "h": 1 / 8}.get(match.group("unit").lower()[0], 1.0)
+            if "." in match.group(0):
+                # A generated plan prints a heading's days to one decimal (6 hours: "0.8 days").
+                fuzz += 0.05 * factor
             first = float(match.group("low")) * factor
             low += first
             high += float(match.group("high") or match.group("low")) * factor
@@ -407,8 +411,8 @@ class _Linter:
             s_low = float(stated.group("low")) * factor
             s_high = float(stated.group("high") or stated.group("low")) * factor
             single = stated.group("high") is None
-            agrees = (low - 1e-9 <= s_low <= high + 1e-9) if single else (
-                abs(s_low - low) < 1e-9 and abs(s_high - high) < 1e-9)
+            agrees = (low - fuzz <= s_low <= high + fuzz) if single else (
+                abs(s_low - low) < fuzz and abs(s_high - high) < fuzz)
             if not agrees:
                 self.add(number, "total-mismatch",
                          f"the stated total ({_fmt(s_low, s_high)} days) disagrees with the phases, which add up "

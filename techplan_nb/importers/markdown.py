@@ -278,7 +278,7 @@ _CHECK = re.compile(r"^\[( |x|X)\](?:\s+|$)")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DAYS = re.compile(
     r"\((?:~|≈)?\s*(?P<low>\d+(?:\.\d+)?)(?:\s*(?:-|–|to)\s*(?P<high>\d+(?:\.\d+)?))?\s*"
-    r"(?:working\s+|business\s+)?(?P<unit>days?|d|weeks?|w)\)\s*$",
+    r"(?:working\s+|business\s+)?(?P<unit>days?|d|weeks?|w|hours?|hrs?|h)\)\s*$",
     re.IGNORECASE)
 _DAYS_PLACEHOLDER = re.compile(r"\(\s*X\s+days?\s*\)\s*$", re.IGNORECASE)
 
@@ -1129,6 +1129,9 @@ class MarkdownImporter:
             if days.group("unit").lower().startswith("w"):
                 low, high = low * 5, high * 5
                 self.note(line, "a phase given in weeks is imported as working days (5 a week)")
+            elif days.group("unit").lower().startswith("h"):
+                low, high = low / 8, high / 8
+                self.note(line, "a phase given in hours is imported as working days (8 hours a day)")
             phase["estimate"] = _days_value(low) if low == high else f"{_days_value(low)}-{_days_value(high)}"
             phase["_heading_estimate"] = True
             rest = rest[:days.start()].rstrip()
