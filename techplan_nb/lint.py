@@ -14,6 +14,7 @@ from .importers.markdown import (
     PHASE_HEADING,
     REVIEW_HEADING,
     RISK_COLUMNS,
+    STATUS_MARK,
     TITLES,
     Block,
     Section,
@@ -272,12 +273,17 @@ class _Linter:
         header = self.by_key.get("header")
         blocks = header.blocks if header else []
         for block in blocks:
-            if block.kind != "paragraph":
-                continue
             for offset, raw in enumerate(self.lines[block.start:block.end]):
+                if block.kind == "table":
+                    # A header kept as a table: "| **Status** | Approved |".
+                    cells = table_cells(raw)
+                    label = re.sub(r"^(\*\*|__)(.*)\1$", r"\2", cells[0].strip()) if len(cells) == 2 else ""
+                    raw = f"**{label.strip().rstrip(':').strip()}**: {cells[1]}" if label else ""
+                elif block.kind != "paragraph":
+                    break
                 parsed = split_label(raw.strip())
                 if parsed and parsed[0] == "status":
-                    return unescape(parsed[1]).strip(), block.start + offset
+                    return STATUS_MARK.sub("", unescape(parsed[1]).strip()), block.start + offset
         return None, 0
 
     def _approvals(self) -> list[tuple[int, str, bool]]:
@@ -345,6 +351,7 @@ class _Linter:
         if not rounds:
             return None
         latest = max(rounds, key=lambda r: r[0])
+        latest = (latest[0], latest[1], STATUS_MARK.sub("", latest[2]))  # "❌ Changes Requested"
         if latest[0] in resolved:
             return latest[1], f"{latest[2]} (resolved)"
         return latest[1], latest[2]

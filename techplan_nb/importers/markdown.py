@@ -663,6 +663,9 @@ class MarkdownImporter:
         for index, block in enumerate(blocks):
             if section.heading is not None and block.start < section.heading.start:
                 continue
+            if block.kind == "table" and not consumed and self.header_table(block, seen):
+                consumed.add(index)
+                continue
             if block.kind != "paragraph" or block.inline is None:
                 if consumed:
                     break
@@ -690,6 +693,30 @@ class MarkdownImporter:
             if consumed and block.end - block.start > 1:
                 break
         return consumed
+
+    def header_table(self, block: Block, seen: set[str | None]) -> bool:
+        """The header kept as a two-column table ("| **Issue Number** | #57 |"), read when every row
+        names a header field; a row that says more than its field stays, as a table, after the header."""
+        rows = [(block.start + offset, table_cells(line))
+                for offset, line in enumerate(self.lines[block.start:block.end]) if offset != 1]
+        if len(rows) < 2 or any(len(cells) != 2 for _, cells in rows):
+            return False
+
+        def label(cell: str) -> str:
+            return re.sub(r"^(\*\*|__)(.*)\1$", r"\2", unescape(cell).strip()).strip().rstrip(":").strip()
+
+        head = [label(cell).lower() for cell in rows[0][1]]
+        if head[0] in ("", "field", "key", "property", "item") and head[1] in ("", "value", "details"):
+            rows = rows[1:]
+        if not rows or any(_header_key(label(cells[0]).lower()) is None for _, cells in rows):
+            return False
+        kept = [line for line, cells in rows
+                if not self.header_line(f"**{label(cells[0])}**: {cells[1].strip()}", line)]
+        seen.update(_header_key(label(cells[0]).lower()) for _, cells in rows)
+        if kept:
+            self.keep("header", "after", "\n".join([self.lines[block.start], self.lines[block.start + 1]] +
+                                                   [self.lines[n] for n in kept if n != block.start]))
+        return True
 
     def header_line(self, text: str, line: int) -> bool:
         parsed = split_label(text)
@@ -767,6 +794,15 @@ class MarkdownImporter:
         return [text for text in (self.reader.inline(label, line) for label in labels) if text]
 
     def read_status(self, value: str, line: int) -> None:
+        mark = STATUS_MARK.match(value)
+        if mark and value[mark.end():].strip():
+            # "✅ Approved": the mark stays with the status, as its note ("Approved (✅)").
+            rest = value[mark.end():].strip()
+            known = next((s for s in STATUSES if rest.lower() == s.lower()), None)
+            if known is not None:
+                self.set("status", known)
+                self.set("status_note", mark.group(0).strip())
+                return
         for status in sorted(STATUSES, key=len, reverse=True):
             if value.lower().startswith(status.lower()):
                 rest = value[len(status):]
@@ -1316,6 +1352,11 @@ class MarkdownImporter:
                 review["_odd"] = f"round {review['round']} is given twice"
             numbers.add(review["round"])
             status = str(review.get("status", "")).lower()
+            bare = STATUS_MARK.sub("", re.sub(r"\s*(?:✅|✔️|✔|☑️|☑|❌|✖️|✖)$", "", status)).strip()
+            if bare != status and bare in [s.lower() for s in REVIEW_STATUSES]:
+                # "✅ Approved" / "Changes Requested ❌": the mark only repeats the status.
+                self.note(review["_line"], f"the review status {review['status']!r} is read as its words")
+                status = bare
             if review.get("reviewer") and status in [s.lower() for s in REVIEW_STATUSES] and "_odd" not in review:
                 if bad and good:
                     # After a round kept verbatim, later rounds are kept with it: the fields print
@@ -1559,6 +1600,7 @@ def human_date(text: str) -> str | None:
     """"Nov 20, 2026", "20 November 2026" or "2026/11/20" as YYYY-MM-DD; None for anything else
     (a date with words after it stays verbatim). Month names are English whatever the locale."""
     value = " ".join(text.replace("Sept ", "Sep ").split())
+    value = re.sub(r"\b(\d{1,2})(?:st|nd|rd|th)\b", r"\1", value)  # "March 9th, 2026"
     for pattern in _HUMAN_DATES:
         try:
             return dt.datetime.strptime(value, pattern).date().isoformat()
@@ -1567,6 +1609,7 @@ def human_date(text: str) -> str | None:
     return None
 
 
+STATUS_MARK = re.compile(r"^(?:✅|✔️|✔|☑️|☑|❌|✖️|✖|⚠️|⚠|⏳|🚧|🟢|🟡|🟠|🔴)\s*")
 _TRAFFIC_LIGHTS = {"🔴": "High", "🟥": "High", "🟠": "Medium", "🟧": "Medium", "🟡": "Medium", "🟨": "Medium",
                    "🟢": "Low", "🟩": "Low"}
 _LIGHT = re.compile(r"^(?:(?P<before>[🔴🟥🟠🟧🟡🟨🟢🟩])\s*(?P<after>.*)|(?P<word>.*?)\s*(?P<end>[🔴🟥🟠🟧🟡🟨🟢🟩]))$")
