@@ -34,6 +34,7 @@ CONVERTED: dict[str, dict[str, str]] = {
         "| # | Risk | Likelihood | Severity | Mitigation |": "| # | Risk | Probability | Impact | Mitigation |",
         "* [x] System Architect (Author): ✓ Kim Nguyen (Nov 20, 2026)":
             "- [x] System Architect (Author): ✓ Kim Nguyen (2026-11-20)",
+        "### Review Round 1 (Date: Nov 10, 2026)": "### Review Round 1 (Date: 2026-11-10)",
     },
     "handwritten-setext-crlf.plan.md": {
         "**Issue Number**: [#301](https://github.com/example-org/coffee-roast-tracker/issues/301)":
@@ -54,6 +55,16 @@ CONVERTED: dict[str, dict[str, str]] = {
     "handwritten-phase-styles.plan.md": {
         "### Phase 2 - Backend (1 week)": "### Phase 2: Backend (5 days)",
         "### Phase 3: QA (3 to 5 days)": "### Phase 3: QA (3-5 days)",
+    },
+    # The header table becomes the header lines; its column headings have no line of their own.
+    "handwritten-header-table.plan.md": {
+        "| Field | Value |": "",
+        "| **Issue Number** | [#913](https://github.com/example-org/coffee-roast-tracker/issues/913) |":
+            "| **Issue Number**: #913 | GitHub issue: https://github.com/example-org/coffee-roast-tracker/issues/913 |",
+        "| **Created Date** | September 1st, 2026 |": "**Created Date**: 2026-09-01",
+        "| **Last Updated** | September 22nd, 2026 |": "**Last Updated**: 2026-09-22",
+        "### Phase 1: Models and API (16h)": "### Phase 1: Models and API (2 days)",
+        "### Phase 3: Burr reminders (6 hours)": "### Phase 3: Burr reminders (0.8 days)",
     },
     "handwritten-risk-register.plan.md": {
         "```text": "```",
@@ -733,3 +744,66 @@ def test_a_review_round_whose_feedback_has_sub_items_stays_whole_in_its_place(
         "\t- otherwise a crash leaves them apart\n\n**Resolution**:\n- Done; see Integration Tests")
     result, _ = imported["handwritten-crlf-tabs.plan.md"]
     assert "a review round is kept verbatim: its feedback has list items with nested content" in result.stderr
+
+
+def test_a_header_kept_as_a_table_with_ordinal_dates_and_ticked_statuses_is_read(
+        imported: dict[str, tuple[Any, Path]]) -> None:
+    plan = load(imported, "handwritten-header-table.plan.md")
+    assert (plan.issue.number, plan.issue.url, plan.created_by) == (
+        913, "https://github.com/example-org/coffee-roast-tracker/issues/913", "Priya Raman")
+    assert (str(plan.created), str(plan.last_updated), plan.status, plan.status_note) == (
+        "2026-09-01", "2026-09-22", "Approved", "✅")
+    assert plan.extra["header"].after == "> Owner: Café Ops. Reviewers: @lee, @tess. Slack: #cafe-ops-eng"
+    assert [(r.round, r.reviewer, r.status) for r in plan.reviews] == [
+        (1, "Lee Park", "Changes Requested"), (2, "Tess Okafor", "Approved")]
+    assert [(a.role, a.approved, a.by) for a in plan.approvals][-1] == ("Stakeholder: Head of Café Ops", False, "")
+    text = (DATA / "handwritten-header-table.plan.md").read_text("utf-8")
+    # Approved, the latest round approved, but the stakeholder has not signed: the one real problem.
+    assert [(f.rule, text.split("\n")[f.line - 1]) for f in check_text(text, "plan.md")] == [
+        ("approval-missing", "- [ ] Stakeholder: Head of Café Ops")]
+    # The status in the table is what `check` judges: a latest round asking for changes is found.
+    changed = text.replace("**Status**: ✅ Approved", "**Status**: ❌ Changes Requested")
+    assert "approved-with-changes-requested" in [f.rule for f in check_text(changed, "plan.md")]
+    draft = text.replace("| **Status** | ✅ Approved |", "| **Status** | Draft |")
+    assert check_text(draft, "plan.md") == []
+
+
+def test_a_header_table_with_a_row_that_is_no_header_field_stays_as_written() -> None:
+    text = ("# Technical Plan: X\n\n| Field | Value |\n|---|---|\n| **Issue Number** | #5 |\n| Budget | 3k |\n\n"
+            "**Issue Number**: #6\n")
+    plan = reimport(text)
+    assert plan.issue.number == 6
+    assert plan.extra["header"].after.startswith("| Field | Value |\n|---|---|\n| **Issue Number** | #5 |")
+
+
+def test_traffic_light_levels_hours_and_a_score_column_are_read(imported: dict[str, tuple[Any, Path]]) -> None:
+    plan = load(imported, "handwritten-header-table.plan.md")
+    assert [(r.probability, r.impact, r.owner) for r in plan.risks] == [
+        ("Medium", "Medium", "Priya"), ("High", "Medium", "Café leads"), ("Low", "Low", "Priya")]
+    assert [(p.name, p.estimate and p.estimate.likely) for p in plan.timeline.phases] == [
+        ("Models and API", 2), ("Staff app", 3), ("Burr reminders", 0.75)]
+    result, _ = imported["handwritten-header-table.plan.md"]
+    assert "a phase given in hours is imported as working days (8 hours a day)" in result.stderr
+    # A light that says another level than its word is not guessed at: the row stays as written.
+    odd = reimport("# Technical Plan: X\n\n**Issue Number**: #5\n\n## Risk Assessment\n\n"
+                   "| Risk | Probability | Impact | Mitigation |\n|---|---|---|---|\n| a | 🟢 High | Low | b |\n"
+                   "| c | 🔴 | 🟠 | d |\n")
+    assert [(r.risk, r.probability, r.impact) for r in odd.risks] == [("c", "High", "Medium")]
+    assert "| a | 🟢 High | Low | b |" in odd.extra["risks"].after
+
+
+def test_a_review_round_heading_date_in_words_with_a_ticked_status_is_read(
+        imported: dict[str, tuple[Any, Path]]) -> None:
+    plan = load(imported, "handwritten-numbered.plan.md")
+    assert [(r.round, str(r.date), r.reviewer, r.status, r.feedback) for r in plan.reviews] == [
+        (1, "2026-11-10", "Lee Park", "Approved", ["Fine by me"])]
+
+
+@pytest.mark.parametrize("name", PLANS)
+def test_check_on_a_re_rendered_plan_raises_no_new_kind_of_finding(name: str) -> None:
+    # Rendering may only say the same things again; a missing section prints "_Not specified._".
+    source = (DATA / name).read_bytes().decode("utf-8-sig")
+    before = {f.rule for f in check_text(source, name)}
+    after = {f.rule for f in check_text(render_plan(reimport(source, name), as_of=AS_OF), name)}
+    allowed = {"not-specified"} if "heading-missing" in before else set()
+    assert after - before <= allowed
