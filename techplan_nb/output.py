@@ -50,6 +50,14 @@ def child_path(root: Path, name: str) -> Path:
     return candidate
 
 
+def _refuse_special(path: Path) -> None:
+    # Renaming over a device or pipe replaces it (run as root, `-o /dev/null` would leave a
+    # regular file where /dev/null was): only regular files are ever replaced.
+    if path.exists() and not path.is_file() and not path.is_dir():
+        raise OutputError(f"{path}: is not a regular file (a device, pipe or socket); give the name of a "
+                          "file to write, or leave out the option to print to standard output")
+
+
 def atomic_write(path: Path, data: bytes | str) -> None:
     """Write via a temporary file in the same folder, fsync, then rename over the target.
 
@@ -57,6 +65,7 @@ def atomic_write(path: Path, data: bytes | str) -> None:
     temporary file behind.
     """
     path = Path(path)
+    _refuse_special(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -131,6 +140,7 @@ def check_writable(path: Path, *, force: bool) -> None:
     """Refuse, before any work, to replace a file a person edited (unless forced)."""
     if Path(path).is_dir():
         raise OutputError(f"{path}: is a folder; give the name of the file to write")
+    _refuse_special(Path(path))  # before it is read to be hashed: reading /dev/zero never ends
     if not force and edited_by_hand(path):
         raise OutputError(
             f"{path} was edited by hand since techplan generated it (or techplan did not make it); "

@@ -400,6 +400,35 @@ def test_an_output_path_that_cannot_be_a_file_exits_2_naming_it(args: list[str],
     assert files_under(work) == before
 
 
+@pytest.mark.parametrize("args", [*OUTPUTS, ["import", "github", "issue.json", "-o", "{o}"]],
+                         ids=lambda a: " ".join(a[:2]))
+def test_an_output_path_that_is_a_pipe_or_device_is_refused_and_left_as_it_is(args: list[str], work: Path) -> None:
+    # With --force the plan used to be renamed over it (run as root, `-o /dev/null --force`
+    # replaced /dev/null with a file), and without it the pipe was read to be hashed, forever.
+    os.mkfifo(work / "a-pipe")
+    parser = PARSERS[tuple(args[:2]) if args[0] == "import" else (args[0],)]
+    force = ["--force"] if "--force" in parser._option_string_actions else []
+    before = files_under(work)
+    for extra in ([], force) if force else ([],):
+        result = techplan(*[a.replace("{o}", "a-pipe") for a in args], *extra, cwd=work)
+        assert result.returncode == 2, result.stderr
+        no_traceback(result)
+        assert len(result.lines) == 1 and "a-pipe" in result.lines[0], result.stderr
+        assert (work / "a-pipe").is_fifo()
+        assert files_under(work) == before
+
+
+@pytest.mark.parametrize("args", [["validate", "inputs.yaml"], ["render", "inputs.yaml"], ["schema"]],
+                         ids=lambda a: a[0])
+def test_standard_output_on_a_full_device_exits_2_saying_so(args: list[str], work: Path) -> None:
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([sys.executable, "-m", "techplan_nb", *args], cwd=work, stdout=full,
+                                stderr=subprocess.PIPE, text=True, timeout=60, check=False)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.splitlines() == ["techplan: error: standard output could not be written (No space left "
+                                          "on device); free some space, or write to another file or disk"]
+
+
 @pytest.mark.parametrize("command", [["run", "inputs.yaml"], ["batch", "inputs.yaml"], ["app", "--no-browser"]],
                          ids=lambda c: c[0])
 def test_an_out_folder_that_is_a_file_exits_2_naming_it(command: list[str], work: Path) -> None:

@@ -9,6 +9,7 @@ so `techplan render` never pays for Jupyter.
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import signal
 import sys
@@ -66,14 +67,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
     except BrokenPipeError:
         # The reader went away (`techplan schema | head`): stop quietly, as other Unix tools do.
-        # Standard output is pointed at /dev/null so Python's own flush at exit cannot fail again.
-        try:
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-            os.close(devnull)
-        except (AttributeError, OSError, ValueError):  # stdout is not a real file (called in-process)
-            pass
+        _stdout_to_devnull()
         return 128 + signal.SIGPIPE
+    except OSError as exc:
+        # A full disk or device is the machine's state, not a bug: usually standard output
+        # (`> /dev/full`), whose errors carry no file name; plans go through atomic_write.
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO):
+            return _internal_error(exc)
+        if exc.filename is None:
+            _stdout_to_devnull()
+        where = "standard output" if exc.filename is None else str(exc.filename)
+        print(f"techplan: error: {where} could not be written ({exc.strerror}); free some space, or write "
+              "to another file or disk", file=sys.stderr)
+        return 2
     except _Terminated:
         print("techplan: terminated", file=sys.stderr)
         return 128 + signal.SIGTERM
@@ -91,15 +97,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("techplan: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
-        if os.environ.get("TECHPLAN_DEBUG"):
-            raise
-        print(f"techplan: internal error: {type(exc).__name__}: {exc}\n"
-              "This is a bug in techplan; rerun with TECHPLAN_DEBUG=1 for the traceback and report it.",
-              file=sys.stderr)
-        return 3
+        return _internal_error(exc)
     finally:
         if in_main_thread:
             signal.signal(signal.SIGTERM, previous)
+
+
+def _internal_error(exc: Exception) -> int:
+    if os.environ.get("TECHPLAN_DEBUG"):
+        raise exc
+    print(f"techplan: internal error: {type(exc).__name__}: {exc}\n"
+          "This is a bug in techplan; rerun with TECHPLAN_DEBUG=1 for the traceback and report it.",
+          file=sys.stderr)
+    return 3
+
+
+def _stdout_to_devnull() -> None:
+    """Point standard output at /dev/null, so that Python's own flush at exit cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (AttributeError, OSError, ValueError):  # stdout is not a real file (called in-process)
+        pass
 
 
 if __name__ == "__main__":  # pragma: no cover
