@@ -182,3 +182,19 @@ def test_html_comments_are_dropped_as_hints_but_kept_inside_code(tmp_path: Path)
     assert plan.issue.summary == "It breaks."
     assert plan.extra["issue_summary"].after == "```html\n<!-- keep me -->\n<div></div>\n```\n\nEnd."
     assert "hint" not in out.read_text("utf-8")
+
+
+def test_issue_numbers_out_of_range_are_refused_naming_the_item_not_an_internal_error(tmp_path: Path) -> None:
+    # 5,000 digits pass Python's int() limit (json.loads raised ValueError); 10**30 passed the
+    # importer and was refused by the inputs schema under a heading of "issue #1000000...".
+    source = tmp_path / "numbers.json"
+    source.write_text('[{"number": ' + "9" * 5000 + ', "title": "Long"}, {"number": 1000000000000000000000000000000, '
+                      '"title": "Huge"}, {"number": 7, "title": "Fine"}]', "utf-8")
+    result = run_techplan("import", "github", source, "-o", tmp_path / "plans", "--as-of", AS_OF)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+    assert f"{source}: [0].number: must be the issue's number (a whole number from 1 to 1,000,000,000)" in result.stderr
+    assert f"{source}: [1].number: must be the issue's number (a whole number from 1 to 1,000,000,000), got " \
+           "1000000000000000000000000000000;" in result.stderr
+    assert max(len(line) for line in result.stderr.splitlines() if ".number:" in line) < 300
+    assert folders(tmp_path / "plans") == ["issue-7-fine"]

@@ -120,13 +120,23 @@ class Issue:
 
 def parse_json(text: str, name: str) -> Any:
     try:
-        return json.loads(text)
+        return json.loads(text, parse_int=_int_or_text)
     except json.JSONDecodeError as exc:
         raise InputError.single(name, f"not valid JSON: {exc.msg} (column {exc.colno}); give the output of "
                                       "`gh issue view N --json number,title,body,...` or a REST API issue",
                                 line=exc.lineno) from None
     except RecursionError:
         raise InputError.single(name, "JSON nested too deeply") from None
+
+
+MAX_ISSUE_NUMBER = 10**9  # the most an inputs file's issue.number takes (model.Issue)
+
+
+def _int_or_text(digits: str) -> int | str:
+    try:
+        return int(digits)
+    except ValueError:  # past sys.get_int_max_str_digits(): refused below as no issue number
+        return digits
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -189,10 +199,11 @@ def read_issue(item: Any, name: str, where: str) -> Issue:
                                       "API print them", field=where)
     problems: list[InputIssue] = []
     number = item.get("number")
-    if isinstance(number, bool) or not isinstance(number, int) or number < 1:
+    if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= MAX_ISSUE_NUMBER:
+        shown = repr(number) if len(repr(number)) <= 40 else repr(number)[:40] + "…"
         problems.append(InputIssue(name, None, f"{where}.number",
-                                   f"must be the issue's number (a positive whole number), got {number!r}; "
-                                   "include `number` in gh's --json fields"))
+                                   f"must be the issue's number (a whole number from 1 to {MAX_ISSUE_NUMBER:,}), "
+                                   f"got {shown}; include `number` in gh's --json fields"))
     title = item.get("title")
     if not isinstance(title, str) or not title.strip():
         problems.append(InputIssue(name, None, f"{where}.title",
