@@ -22,6 +22,7 @@ from .importers.markdown import (
     core_title,
     heading_text,
     outline,
+    plain_header_line,
     split_blocks,
     split_label,
 )
@@ -281,7 +282,7 @@ class _Linter:
                     raw = f"**{label.strip().rstrip(':').strip()}**: {cells[1]}" if label else ""
                 elif block.kind != "paragraph":
                     break
-                parsed = split_label(raw.strip())
+                parsed = split_label(plain_header_line(raw.strip()))
                 if parsed and parsed[0] == "status":
                     return STATUS_MARK.sub("", unescape(parsed[1]).strip()), block.start + offset
         return None, 0

@@ -673,10 +673,11 @@ class MarkdownImporter:
             leftover: list[int] = []
             used = False
             for offset, raw in enumerate(self.lines[block.start:block.end]):
-                parsed = split_label(raw.strip())
+                text = plain_header_line(raw.strip())
+                parsed = split_label(text)
                 field_key = _header_key(parsed[0]) if parsed else None
                 # A field given twice is read once; the second line stays as written.
-                if field_key not in seen and self.header_line(raw.strip(), block.start + offset):
+                if field_key not in seen and self.header_line(text, block.start + offset):
                     used = True
                     seen.add(field_key)
                 else:
@@ -1535,6 +1536,18 @@ def _header_key(label: str) -> str | None:
     if label in ("last updated", "updated"):
         return "last_updated"
     return label if label in ("labels", "status") else None
+
+
+_PLAIN_LABEL = re.compile(r"^(?P<label>[A-Za-z][A-Za-z #]{0,30}?)\s*:\s+(?P<value>\S.*)$")
+
+
+def plain_header_line(text: str) -> str:
+    """A header line a person wrote without the bold ("Status: Draft") as the template's
+    "**Status**: Draft"; any other text as it is."""
+    match = _PLAIN_LABEL.match(text) if split_label(text) is None else None
+    if match and _header_key(" ".join(match.group("label").lower().split())) is not None:
+        return f"**{match.group('label').strip()}**: {match.group('value')}"
+    return text
 
 
 _APPROVAL_COLUMNS = {"role": "role", "approver role": "role", "name": "by", "approver": "by", "by": "by",
