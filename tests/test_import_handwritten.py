@@ -807,3 +807,36 @@ def test_check_on_a_re_rendered_plan_raises_no_new_kind_of_finding(name: str) ->
     after = {f.rule for f in check_text(render_plan(reimport(source, name), as_of=AS_OF), name)}
     allowed = {"not-specified"} if "heading-missing" in before else set()
     assert after - before <= allowed
+
+
+def test_header_lines_without_bold_and_the_names_people_give_sections_are_read(
+        imported: dict[str, tuple[Any, Path]]) -> None:
+    plan = load(imported, "handwritten-plain-labels.plan.md")
+    assert (plan.issue.number, plan.created_by, str(plan.created), str(plan.last_updated), plan.status) == (
+        958, "Mateo García", "2026-10-05", "2026-10-19", "Draft")
+    assert plan.extra["header"].after.startswith("Related: [RFC-12 profile format][rfc12]")
+    assert plan.extra["header"].after.endswith("[rfc12]: https://wiki.example.com/rfc/12-profile-format")
+    headings = {key: plan.extra[key].heading for key in (
+        "issue_summary", "non_functional", "testing", "risks", "timeline", "monitoring", "rollback",
+        "stakeholder_questions", "approval")}
+    assert headings == {"issue_summary": "Summary", "non_functional": "Non functional requirements",
+                        "testing": "Test Plan", "risks": "Risks & Mitigations", "timeline": "Implementation Plan",
+                        "monitoring": "Monitoring", "rollback": "Rollback Plan",
+                        "stakeholder_questions": "Open questions", "approval": "Sign-off"}
+    assert [i.text for i in plan.requirements.non_functional][0] == "A file opens only for the partner account it was made for"
+    assert [(r.probability, r.impact) for r in plan.risks] == [("Medium", "High"), ("Low", "Low"), ("High", "Medium")]
+    assert [p.estimate and p.estimate.likely for p in plan.timeline.phases] == [3, 4, 2]
+    assert plan.extra["timeline"].after == "Total Estimated Timeline: 9 days"
+    assert plan.testing.unit[0] == "Signature: tampered file, wrong partner, revoked, expired key"
+    assert [a.approved for a in plan.approvals] == [False, False, False]
+    text = (DATA / "handwritten-plain-labels.plan.md").read_text("utf-8")
+    # The one real gap: no Database Design at all. The renamed sections are all found.
+    assert {f.rule for f in check_text(text, "plan.md")} == {"heading-missing"}
+    assert sorted(f.message for f in check_text(text, "plan.md")) == [
+        "no '### Database Design' under '## Technical Approach'",
+        "no '#### Data Migration Strategy' under '## Technical Approach'",
+        "no '#### Modified Tables' under '## Technical Approach'",
+        "no '#### New Tables' under '## Technical Approach'"]
+    approved = text.replace("Status: Draft", "Status: Approved")
+    assert [f.rule for f in check_text(approved, "plan.md") if f.rule != "heading-missing"] == [
+        "approval-missing", "approval-missing", "approval-missing"]
