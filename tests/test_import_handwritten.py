@@ -840,3 +840,17 @@ def test_header_lines_without_bold_and_the_names_people_give_sections_are_read(
     approved = text.replace("Status: Draft", "Status: Approved")
     assert [f.rule for f in check_text(approved, "plan.md") if f.rule != "heading-missing"] == [
         "approval-missing", "approval-missing", "approval-missing"]
+
+
+def test_review_rounds_headed_round_n_under_review_feedback_are_read() -> None:
+    text = ("# Technical Plan: R\n\n**Issue Number**: #5\n**Status**: Approved\n\n## Review Feedback\n\n"
+            "### Round 1 (2026-03-02)\n**Reviewer**: Lee\n**Status**: Changes Requested\n**Feedback**:\n- add an index\n\n"
+            "### Round 2 - Mar 9, 2026\n**Reviewer**: Ana\n**Status**: Approved\n**Feedback**:\n- ok\n")
+    plan = reimport(text)
+    assert [(r.round, str(r.date), r.reviewer, r.status, r.feedback) for r in plan.reviews] == [
+        (1, "2026-03-02", "Lee", "Changes Requested", ["add an index"]), (2, "2026-03-09", "Ana", "Approved", ["ok"])]
+    first = render_plan(plan, as_of=AS_OF)
+    assert render_plan(reimport(first), as_of=AS_OF) == first
+    # A "Round N" heading elsewhere is not a review round.
+    other = reimport("# Technical Plan: R\n\n**Issue Number**: #5\n\n## Testing Strategy\n\n### Round 1\n- load test\n")
+    assert other.reviews == []

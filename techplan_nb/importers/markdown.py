@@ -159,6 +159,7 @@ _SUFFIX = re.compile(r"\s*(?:\([^()]*\)|\[[^\[\]]*\]|[-–—:]\s*(?:revised|upd
 _NUMBERING = re.compile(r"^\s*(?:\d+(?:\.\d+)*[.)]?|[A-Z][.)])\s+")
 PHASE_HEADING = re.compile(r"^phase\s+(\d+)\b", re.IGNORECASE)
 REVIEW_HEADING = re.compile(r"^review\s+round\s+(\d+)\b", re.IGNORECASE)
+_ROUND_HEADING = re.compile(r"^\s*round\s+(\d+)\b", re.IGNORECASE)  # "### Round 2 (2026-03-09)" under Review Feedback
 
 
 def _strip_symbols(text: str) -> str:
@@ -1289,7 +1290,8 @@ class MarkdownImporter:
                 continue
             if block.kind == "heading":
                 title = heading_text(self.lines, block)
-                match = REVIEW_HEADING.match(core_title(title)) or REVIEW_HEADING.match(title)
+                match = REVIEW_HEADING.match(core_title(title)) or REVIEW_HEADING.match(title) or \
+                    _ROUND_HEADING.match(title)
                 parsed = self.read_round_heading(title, block.start) if match else None
                 if parsed is not None:
                     current = parsed
@@ -1399,7 +1401,7 @@ class MarkdownImporter:
             if match.group(2) != "not given":
                 review["date"] = match.group(2)
         else:
-            loose = re.match(r"^\s*Review\s+Round\s+(\d+)\b(.*)$", title, re.IGNORECASE)
+            loose = re.match(r"^\s*(?:Review\s+)?Round\s+(\d+)\b(.*)$", title, re.IGNORECASE)
             if not loose:
                 return None
             review = {"round": int(loose.group(1))}
