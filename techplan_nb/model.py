@@ -581,11 +581,13 @@ def cross_field_problems(plan: PlanInput) -> list[tuple[Loc, str]]:
     _unique(problems, [(("reviews", i, "round"), r.round) for i, r in enumerate(plan.reviews)])
     # Unknown ids, self-dependencies, cycles, unknown countries; imported here because schedule
     # imports model. Duplicate ids would make every dependency message ambiguous, so they go first.
-    from .schedule import calendar_problems, dependency_problems
+    from .schedule import calendar_problems, dependency_problems, reach_problems
 
     if not any(loc[:1] == ("timeline",) for loc, _ in problems):
         problems.extend(dependency_problems(plan.timeline))
     problems.extend(calendar_problems(plan.timeline.calendar))
+    if not any(loc[:1] == ("timeline",) for loc, _ in problems):
+        problems.extend(reach_problems(plan))
     return problems
 
 

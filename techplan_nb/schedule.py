@@ -43,7 +43,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from .errors import ScheduleError
-from .model import Calendar, Loc, Timeline
+from .model import Calendar, Loc, PlanInput, Timeline
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -423,6 +423,44 @@ def calendar_problems(calendar: Calendar) -> list[tuple[Loc, str]]:
     return []
 
 
+def reach_problems(plan: PlanInput) -> list[tuple[Loc, str]]:
+    """Dates the plan would print that cannot exist: past working day MAX_WORKING_DAYS once the
+    contingency buffer is added, or past 9999-12-31. Judged at the pessimistic estimates, which
+    bound every date the analysis prints (expected, P50-P90, P80 with its buffer), so that a file
+    that validates always renders. Call only when the timeline has no other problems."""
+    timeline = plan.timeline
+    if timeline.start is None:
+        return []
+    network = check(timeline)
+    if not network.task_nodes:
+        return []  # nothing to date
+    from .risk import analyse_risks, contingency
+
+    longest = _forward(network, [node.pessimistic for node in network.nodes]).finish
+    settings = timeline.contingency
+    buffer = contingency(analyse_risks(plan.risks, plan.risk_scale), high_risk_percent=settings.high_risk_percent,
+                         max_percent=settings.max_percent).percent
+    reach = longest * (1 + buffer / 100)
+    if reach > MAX_WORKING_DAYS:
+        return [(("timeline", "contingency"),
+                 f"at the pessimistic estimates ({longest:,.0f} working days) the P80 date with its {buffer:g}% "
+                 f"buffer could fall on working day {math.ceil(reach):,}, past the limit of {MAX_WORKING_DAYS:,}; "
+                 "lower max_percent or check the estimates' units (days)")]
+    last = math.ceil(round(reach, 6))  # the gantt marks a finish as the start of the next working day
+    # Far from the year 9999 no calendar can run out (each working day costs at most a week, and
+    # holidays, listed or a country's, take far fewer than half of them); only near it, count.
+    if (dt.date.max - timeline.start).days > 14 * (last + len(timeline.calendar.holidays) + 1):
+        return []
+    try:
+        WorkCalendar(timeline.start, timeline.calendar).day(last)
+    except ScheduleError:
+        return [(("timeline", "start"),
+                 f"from {timeline.start.isoformat()}, {last:,} working days (the pessimistic estimates"
+                 + (f" with the {buffer:g}% contingency buffer" if buffer else "")
+                 + ") run past 9999-12-31, the last date a plan can show; check the start date and the estimates")]
+    return []
+
+
 def check(timeline: Timeline) -> Network:
     """The network, or a ScheduleError naming every problem (for callers that skipped the loader)."""
     network, problems = _checked(timeline)
@@ -535,7 +573,7 @@ class WorkCalendar:
             except NotImplementedError as exc:
                 raise ScheduleError(f"timeline.calendar.country: {exc}") from None
         self._days: list[dt.date] = []
-        self._cursor = start
+        self._cursor: dt.date | None = start
 
     def is_working(self, day: dt.date) -> bool:
         if day.weekday() in self.weekends or day in self.listed:
@@ -556,13 +594,13 @@ class WorkCalendar:
             raise ScheduleError(f"the timeline runs to working day {index:,}, past the limit of "
                                 f"{MAX_WORKING_DAYS:,}; check the estimates' units (days)")
         while len(self._days) <= index:
+            if self._cursor is None:
+                raise ScheduleError("the timeline runs past the year 9999; check timeline.start "
+                                    "and the estimates")
             if self.is_working(self._cursor):
                 self._days.append(self._cursor)
-            try:
-                self._cursor += dt.timedelta(days=1)
-            except OverflowError:
-                raise ScheduleError("the timeline runs past the year 9999; check timeline.start "
-                                    "and the estimates") from None
+            # 9999-12-31 may itself be the last working day a plan needs; only the day after is missing.
+            self._cursor = self._cursor + dt.timedelta(days=1) if self._cursor < dt.date.max else None
         return self._days[index]
 
     def between(self, first: dt.date, last: dt.date) -> list[tuple[dt.date, str]]:
@@ -575,6 +613,8 @@ class WorkCalendar:
                     out.append((day, self.holiday_name(day) or "listed holiday"))
                 elif self._country_days is not None and day in self._country_days:
                     out.append((day, self.holiday_name(day) or "holiday"))
+            if day == dt.date.max:
+                break
             day += dt.timedelta(days=1)
         return out
 

@@ -102,6 +102,10 @@ EXPECTED: dict[str, tuple[int, str, str]] = {
     "dependency-self.exit2.yaml": (10, "timeline.phases[0].tasks[1].depends_on", "'b' depends on itself"),
     "dependency-dangling.exit2.yaml": (9, "timeline.phases[0].tasks[0].depends_on", "unknown task id 'ghost'"),
     "phase-dependency-cycle.exit2.yaml": (6, "timeline.phases[0].depends_on", "cycle"),
+    # dates the schedule cannot reach
+    "timeline-past-year-9999.exit2.yaml": (5, "timeline.start", "run past 9999-12-31"),
+    "contingency-past-working-day-limit.exit2.yaml": (8, "timeline.contingency",
+                                                      "buffer could fall on working day 180,000"),
     # risks
     "risk-out-of-scale-5.exit2.yaml": (8, "risks[0].probability", "7 is outside the scale"),
     "risk-zero-on-scale-5.exit2.yaml": (9, "risks[0].impact", "0 is outside the scale"),
