@@ -19,6 +19,7 @@ from .importers.markdown import (
     Block,
     Section,
     approval_table,
+    bracketed_duration,
     core_title,
     heading_text,
     outline,
@@ -390,14 +391,20 @@ class _Linter:
         complete = True
         count = 0
         fuzz = 1e-9
-        for block in section.blocks:
+        for index, block in enumerate(section.blocks):
             if block.kind != "heading":
                 continue
             title = heading_text(self.lines, block)
             if not (PHASE_HEADING.match(core_title(title)) or PHASE_HEADING.match(title.strip())):
                 continue
             count += 1
-            match = _DURATION.search(title)
+            match = _DURATION.search(bracketed_duration(title))
+            following = section.blocks[index + 1] if index + 1 < len(section.blocks) else None
+            if match is None and following is not None and following.kind == "paragraph":
+                # "**Estimate**: 2 days" on the line under the heading, as the importer reads it.
+                label = split_label(self.lines[following.start].strip())
+                if label and label[0] == "estimate":
+                    match = _DURATION.search(f"({label[1].split(' · ')[0].strip()})")
             if match is None:
                 complete = False
                 if not re.search(r"\(\s*X\s+days?\s*\)", title):

@@ -854,3 +854,19 @@ def test_review_rounds_headed_round_n_under_review_feedback_are_read() -> None:
     # A "Round N" heading elsewhere is not a review round.
     other = reimport("# Technical Plan: R\n\n**Issue Number**: #5\n\n## Testing Strategy\n\n### Round 1\n- load test\n")
     assert other.reviews == []
+
+
+def test_phase_durations_after_a_dash_in_brackets_or_on_an_estimate_line_are_read_and_checked() -> None:
+    text = ("# Technical Plan: X\n\n**Issue Number**: #5\n\n## Implementation Timeline\n\n"
+            "### Phase 1: Foundation — 3 days\n- [ ] a\n\n### Phase 2: Build [2-3 days]\n- [ ] b\n\n"
+            "### Phase 3: Ship\n**Estimate**: 2 days\n- [ ] c\n\nTotal Estimated Timeline: 7-8 days\n")
+    plan = reimport(text)
+    assert [(p.name, p.estimate and (p.estimate.optimistic, p.estimate.pessimistic)) for p in plan.timeline.phases] \
+        == [("Foundation", (3, 3)), ("Build", (2, 3)), ("Ship", (2, 2))]
+    rules = [f.rule for f in check_text(text, "plan.md")]
+    assert "phase-duration-missing" not in rules and "total-mismatch" not in rules
+    wrong = text.replace("7-8 days", "9 days")
+    assert "total-mismatch" in [f.rule for f in check_text(wrong, "plan.md")]
+    # A name that merely ends in a number stays the name.
+    named = reimport(text.replace("### Phase 1: Foundation — 3 days", "### Phase 1: Foundation - v2"))
+    assert named.timeline.phases[0].name == "Foundation - v2" and named.timeline.phases[0].estimate is None

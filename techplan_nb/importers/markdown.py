@@ -286,6 +286,18 @@ _DAYS = re.compile(
     r"\((?:~|≈)?\s*(?P<low>\d+(?:\.\d+)?)(?:\s*(?:-|–|to)\s*(?P<high>\d+(?:\.\d+)?))?\s*"
     r"(?:working\s+|business\s+)?(?P<unit>days?|d|weeks?|w|hours?|hrs?|h)\)\s*$",
     re.IGNORECASE)
+_SPAN = (r"(?:~|≈)?\s*\d+(?:\.\d+)?(?:\s*(?:-|–|to)\s*\d+(?:\.\d+)?)?\s*(?:working\s+|business\s+)?"
+         r"(?:days?|d|weeks?|w|hours?|hrs?|h)")
+_SPAN_ELSEWHERE = re.compile(rf"(?:\s+[—–-]\s+({_SPAN})|\s*\[\s*({_SPAN})\s*\])\s*$", re.IGNORECASE)
+
+
+def bracketed_duration(title: str) -> str:
+    """A phase heading's duration after a dash or in brackets ("Foundation — 3 days", "Build [2-3 days]")
+    written the template's way, "Foundation (3 days)"; any other title as it is."""
+    match = _SPAN_ELSEWHERE.search(title)
+    return f"{title[:match.start()]} ({(match.group(1) or match.group(2)).strip()})" if match else title
+
+
 _DAYS_PLACEHOLDER = re.compile(r"\(\s*X\s+days?\s*\)\s*$", re.IGNORECASE)
 
 FRONTEND_LABELS = {"components": "components", "pages": "pages", "state management": "state_management",
@@ -1161,6 +1173,7 @@ class MarkdownImporter:
             self.note(line, f"'Phase {match.group(1)}' is the plan's phase {position}: the template numbers "
                             "phases from 1 in order, and prints it so")
         phase: dict[str, Any] = {}
+        rest = bracketed_duration(rest)
         days = _DAYS.search(rest)
         if days and not 0 < float(days.group("low")) <= float(days.group("high") or days.group("low")):
             # "(0 days)" or "(5-3 days)" is no estimate: the words stay in the phase's name.
