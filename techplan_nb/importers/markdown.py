@@ -914,7 +914,10 @@ class MarkdownImporter:
             rows = [table_cells(line) for line in self.lines[block.start:block.end]]
             header = [core_title(unescape(cell)) for cell in rows[0]]
             columns = API_COLUMNS
-            if "method" not in [columns.get(name) for name in header] or not all(name in columns for name in header):
+            named = [columns.get(name) for name in header]
+            # "| Endpoint | Description |" with "`GET /api/x`": the method is written in the path's cell.
+            joined = "method" not in named and "path" in named
+            if not ("method" in named or joined) or not all(name in columns for name in header):
                 continue
             endpoints, rejected = [], []
             for offset, cells in enumerate(rows[2:], start=2):
@@ -923,6 +926,9 @@ class MarkdownImporter:
                     rejected.append(line)
                     continue
                 row = {columns[name]: self.reader.cell(cell, line) for name, cell in zip(header, cells)}
+                if joined:
+                    both = re.fullmatch(r"(`?)([A-Za-z]+)\s+(/[^\s`]*)\1", row.get("path", "").strip())
+                    row = {"method": both.group(2), **row, "path": both.group(3)} if both else row
                 if row.get("method", "").strip().upper() not in HTTP_METHODS or not row.get("path"):
                     rejected.append(line)
                     continue
