@@ -66,6 +66,10 @@ CONVERTED: dict[str, dict[str, str]] = {
         "### Phase 1: Models and API (16h)": "### Phase 1: Models and API (2 days)",
         "### Phase 3: Burr reminders (6 hours)": "### Phase 3: Burr reminders (0.8 days)",
     },
+    "handwritten-round-headings.plan.md": {
+        "### Round 2 - Nov 13, 2026": "### Review Round 2 (Date: 2026-11-13)",
+        "- [x] Stakeholder: Finance lead (Nov 16, 2026)": "- [x] Stakeholder: ✓ Finance lead (2026-11-16)",
+    },
     "handwritten-risk-register.plan.md": {
         "```text": "```",
         "```postgresql": "```sql",
@@ -870,3 +874,28 @@ def test_phase_durations_after_a_dash_in_brackets_or_on_an_estimate_line_are_rea
     # A name that merely ends in a number stays the name.
     named = reimport(text.replace("### Phase 1: Foundation — 3 days", "### Phase 1: Foundation - v2"))
     assert named.timeline.phases[0].name == "Foundation - v2" and named.timeline.phases[0].estimate is None
+
+
+def test_endpoint_cells_with_the_method_numeric_risks_and_round_headings_are_read(
+        imported: dict[str, tuple[Any, Path]]) -> None:
+    plan = load(imported, "handwritten-round-headings.plan.md")
+    assert (plan.issue.number, plan.status, str(plan.last_updated)) == (1024, "Approved", "2026-11-16")
+    assert [(e.method, e.path, e.description) for e in plan.api.new_endpoints] == [
+        ("GET", "/api/reports/energy", "Monthly energy report"), ("GET", "/api/reports/energy.csv", "The same as CSV"),
+        ("POST", "/api/tariffs", "Add a gas tariff")]
+    assert plan.risk_scale == 5
+    assert [(r.probability, r.impact, r.owner) for r in plan.risks] == [
+        (3, 4, "Sven"), (2, 5, "Head roaster"), (4, 2, "Finance")]
+    assert [(p.name, p.estimate and (p.estimate.optimistic, p.estimate.pessimistic)) for p in plan.timeline.phases] \
+        == [("Energy per batch", (3, 3)), ("Tariffs and report", (3, 4)), ("Meter reconciliation", (2, 2))]
+    assert [(r.round, str(r.date), r.status, len(r.feedback)) for r in plan.reviews] == [
+        (1, "2026-11-09", "Changes Requested", 2), (2, "2026-11-13", "Approved", 1)]
+    assert [(a.by, str(a.date)) for a in plan.approvals] == [
+        ("Sven Olsen", "2026-11-02"), ("Jo Park", "2026-11-13"), ("Ines Duarte", "2026-11-13"),
+        ("Finance lead", "2026-11-16")]
+    assert plan.extra["system_context"].before.startswith("- Inputs:\n  - burner power per second")
+    text = (DATA / "handwritten-round-headings.plan.md").read_text("utf-8")
+    assert check_text(text, "plan.md") == []
+    reopened = text.replace("### Round 2 - Nov 13, 2026\n**Reviewer**: Ines Duarte\n**Status**: Approved",
+                            "### Round 2 - Nov 13, 2026\n**Reviewer**: Ines Duarte\n**Status**: Changes Requested")
+    assert [f.rule for f in check_text(reopened, "plan.md")] == ["approved-with-changes-requested"]
