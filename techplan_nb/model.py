@@ -36,8 +36,20 @@ def _clean_text(value: str) -> str:
     return value.replace("\r\n", "\n").replace("\r", "\n")
 
 
+# Characters str.strip() keeps that show nothing: zero-width, joiners, the soft hyphen and the
+# blank "letters" (Hangul fillers, the blank Braille pattern). At the ends of a text they are
+# removed like spaces, so a title of only these is empty, not an invisible heading.
+_BLANK = frozenset("\u00ad\u034f\u115f\u1160\u180e\u200b\u200c\u200d\u2060\u2800\u3164\uffa0")
+
+
 def _strip_line(value: str) -> str:
-    return _clean_text(value).strip()
+    text = _clean_text(value)
+    start, end = 0, len(text)
+    while start < end and (text[start].isspace() or text[start] in _BLANK):
+        start += 1
+    while end > start and (text[end - 1].isspace() or text[end - 1] in _BLANK):
+        end -= 1
+    return text[start:end]
 
 
 def _coerce_text(value: Any) -> Any:
@@ -81,7 +93,7 @@ def _parse_date(value: Any) -> Any:
     if not isinstance(value, str):
         raise ValueError("expected a date written as YYYY-MM-DD, e.g. 2026-11-20")
     text = value.strip()
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):  # \d would take other scripts' digits
         raise ValueError(f"{text!r} is not a date in the form YYYY-MM-DD (e.g. 2026-11-20)")
     try:
         return dt.date.fromisoformat(text)
@@ -389,11 +401,17 @@ class Phase(Strict):
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
+_WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
 def _weekday(value: Any) -> Any:
     if isinstance(value, str):
-        key = value.strip()[:3].title()
-        if key in WEEKDAYS and WEEKDAYS[WEEKDAYS.index(key)].lower().startswith(value.strip().lower()[:3]):
-            return key
+        # A name or its start ("Sat", "Satur", "Saturday"; "Weds"), not any word with those three
+        # letters first: "Monkey" or "Sunflower" is a typo to point at, not a weekend.
+        word = value.strip().lower()
+        for key, name in zip(WEEKDAYS, _WEEKDAY_NAMES):
+            if (len(word) >= 3 and name.startswith(word)) or (key == "Wed" and word == "weds"):
+                return key
         raise ValueError(f"{value!r} is not a weekday; use Mon, Tue, Wed, Thu, Fri, Sat or Sun")
     return value
 

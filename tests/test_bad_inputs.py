@@ -86,6 +86,8 @@ EXPECTED: dict[str, tuple[int, str, str]] = {
     "date-in-words.exit2.yaml": (5, "timeline.start", "not a date in the form YYYY-MM-DD"),
     "date-year-zero.exit2.yaml": (6, "reviews[0].date", "not a real calendar date"),
     "date-as-number.exit2.yaml": (6, "timeline.calendar.holidays[0]", "YYYY-MM-DD"),
+    "date-fullwidth-digits.exit2.yaml": (5, "timeline.start", "not a date in the form YYYY-MM-DD"),
+    "weekend-word-not-a-weekday.exit2.yaml": (6, "timeline.calendar.weekends[1]", "'Sunflower' is not a weekday"),
     # durations
     "duration-zero.exit2.yaml": (10, "timeline.phases[0].tasks[0].estimate", "positive number of days, got 0"),
     "duration-negative.exit2.yaml": (10, "timeline.phases[0].tasks[0].estimate", "positive number of days, got -3"),
@@ -121,6 +123,7 @@ EXPECTED: dict[str, tuple[int, str, str]] = {
     "id-too-long.exit2.yaml": (5, "risks[0].id", "is not an id: use 1-64 letters"),
     "title-empty.exit2.yaml": (3, "issue.title", "must not be empty"),
     "title-only-spaces.exit2.yaml": (3, "issue.title", "must not be empty"),
+    "title-only-zero-width.exit2.yaml": (5, "issue.title", "must not be empty"),
     "title-300-characters.exit2.yaml": (3, "issue.title", "is 300 characters long; shorten it to at most 200"),
     # invisible characters
     "control-character-escape.exit2.yaml": (3, "issue.title", "U+001B"),
