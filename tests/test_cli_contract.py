@@ -11,6 +11,7 @@ Commands that start kernels or Voilà are driven only down these cheap error pat
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import shutil
 import signal
@@ -25,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from conftest import AS_OF, EXAMPLES, files_under, run_techplan
+from techplan_nb.cli.common import iso_date
 from techplan_nb.cli.main import build_parser
 
 # --- the commands, as the parser knows them -------------------------------------------------------
@@ -255,6 +257,14 @@ def test_a_value_the_option_refuses_exits_2_naming_the_option(path: tuple[str, .
     assert f"argument {option}" in result.lines[-1] or f"/{option}" in result.lines[-1], result.lines[-1]
     no_traceback(result)
     assert files_under(work) == before
+
+
+@pytest.mark.parametrize("text", ["2026-W47-1", "20261120xx", "２０２６-１１-２０", "2026-11-2 "])
+def test_a_date_option_takes_only_yyyy_mm_dd(text: str) -> None:
+    # date.fromisoformat reads ISO week dates and some 10-character junk as dates.
+    with pytest.raises(argparse.ArgumentTypeError, match="not a date in the form YYYY-MM-DD"):
+        iso_date(text)
+    assert iso_date("2026-11-20") == dt.date(2026, 11, 20)
 
 
 # --- bad FILE arguments --------------------------------------------------------------------------

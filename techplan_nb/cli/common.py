@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import re
 import sys
 from pathlib import Path
 
 
 def iso_date(text: str) -> dt.date:
     try:
-        if len(text) != 10:
+        # fromisoformat also reads week dates and junk of the same length (2026-W47-1, 20261120xx).
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
             raise ValueError
         return dt.date.fromisoformat(text)
     except ValueError:
