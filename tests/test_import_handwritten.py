@@ -899,3 +899,13 @@ def test_endpoint_cells_with_the_method_numeric_risks_and_round_headings_are_rea
     reopened = text.replace("### Round 2 - Nov 13, 2026\n**Reviewer**: Ines Duarte\n**Status**: Approved",
                             "### Round 2 - Nov 13, 2026\n**Reviewer**: Ines Duarte\n**Status**: Changes Requested")
     assert [f.rule for f in check_text(reopened, "plan.md")] == ["approved-with-changes-requested"]
+
+
+def test_a_resolution_list_that_gains_a_nested_item_reads_back_the_same() -> None:
+    # A nested item the first import kept after the round joins the Resolution list when re-read.
+    text = ("# Technical Plan: R\n\n**Issue Number**: #5\n\n## Review Feedback\n\n"
+            "### Review Round 1 (Date: 2026-08-10)\n**Reviewer**: Lee\n**Status**: Changes Requested\n"
+            "- Payroll export in the same transaction\n\t- otherwise they drift\n\n"
+            "**Resolution**:\n- Done\n")
+    first = render_plan(reimport(text), as_of=AS_OF)
+    assert render_plan(reimport(first), as_of=AS_OF) == first

@@ -1368,10 +1368,12 @@ class MarkdownImporter:
                         leftovers.append(item)
                 current[pending] = values
                 consumed.add(index)
-                if leftovers:
-                    # Kept after the rounds, an item with sub-items would leave its round's list
-                    # (and print there as "_Not specified._"): the round stays as written instead.
+                if leftovers and not values:
+                    # Kept after the rounds, the items would leave the round's list printed as
+                    # "_Not specified._": the round stays as written instead.
                     current["_odd"] = f"its {pending} has list items with nested content"
+                elif leftovers:
+                    current["_keep"].append(self.residual_list(leftovers))
         good, bad = [], []
         numbers: set[int] = set()
         for review in reviews:
