@@ -92,10 +92,10 @@ def row_for(folder: Path, plan: PlanInput, *, as_of: dt.date, seed: int, stale_d
 
 def _plan_last_updated(folder: Path) -> dt.date | None:
     try:
-        match = _LAST_UPDATED.search((folder / PLAN_FILE).read_text("utf-8"))
-    except OSError:
+        match = _LAST_UPDATED.search((folder / PLAN_FILE).read_text("utf-8", errors="replace"))
+        return dt.date.fromisoformat(match.group(1)) if match else None
+    except (OSError, ValueError):  # unreadable, or a date that does not exist: the row shows none
         return None
-    return dt.date.fromisoformat(match.group(1)) if match else None
 
 
 def build_index(plans_dir: Path, *, as_of: dt.date, seed: int = 0, stale_days: int = 14) -> Index:

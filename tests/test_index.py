@@ -129,6 +129,24 @@ def test_a_plan_that_cannot_be_read_gets_a_flagged_row_and_exit_1(tmp_path: Path
     assert rows[-1][2] == "?" and rows[-1][7].startswith("cannot read the plan:")
 
 
+@pytest.mark.parametrize("plan_bytes", [bytes(range(256)) * 4, b"# Technical Plan: X\n\n**Last Updated**: 2026-02-30\n"],
+                         ids=["binary", "impossible-date"])
+def test_a_plan_file_that_is_binary_or_misdated_gets_a_row_not_an_internal_error(plan_bytes: bytes,
+                                                                                 tmp_path: Path) -> None:
+    # Its Last Updated line is read for the row of a plan without inputs: the UTF-8 decode and the
+    # date parse raised (exit 3).
+    plans = make_plans(tmp_path)
+    odd = plans / "issue-98-odd"
+    odd.mkdir()
+    (odd / "technical-plan.md").write_bytes(plan_bytes)
+    result = run_techplan("index", plans, "--as-of", AS_OF.isoformat())
+    assert result.returncode == 1, result.stderr
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+    assert "issue-98-odd/inputs.yaml: (file): missing" in result.stderr
+    rows = table((plans / "README.md").read_text("utf-8"))
+    assert len(rows) == 6 and rows[-1][2] == "?"
+
+
 def test_the_index_is_not_overwritten_after_a_hand_edit(tmp_path: Path) -> None:
     plans = make_plans(tmp_path)
     assert run_techplan("index", plans, "--as-of", AS_OF.isoformat()).returncode == 0
