@@ -170,6 +170,10 @@ def test_withdrawing_an_approval_reopens_an_approved_plan(tmp_path: Path) -> Non
     (["approve", "{dir}", "--role", "Security Lead"], "is not one of this plan's roles"),
     (["status", "{dir}", "Finished"], "is not a status"),
     (["review", "add", "{dir}", "--reviewer", "A\u202eB", "--status", "Approved"], "--reviewer: contains"),
+    # Refused naming the option, not as "inputs.yaml:11: reviews[0].reviewer", a line the user never wrote.
+    (["review", "add", "{dir}", "--reviewer", "\u200b\u2060", "--status", "Approved"], "--reviewer: an item is empty"),
+    (["review", "add", "{dir}", "--reviewer", "A", "--status", "Changes Requested", "--feedback", "x" * 70_000],
+     "--feedback: an item is 70,000 characters long; a text is limited to 65,536"),
 ])
 def test_bad_arguments_exit_2_with_the_fix_and_write_nothing(tmp_path: Path, args: list[str], message: str) -> None:
     folder = make_plan_folder(tmp_path)

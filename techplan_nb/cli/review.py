@@ -172,16 +172,19 @@ def _non_negative(text: str) -> int:
 
 def _clean(option: str, values: list[str]) -> list[str]:
     """Text from the command line, checked like inputs text (no invisible control characters)."""
-    from ..model import _clean_text
+    from ..inputs import MAX_TEXT
+    from ..model import _strip_line
 
     cleaned = []
     for value in values:
         try:
-            text = _clean_text(value).strip()
+            text = _strip_line(value)  # as the inputs file will read it: zero-width ends are blank too
         except ValueError as exc:
             raise UsageError(f"{option}: {exc}") from None
         if not text:
             raise UsageError(f"{option}: an item is empty; give the text")
+        if len(text) > MAX_TEXT:  # refused here, not as a line of the inputs file it never reached
+            raise UsageError(f"{option}: an item is {len(text):,} characters long; a text is limited to {MAX_TEXT:,}")
         cleaned.append(text)
     return cleaned
 
