@@ -909,3 +909,13 @@ def test_a_resolution_list_that_gains_a_nested_item_reads_back_the_same() -> Non
             "**Resolution**:\n- Done\n")
     first = render_plan(reimport(text), as_of=AS_OF)
     assert render_plan(reimport(first), as_of=AS_OF) == first
+
+
+def test_a_list_kept_after_a_round_with_no_resolution_stays_after_it() -> None:
+    plan = PlanInput.model_validate({"issue": {"number": 5, "title": "t"}, "reviews": [
+        {"round": 1, "reviewer": "Lee", "status": "Approved", "feedback": ["ok"]}],
+        "extra": {"reviews": {"after": "- [x] Engineering Manager: Ines (Nov 13, 2026)"}}})
+    first = render_plan(plan, as_of=AS_OF)
+    again = reimport(first)
+    assert again.reviews[0].resolution == [] and again.extra["reviews"].after == plan.extra["reviews"].after
+    assert render_plan(again, as_of=AS_OF) == first

@@ -1354,10 +1354,9 @@ class MarkdownImporter:
                     if leftover:
                         current["_keep"].append("\n".join(self.lines[n].rstrip() for n in leftover))
                 continue
-            # A numbered list is a person's feedback too, unless the label said "_Not specified._"
+            # A bullet or numbered list is the label's, unless the label said "_Not specified._"
             # (then it is content kept after the round).
-            listed = block.kind == "bullet_list" or (
-                block.kind == "ordered_list" and (len(reviews), pending) not in marked)
+            listed = block.kind in ("bullet_list", "ordered_list") and (len(reviews), pending) not in marked
             if listed and pending and not current.get(pending):
                 values, leftovers = [], []
                 for item, text in self.items(block):
