@@ -144,8 +144,9 @@ def _date_ticks(first: dt.date, last: dt.date, most: int = 7) -> list[dt.date]:
     step = next(s for s in (1, 2, 7, 14, 28, 56, 91, 182, 364, 728, 1456) if span / s <= most - 1)
     if step >= 7:  # weekly and longer steps fall on Mondays
         first = first - dt.timedelta(days=first.weekday())
-    count = span // step + 2
-    return [first + dt.timedelta(days=step * n) for n in range(count) if first + dt.timedelta(days=step * n) <= last]
+    # Compared in days, not as dates: the tick after the last may lie past 9999-12-31.
+    days = (last - first).days
+    return [first + dt.timedelta(days=step * n) for n in range(span // step + 2) if step * n <= days]
 
 
 def gantt(analysis: Analysis) -> bytes:

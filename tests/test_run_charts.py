@@ -61,3 +61,17 @@ def test_charts_leave_no_pyplot_figures_behind(analysis) -> None:  # type: ignor
     plan_charts(analysis)
     pyplot = sys.modules.get("matplotlib.pyplot")
     assert pyplot is None or pyplot.get_fignums() == []
+
+
+@pytest.mark.parametrize("start, days", [("9999-11-01", 40), ("9999-12-27", 4)])
+def test_a_schedule_ending_at_the_end_of_the_calendar_still_gets_its_gantt(start: str, days: int, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # The date axis computed one tick past the last day; near 9999-12-31 that date does not exist
+    # (OverflowError in the notebook's chart cell, so `techplan run` made no plan).
+    from techplan_nb.analysis import analyse
+    from techplan_nb.charts import plan_charts
+
+    source = tmp_path / "inputs.yaml"
+    source.write_text(f"issue: {{number: 9, title: T}}\ntimeline:\n  start: {start}\n  phases:\n"
+                      f"    - name: P\n      estimate: {days}\n", "utf-8")
+    charts = plan_charts(analyse(load_path(source), as_of=dt.date(2026, 11, 20)))
+    assert Image.open(io.BytesIO(charts["gantt"])).size[0] > 0
