@@ -919,3 +919,14 @@ def test_a_list_kept_after_a_round_with_no_resolution_stays_after_it() -> None:
     again = reimport(first)
     assert again.reviews[0].resolution == [] and again.extra["reviews"].after == plan.extra["reviews"].after
     assert render_plan(again, as_of=AS_OF) == first
+
+
+def test_a_bullet_list_kept_after_the_risk_table_survives_a_second_import() -> None:
+    # Printed right after the computed risk summary, it reads back as part of that (loose) list.
+    plan = PlanInput.model_validate({"issue": {"number": 5, "title": "t"}, "risks": [
+        {"risk": "a", "probability": "High", "impact": "High", "mitigation": "m"}],
+        "extra": {"risks": {"after": "- **Alerts**: paged above 5 a day\n- watch the queue"}}})
+    first = render_plan(plan, as_of=AS_OF)
+    again = reimport(first)
+    assert again.extra["risks"].after == plan.extra["risks"].after
+    assert render_plan(again, as_of=AS_OF) == first

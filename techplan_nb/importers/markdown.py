@@ -331,6 +331,9 @@ COMPUTED_COLUMNS = {"score", "level", "exposure", "rank"}
 # The analysis' own sub-headings (exactly as it prints them) and the one block under each.
 COMPUTED_HEADINGS = {"Risk matrix (probability × impact)": "table", "Risk summary": "bullet_list",
                      "Schedule summary": "bullet_list", "Gantt chart": "fence"}
+_COMPUTED_LABELS = {"overall risk", "open risks", "scale", "flags", "start", "weekends", "holidays",
+                    "country holidays", "expected duration", "finish (monte carlo)", "p80 with contingency",
+                    "contingency rule", "critical path", "holidays in range"}
 _CHART_IMAGE = re.compile(r"^!\[(Risk heat-map|Schedule: Gantt chart|Monte Carlo distribution)[^\]]*\]\([^)]*\)\s*$")
 
 
@@ -400,6 +403,19 @@ class MarkdownImporter:
             result.append((item, text))
             index = stop + 1
         return result
+
+    def keep_foreign_items(self, key: str, block: Block) -> None:
+        """A person's bullet list printed right after the computed risk summary joins that list when
+        read back (one loose list); its items are not the analysis's, so they are kept, not dropped."""
+        if block.kind != "bullet_list":
+            return
+        foreign = []
+        for item, _ in self.items(block):
+            label = split_label(re.sub(r"^\s*[-*+]\s+", "", self.lines[item.start]))
+            if label is None or label[0] not in _COMPUTED_LABELS:
+                foreign.append(item)
+        if foreign:
+            self.keep(key, "after", self.residual_list(foreign))
 
     def residual_list(self, items: list[Block]) -> str:
         return "\n".join(self.source(item.start, item.end) for item in items)
@@ -954,6 +970,7 @@ class MarkdownImporter:
             if self.is_computed(blocks, index):
                 consumed.update((index, index + 1))
                 self.read_settings(blocks[index + 1])
+                self.keep_foreign_items("risks", blocks[index + 1])
                 continue
             if block.kind != "table" or "risks" in self.data:
                 continue
