@@ -581,5 +581,8 @@ def _path(loc: Loc) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += ("." if out else "") + str(part)
+            text = str(part)
+            # A key holding a zero-width space or a control character would print as a name that
+            # looks right; shown escaped, the reader sees why it is unknown.
+            out += ("." if out else "") + (text if text.isprintable() else repr(text)[1:-1])
     return out

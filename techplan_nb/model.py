@@ -343,8 +343,9 @@ def _days(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
-_RANGE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:-|–|to)\s*(\d+(?:\.\d+)?)\s*(?:d|days?)?\s*$")
-_SINGLE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:d|days?)?\s*$")
+# [0-9], not \d: \d also takes other scripts' digits ("٣", "３"), which float() would read as 3.
+_RANGE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*(?:-|–|to)\s*([0-9]+(?:\.[0-9]+)?)\s*(?:d|days?)?\s*$")
+_SINGLE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*(?:d|days?)?\s*$")
 
 
 def _estimate(value: Any) -> Any:

@@ -99,6 +99,7 @@ EXPECTED: dict[str, tuple[int, str, str]] = {
                                                   "optimistic <= likely <= pessimistic"),
     "duration-words.exit2.yaml": (10, "timeline.phases[0].tasks[0].estimate", "is not an estimate"),
     "duration-boolean.exit2.yaml": (10, "timeline.phases[0].tasks[0].estimate.optimistic", "got true/false"),
+    "duration-other-script-digits.exit2.yaml": (10, "timeline.phases[0].tasks[0].estimate", "is not an estimate"),
     # dependencies
     "dependency-cycle.exit2.yaml": (9, "timeline.phases[0].tasks[0].depends_on", "cycle: a → c → b → a"),
     "dependency-self.exit2.yaml": (10, "timeline.phases[0].tasks[1].depends_on", "'b' depends on itself"),
@@ -132,6 +133,7 @@ EXPECTED: dict[str, tuple[int, str, str]] = {
     "rtl-isolate.exit2.json": (3, "rollback[0]", "U+2067"),
     "nul-in-text.exit2.json": (4, "issue.title", "U+0000"),
     "zero-width-bom-in-text.exit2.yaml": (3, "issue.title", "U+FEFF"),
+    "unknown-key-zero-width.exit2.yaml": (4, "rollback\\u200b", "unknown key 'rollback\\u200b'; did you mean 'rollback'?"),
 }
 
 # Fields whose values the plan prints transformed (levels, methods, numbers, dates) or not at all
