@@ -91,15 +91,19 @@ def expand_inputs(specs: list[str]) -> list[Path]:
                              if Path(p).is_file() and Path(p).suffix.lower() in INPUT_SUFFIXES)
             if not matches:
                 problems.append(f"{spec}: the pattern matches no .yaml, .yml or .json files")
+        elif os.path.lexists(spec):
+            # There but unreadable as a file (a broken or looping link, a socket): it fails as
+            # its own item, with the reason the loader gives, and the others still run.
+            matches = [path]
         else:
             matches = []
             problems.append(f"{spec}: no such file or folder")
         found.extend(matches)
     if problems:
         raise UsageError("; ".join(problems))
-    unique: dict[Path, Path] = {}
+    unique: dict[str, Path] = {}
     for path in found:
-        unique.setdefault(path.resolve(), path)
+        unique.setdefault(os.path.realpath(path), path)  # Path.resolve raises on a link loop
     return list(unique.values())
 
 

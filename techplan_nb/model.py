@@ -275,15 +275,15 @@ class Testing(Strict):
 
 LEVELS = ("Low", "Medium", "High")
 Level = Literal["Low", "Medium", "High"]
-_LEVEL_ALIASES = {"h": "High", "high": "High", "m": "Medium", "med": "Medium", "medium": "Medium",
-                  "l": "Low", "low": "Low"}
+LEVEL_ALIASES = {"h": "High", "high": "High", "m": "Medium", "med": "Medium", "medium": "Medium",
+                 "l": "Low", "low": "Low"}
 
 
 def _level(value: Any) -> Any:
     if isinstance(value, bool):  # pydantic would read true as 1
         raise ValueError("expected High, Medium or Low (or 1-5 with risk_scale: 5), got true/false")
     if isinstance(value, str):
-        level = _LEVEL_ALIASES.get(value.strip().lower())
+        level = LEVEL_ALIASES.get(value.strip().lower())
         if level is None:
             raise ValueError(f"{value!r} is not a level; use High, Medium or Low (or H, M, L)")
         return level

@@ -631,7 +631,13 @@ class PlanJob:
     installed_in: Path | None = None
 
     def parameters(self) -> dict[str, Any]:
-        return {"inputs_path": str(self.inputs_path.resolve()), "as_of": self.as_of.isoformat(),
+        # An inputs path that is a link loop cannot be resolved; the kernel then reports it as
+        # unreadable, like any other input error, in the failed notebook.
+        try:
+            inputs_path = self.inputs_path.resolve()
+        except (RuntimeError, OSError):
+            inputs_path = self.inputs_path.absolute()
+        return {"inputs_path": str(inputs_path), "as_of": self.as_of.isoformat(),
                 "seed": self.seed, "output_dir": str(self.out_dir.resolve()),
                 "template": str(self.template.resolve()) if self.template else "", "force": self.force}
 

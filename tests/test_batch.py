@@ -233,6 +233,22 @@ def test_two_inputs_for_the_same_issue_fail_the_second_not_the_batch(tmp_path: P
     assert rows["issue-01.yaml"]["status"] == rows["issue-02.yaml"]["status"] == "succeeded"
 
 
+@pytest.mark.kernel
+def test_an_input_that_is_a_link_loop_fails_alone_with_its_reason(tmp_path: Path) -> None:
+    paths = _inputs(tmp_path / "in", 1)
+    loop = tmp_path / "in" / "loop.yaml"
+    loop.symlink_to(tmp_path / "in" / "other.yaml")
+    (tmp_path / "in" / "other.yaml").symlink_to(loop)
+    out = tmp_path / "OUT"
+    result = run_techplan("batch", loop, *paths, "--out", out, "--as-of", AS_OF, "--no-progress")
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    rows = {Path(row["input"]).name: row for row in _summary(out)["items"]}
+    assert rows["loop.yaml"]["status"] == "failed"
+    assert "Too many levels of symbolic links" in rows["loop.yaml"]["error"]
+    assert rows["issue-01.yaml"]["status"] == "succeeded"
+
+
 def _processes_with(token: str) -> set[int]:
     """Processes (kernels included) that inherited TECHPLAN_TEST_TOKEN=token: this test's, nobody else's."""
     import psutil

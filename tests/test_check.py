@@ -169,6 +169,23 @@ def test_several_files_and_an_unreadable_one(tmp_path: Path, example_plan: str) 
     assert "placeholder" in result.stdout and "good.md" not in result.stdout
 
 
+@pytest.mark.parametrize("content, expected", [
+    (b"", ": is empty; nothing to check"),
+    (b" \n\n", ": is empty; nothing to check"),
+    (b"# Technical Plan: x\n\x00\n", ":2: contains NUL bytes"),
+    ("# Technical Plan: x\n".encode("utf-16"), ":1: contains NUL bytes"),
+    (b"# Technical Plan: caf\xe9\n", ": is not UTF-8 text"),
+])
+def test_a_file_that_is_no_plan_is_an_error_not_a_list_of_missing_sections(tmp_path: Path, content: bytes,
+                                                                            expected: str) -> None:
+    plan = tmp_path / "plan.md"
+    plan.write_bytes(content)
+    result = run_techplan("check", plan)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert f"techplan: error: {plan}{expected}" in result.stderr
+
+
 def test_every_rule_is_documented_in_the_readme() -> None:
     readme = (ROOT / "README.md").read_text("utf-8")
     for rule in RULES:

@@ -185,6 +185,7 @@ def test_an_existing_output_is_not_replaced_without_force(tmp_path: Path) -> Non
     ("# Technical Plan: No number\n\n**Status**: Draft\n", "issue.number"),
     ("Just a paragraph.\n", "issue.number"),
     ("# Technical Plan: {Issue Title}\n\n**Issue Number**: #{issue-number}\n", "issue.number"),
+    ("# Technical Plan: x\n\n**Issue Number**: #5\n\x00\n", ":4: (file): contains NUL bytes"),
 ])
 def test_a_plan_without_its_issue_is_refused_clearly(tmp_path: Path, content: str, expected: str) -> None:
     source = tmp_path / "plan.md"

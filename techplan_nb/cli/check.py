@@ -44,7 +44,14 @@ def _check(args: argparse.Namespace) -> int:
             if len(raw) > MAX_PLAN_BYTES:
                 unreadable.append(f"{path}: larger than 4 MiB; is it a plan?")
                 continue
+            if b"\x00" in raw:
+                line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+                unreadable.append(f"{path}:{line}: contains NUL bytes (UTF-16 or a binary file?); save it as UTF-8")
+                continue
             text = raw.decode("utf-8-sig")
+            if not text.strip():
+                unreadable.append(f"{path}: is empty; nothing to check")
+                continue
         except FileNotFoundError:
             unreadable.append(f"{path}: no such file")
             continue

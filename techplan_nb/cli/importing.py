@@ -74,6 +74,10 @@ def _read(source: str) -> tuple[str, str]:
                                       "import fewer issues at a time")
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
+    if b"\x00" in raw:
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        raise InputError.single(name, "contains NUL bytes (UTF-16 or a binary file?); save it as UTF-8 text",
+                                line=line)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

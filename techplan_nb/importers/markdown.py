@@ -23,7 +23,7 @@ from markdown_it.token import Token
 from .. import mdescape
 from ..errors import InputError
 from ..model import HTTP_METHODS, REVIEW_STATUSES, STATUSES
-from ..model import _LEVEL_ALIASES as LEVEL_ALIASES
+from ..model import LEVEL_ALIASES
 from ..verbatim import code_spans, parser
 from . import ImportResult, strip_invisible
 from .mdtext import TextReader, split_unescaped, table_cells, unescape
