@@ -57,6 +57,12 @@ class Document:
 # --- decoding --------------------------------------------------------------------------------
 
 
+def nul_line(raw: bytes) -> int | None:
+    """The line of the first NUL byte, which no text file holds (UTF-16 and binary files do)."""
+    at = raw.find(b"\x00")
+    return None if at == -1 else raw[:at].count(b"\n") + 1
+
+
 def decode(raw: bytes, name: str) -> str:
     if len(raw) > MAX_BYTES:
         # The line where the limit is passed points at what grew (often a pasted log or dump).
@@ -69,8 +75,8 @@ def decode(raw: bytes, name: str) -> str:
     if raw.startswith(b"\xef\xbb\xbf"):
         raise InputError.single(name, "file starts with a UTF-8 byte-order mark; save it as UTF-8 without BOM",
                                 line=1)
-    if b"\x00" in raw:
-        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+    line = nul_line(raw)
+    if line is not None:
         raise InputError.single(name, "file contains NUL bytes (UTF-16 or a binary file?); save it as UTF-8 text",
                                 line=line)
     try:

@@ -598,15 +598,14 @@ def cross_field_problems(plan: PlanInput) -> list[tuple[Loc, str]]:
     _unique(problems, [(("timeline", "phases", i, "tasks", j, "id"), t.id)
                        for i, p in enumerate(plan.timeline.phases) for j, t in enumerate(p.tasks)])
     _unique(problems, [(("reviews", i, "round"), r.round) for i, r in enumerate(plan.reviews)])
-    # Unknown ids, self-dependencies, cycles, unknown countries; imported here because schedule
+    # Unknown ids, self-dependencies, cycles, unknown countries, dates past 9999; imported here as schedule
     # imports model. Duplicate ids would make every dependency message ambiguous, so they go first.
-    from .schedule import calendar_problems, dependency_problems, reach_problems
+    from .schedule import calendar_problems, plan_schedule_problems
 
-    if not any(loc[:1] == ("timeline",) for loc, _ in problems):
-        problems.extend(dependency_problems(plan.timeline))
-    problems.extend(calendar_problems(plan.timeline.calendar))
-    if not any(loc[:1] == ("timeline",) for loc, _ in problems):
-        problems.extend(reach_problems(plan))
+    if any(loc[:1] == ("timeline",) for loc, _ in problems):
+        problems.extend(calendar_problems(plan.timeline.calendar))
+    else:
+        problems.extend(plan_schedule_problems(plan))
     return problems
 
 

@@ -423,16 +423,23 @@ def calendar_problems(calendar: Calendar) -> list[tuple[Loc, str]]:
     return []
 
 
-def reach_problems(plan: PlanInput) -> list[tuple[Loc, str]]:
+def plan_schedule_problems(plan: PlanInput) -> list[tuple[Loc, str]]:
+    """The timeline's dependency, calendar and reach problems (for the loader), building the
+    network once: dependencies first, then the calendar, and dates only when both are sound."""
+    network, problems = _checked(plan.timeline)
+    problems += calendar_problems(plan.timeline.calendar)
+    if problems or network is None:
+        return problems
+    return _reach_problems(plan, network)
+
+
+def _reach_problems(plan: PlanInput, network: Network) -> list[tuple[Loc, str]]:
     """Dates the plan would print that cannot exist: past working day MAX_WORKING_DAYS once the
     contingency buffer is added, or past 9999-12-31. Judged at the pessimistic estimates, which
     bound every date the analysis prints (expected, P50-P90, P80 with its buffer), so that a file
-    that validates always renders. Call only when the timeline has no other problems."""
+    that validates always renders."""
     timeline = plan.timeline
-    if timeline.start is None:
-        return []
-    network = check(timeline)
-    if not network.task_nodes:
+    if timeline.start is None or not network.task_nodes:
         return []  # nothing to date
     from .risk import analyse_risks, contingency
 
@@ -799,8 +806,6 @@ def build_schedule(timeline: Timeline, *, seed: int = 0, samples: int | None = N
                         contingency_risks=tuple(contingency_risks), work_calendar=calendar)
 
     finish = simulate_finish(network, n_samples, seed)
-    import numpy as np
-
     p50, p80, p90 = (float(x) for x in percentiles(finish, (50, 80, 90)))
     with_buffer = p80 * (1 + contingency_percent / 100)
     if calendar is not None and with_buffer > MAX_WORKING_DAYS:

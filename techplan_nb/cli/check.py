@@ -25,6 +25,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def _check(args: argparse.Namespace) -> int:
     from ..errors import UsageError
+    from ..inputs import nul_line
     from ..lint import RULES, check_text
 
     if args.list_rules:
@@ -44,8 +45,8 @@ def _check(args: argparse.Namespace) -> int:
             if len(raw) > MAX_PLAN_BYTES:
                 unreadable.append(f"{path}: larger than 4 MiB; is it a plan?")
                 continue
-            if b"\x00" in raw:
-                line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+            line = nul_line(raw)
+            if line is not None:
                 unreadable.append(f"{path}:{line}: contains NUL bytes (UTF-16 or a binary file?); save it as UTF-8")
                 continue
             text = raw.decode("utf-8-sig")

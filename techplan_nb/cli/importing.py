@@ -52,6 +52,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def _read(source: str) -> tuple[str, str]:
     """The input's text and the name used in messages."""
+    from ..inputs import nul_line
+
     if source == "-":
         raw = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
         name = "<stdin>"
@@ -74,8 +76,8 @@ def _read(source: str) -> tuple[str, str]:
                                       "import fewer issues at a time")
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
-    if b"\x00" in raw:
-        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+    line = nul_line(raw)
+    if line is not None:
         raise InputError.single(name, "contains NUL bytes (UTF-16 or a binary file?); save it as UTF-8 text",
                                 line=line)
     try:
