@@ -18,7 +18,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from techplan_nb import mdescape
-from techplan_nb.model import PlanInput
+from techplan_nb.model import PlanInput, _strip_line
 from techplan_nb.render import render_plan
 
 MD = MarkdownIt("commonmark").enable("table")
@@ -185,8 +185,8 @@ def test_links_only_ever_point_at_http_addresses(text: str) -> None:
 @given(plan_text.filter(lambda s: s.strip()), plan_text, plan_text)
 def test_whole_plan_with_hostile_text_keeps_its_tables_and_has_no_raw_html(title: str, text: str,
                                                                            other: str) -> None:
-    def some(value: str, default: str) -> str:  # required texts must hold more than whitespace
-        return value if value.strip() else default
+    def some(value: str, default: str) -> str:  # required texts must show something (not only blanks)
+        return value if _strip_line(value) else default
 
     plan = PlanInput.model_validate({
         "issue": {"number": 1, "title": some(" ".join(title.split())[:200], "t"), "summary": text},
