@@ -1,0 +1,363 @@
+"""The form as people use it: `techplan app` serving Voilà, driven in Debian's headless Chromium.
+
+Nothing downloads a browser: Playwright drives /usr/bin/chromium (`.ci/run` installs it). The page
+must load nothing from outside this machine, so every request the browser makes is recorded and
+checked. Screenshots go to test-output/browser/ for a person to look at.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+import yaml
+
+from helpers import ROOT, shared_example
+from techplan_nb.inputs import load_path
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+SHOTS = ROOT / "test-output" / "browser"
+LOAD_TIMEOUT_MS = 120_000
+GENERATE_TIMEOUT_MS = 180_000
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class App:
+    url: str
+    folder: Path
+    process: subprocess.Popen[str]
+    output: list[str] = field(default_factory=list)
+
+
+@contextlib.contextmanager
+def start_app(folder: Path, *extra: str) -> Iterator[App]:
+    """`techplan app --no-browser --port FREE` in `folder`, until the test is done with it."""
+    port = free_port()
+    command = [sys.executable, "-m", "techplan_nb", "app", "--no-browser", "--port", str(port),
+               "--out", "plans", "--as-of", "2026-11-20", *extra]
+    env = {k: v for k, v in os.environ.items() if k != "TECHPLAN_DEBUG"}
+    # The app's private folder (settings, kernel sockets) is made under TMPDIR: here, where the
+    # test can see it.
+    (folder / "tmp").mkdir(exist_ok=True)
+    env["TMPDIR"] = str(folder / "tmp")
+    process = subprocess.Popen(command, cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True, start_new_session=True)
+    output: list[str] = []
+    ready = threading.Event()
+    url: list[str] = []
+
+    def read() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            output.append(line)
+            found = re.search(r"(http://127\.0\.0\.1:\d+/\?token=\S+)", line)
+            if found and not url:
+                url.append(found.group(1))
+                ready.set()
+        ready.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        ready.wait(timeout=LOAD_TIMEOUT_MS / 1000)
+        assert url, "techplan app did not print its address:\n" + "".join(output)
+        yield App(url[0], folder, process, output)
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)  # techplan app stops Voilà and its kernels
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)  # the session this test started, and only it
+                process.wait()
+        reader.join(timeout=10)
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not CHROMIUM.exists():
+        pytest.fail("Debian's Chromium is missing: apt-get update && apt-get install -y chromium "
+                    "(the browser tests must run, not be skipped)")
+    from playwright.sync_api import expect, sync_playwright
+
+    # The machine is shared and a kernel round trip can take a while under load: wait, then fail.
+    expect.set_options(timeout=30_000)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+class Page:
+    """A browser page on the app, recording every request and console error."""
+
+    def __init__(self, browser: object, app: App, width: int = 1600, height: int = 1000) -> None:
+        self.page = browser.new_page(viewport={"width": width, "height": height})  # type: ignore[attr-defined]
+        self.requests: list[str] = []
+        self.errors: list[str] = []
+        self.page.on("request", lambda request: self.requests.append(request.url))
+        self.page.on("console", lambda message: self.errors.append(message.text) if message.type == "error" else None)
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.page.goto(app.url)
+        self.page.locator(".tp-issue-title input").wait_for(timeout=LOAD_TIMEOUT_MS)
+
+    def outside_requests(self) -> list[str]:
+        return [url for url in self.requests if urlparse(url).hostname not in ("127.0.0.1", "localhost")
+                and not url.startswith(("data:", "blob:"))]
+
+
+def test_fill_title_add_risk_generate_and_see_them_in_preview_and_files(browser: object, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    with start_app(tmp_path) as app:
+        view = Page(browser, app)
+        page = view.page
+        generate = page.locator("button.tp-generate")
+        title_error = page.locator(".tp-issue-title").locator("xpath=..").locator(".tp-error")
+
+        # A new form: what is missing is said beside the fields, and Generate is off.
+        expect(title_error).to_contain_text("must not be empty")
+        expect(generate).to_be_disabled()
+
+        page.locator(".tp-issue-number input").fill("4242")
+        page.locator(".tp-issue-title input").fill("Dark mode for the roast dashboard")
+        expect(title_error).to_be_hidden()
+        expect(page.locator(".tp-preview-plan h1")).to_have_text("Technical Plan: Dark mode for the roast dashboard")
+
+        page.get_by_role("tab", name="Risks").click()
+        page.locator("button.tp-risks-add").click()
+        page.locator(".tp-risk-text input").fill("Contrast too low for charts in dark mode")
+        page.locator(".tp-risk-probability select").select_option("High")
+        page.locator(".tp-risk-mitigation input").fill("Check every chart against WCAG AA")
+        expect(page.locator(".tp-preview-plan")).to_contain_text("Contrast too low for charts in dark mode")
+        expect(generate).to_be_enabled()
+
+        # An empty title again: its error comes back and Generate goes off until it is fixed.
+        page.get_by_role("tab", name="Issue").click()
+        page.locator(".tp-issue-title input").fill("")
+        expect(title_error).to_contain_text("must not be empty")
+        expect(generate).to_be_disabled()
+        page.locator(".tp-issue-title input").fill("Dark mode for the roast dashboard")
+        expect(generate).to_be_enabled()
+
+        generate.click()
+        files = page.locator(".tp-files")
+        expect(files).to_contain_text("technical-plan.md", timeout=GENERATE_TIMEOUT_MS)
+        for name in ("technical-plan.ipynb", "inputs.yaml", "risk-heatmap.png"):
+            expect(files).to_contain_text(name)
+        expect(page.locator(".tp-progress")).to_contain_text("Done in")
+
+        # For the person checking the screenshot: the risk row beside the plan's risk table.
+        page.get_by_role("tab", name="Risks").click()
+        page.locator(".tp-preview-plan h2", has_text="Risk Assessment").scroll_into_view_if_needed()
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "plan-form-generated.png"))
+
+        folder = tmp_path / "plans" / "issue-4242-dark-mode-for-the-roast-dashboard"
+        plan = (folder / "technical-plan.md").read_text("utf-8")
+        assert plan.startswith("# Technical Plan: Dark mode for the roast dashboard\n")
+        assert "| **R1**: Contrast too low for charts in dark mode | High | Medium |" in plan
+        inputs = load_path(folder / "inputs.yaml")
+        assert [(r.id, r.risk, r.probability) for r in inputs.risks] == [
+            ("R1", "Contrast too low for charts in dark mode", "High")]
+        assert (folder / "technical-plan.ipynb").is_file() and (folder / "risk-heatmap.png").is_file()
+
+        assert view.outside_requests() == []
+        assert view.errors == []
+        page.close()
+
+
+def test_the_shared_example_shows_its_preview_and_charts_and_a_self_dependency_is_shown_and_fixed(
+        browser: object, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    data = yaml.safe_load(shared_example().read_text("utf-8"))
+    data["timeline"]["phases"][0]["tasks"][2]["depends_on"] = ["model", "csv", "api"]  # "api" waits for itself
+    inputs = tmp_path / "self-dependency.yaml"
+    inputs.write_text(yaml.safe_dump(data, sort_keys=False), "utf-8")
+    with start_app(tmp_path, "--inputs", str(inputs)) as app:
+        view = Page(browser, app)
+        page = view.page
+        generate = page.locator("button.tp-generate")
+        expect(page.locator(".tp-title")).to_contain_text("1 problem")
+        expect(page.locator(".tp-problems")).to_contain_text(
+            "Timeline › Phase 1 “Foundation” › Task 3 “Export and share endpoints” › Depends on: "
+            "task 'api' depends on itself; remove 'api'")
+        expect(generate).to_be_disabled()
+
+        page.get_by_role("tab", name="Timeline ⚠1").click()
+        api_error = page.locator(".tp-task").nth(2).locator(".tp-error:visible")
+        expect(api_error).to_have_text("⚠ task 'api' depends on itself; remove 'api'")
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "plan-form-self-dependency.png"))
+
+        # "after the previous task" instead of the chosen ids: the problem and its message go.
+        page.locator(".tp-task-depends-mode select").nth(2).select_option(label="after the previous task")
+        expect(api_error).to_have_count(0)
+        expect(generate).to_be_enabled()
+        expect(page.locator(".tp-title")).to_contain_text("ready to generate")
+        expect(page.locator(".tp-preview-plan h1")).to_have_text(
+            "Technical Plan: Export roast profiles to CSV and share them by link")
+
+        page.get_by_role("tab", name="Charts").click()
+        expect(page.locator("img.tp-chart-risk-heatmap")).to_be_visible()
+        expect(page.locator("img.tp-chart-gantt")).to_be_visible()
+        page.screenshot(path=str(SHOTS / "plan-form-example-charts.png"))
+
+        # Save writes an inputs file the command line reads as the form showed it.
+        page.locator(".tp-path input").fill("saved-from-browser.yaml")
+        page.locator("button.tp-save").click()
+        expect(page.locator(".tp-status-line")).to_contain_text("Saved saved-from-browser.yaml")
+        saved = load_path(tmp_path / "saved-from-browser.yaml")
+        assert saved.timeline.phases[0].tasks[2].depends_on is None
+        assert saved.model_copy(update={"timeline": None}) == load_path(shared_example()).model_copy(
+            update={"timeline": None})
+
+        assert view.outside_requests() == []
+        assert view.errors == []
+        page.close()
+
+
+def kernels_of(app: App) -> list[Path]:
+    """The connection files of the kernels Voilà runs for the app (one per open page)."""
+    return sorted((app.folder / "tmp").glob("techplan-app-*/voila_*/kernel-*.json"))
+
+
+def processes_mentioning(text: str) -> list[int]:
+    found = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                if text in (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace"):
+                    found.append(int(proc.name))
+            except OSError:
+                pass  # ended while we looked
+    return found
+
+
+def test_leaving_the_page_shuts_its_kernel_down_and_ctrl_c_stops_the_app_and_every_kernel(
+        browser: object, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    with start_app(tmp_path) as app:
+        (runtime,) = (tmp_path / "tmp").glob("techplan-app-*")
+        view = Page(browser, app)
+        expect(view.page.locator(".tp-title")).to_contain_text("New plan")
+        assert len(kernels_of(app)) == 1
+        # Leaving (or reloading) the page sends Voilà's shutdown request; it used to be refused
+        # for want of an _xsrf cookie, and every closed tab left a kernel running.
+        view.page.goto("about:blank")
+        deadline = time.monotonic() + 30
+        while kernels_of(app) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert kernels_of(app) == []
+
+        view = Page(browser, app)  # a page open while the person presses Ctrl-C
+        assert len(kernels_of(app)) == 1
+        assert processes_mentioning(str(runtime))  # the kernel, started with its socket path
+        # Ctrl-C in a terminal interrupts the whole foreground group: the app and Voilà.
+        os.killpg(app.process.pid, signal.SIGINT)
+        assert app.process.wait(timeout=30) == 0
+        view.page.close()
+    output = "".join(app.output)
+    assert "techplan app: stopped." in output
+    # The terminal shows the address and nothing alarming: no tracebacks, no Voilà/kernel warnings.
+    for noise in ("Traceback", "Warning", "WARNING", "without encryption", "not trusted", "websocket_ping"):
+        assert noise not in output, output
+    assert not runtime.exists()  # settings and sockets removed
+    assert processes_mentioning(str(runtime)) == []  # no kernel outlives the app
+
+
+VISIBLE_TEXT_CUT_SHORT = """() => [...document.querySelectorAll(
+    '.tp-form .lm-TabBar-tabLabel, .tp-form .widget-label, .tp-form .tp-label, .tp-form button')]
+  .filter((e) => e.offsetParent !== null && e.textContent.trim())
+  .filter((e) => e.scrollWidth > e.clientWidth + 1)
+  .map((e) => e.textContent.trim())"""
+
+
+def test_on_a_laptop_screen_no_tab_title_label_or_button_is_cut_short_and_errors_read_as_one_paragraph(
+        browser: object, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    with start_app(tmp_path, "--inputs", str(shared_example())) as app:
+        view = Page(browser, app, width=1280, height=800)
+        page = view.page
+        expect(page.locator(".tp-preview-plan h1")).to_contain_text("Export roast profiles")
+        for index in range(page.locator(".tp-tabs .lm-TabBar-tab").count()):
+            page.locator(".tp-tabs .lm-TabBar-tab").nth(index).click()
+            page.locator(".tp-page:visible :is(input, textarea, select):visible").first.wait_for()
+            assert page.evaluate(VISIBLE_TEXT_CUT_SHORT) == [], page.locator(".tp-tabs .lm-TabBar-tab").nth(
+                index).inner_text()
+        page.get_by_role("tab", name="Timeline").click()
+        # The example's task names are read whole, not cut at the end of their boxes.
+        names = page.locator(".tp-task-name input:visible")
+        expect(names.first).to_have_value("ShareLink model and migration")
+        assert names.evaluate_all("es => es.filter((e) => e.scrollWidth > e.clientWidth).map((e) => e.value)") == []
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "plan-form-laptop-timeline.png"))
+
+        # An empty issue number: its message sits under the box on one line, not squeezed into two
+        # lines an input box apart.
+        page.get_by_role("tab", name="Issue").click()
+        page.locator(".tp-issue-number input").fill("")
+        number_error = page.locator(".tp-issue-number").locator("xpath=..").locator(".tp-error")
+        expect(number_error).to_have_text("⚠ is required; fill it in")
+        assert number_error.bounding_box()["height"] < 24  # one 12 px line (it was two 28 px lines)
+        assert page.evaluate(VISIBLE_TEXT_CUT_SHORT) == []
+        page.screenshot(path=str(SHOTS / "plan-form-laptop-number-error.png"))
+
+        # The Markdown tab reads as a file does: lines 1.4 apart, not an input box's height apart.
+        page.locator(".tp-issue-number input").fill("57")
+        expect(page.locator(".tp-title")).to_contain_text("ready to generate")
+        page.locator(".tp-preview-tabs .lm-TabBar-tab", has_text="Markdown").click()
+        markdown = page.locator(".tp-preview-markdown pre")
+        expect(markdown).to_contain_text("# Technical Plan: Export roast profiles")
+        size, line, breaks = markdown.evaluate(
+            "e => [getComputedStyle(e).fontSize, getComputedStyle(e).lineHeight, getComputedStyle(e).wordBreak]")
+        assert float(line.removesuffix("px")) <= 1.5 * float(size.removesuffix("px"))
+        assert breaks == "normal"  # long lines wrap between words, not inside them
+        page.screenshot(path=str(SHOTS / "plan-form-laptop-markdown.png"))
+
+        # A date the picker cannot show, loaded from a file: said under its own box, on one line.
+        bad = shared_example().read_text("utf-8").replace("\ncreated: 2026-11-02\n", "\ncreated: 2026-02-30\n")
+        (tmp_path / "bad-date.yaml").write_text(bad, "utf-8")
+        page.locator(".tp-path input").fill("bad-date.yaml")
+        page.locator("button.tp-load").click()
+        page.get_by_role("tab", name="Issue ⚠1").click()
+        created = page.locator(".tp-beside", has=page.locator("input[type=date]")).first
+        created_error = created.locator(".tp-error")
+        expect(created_error).to_have_text("⚠ '2026-02-30' is not a real calendar date")
+        error_box, field_box = created_error.bounding_box(), created.bounding_box()
+        assert error_box["height"] < 24 and error_box["x"] - field_box["x"] < 8
+        page.screenshot(path=str(SHOTS / "plan-form-laptop-bad-date.png"))
+        page.locator(".tp-beside input[type=date]").first.fill("2026-11-02")
+        expect(page.locator("button.tp-generate")).to_be_enabled()
+        assert view.outside_requests() == []
+        assert view.errors == []
+        page.close()
