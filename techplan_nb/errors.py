@@ -69,3 +69,29 @@ class NotebookRunError(TechPlanError):
         self.executed_path = executed_path
         self.cell = cell
         super().__init__(message)
+
+
+# The import name of each optional library and the extra that installs it (pyproject.toml's
+# optional-dependencies); the light install has none of them.
+EXTRA_OF_MODULE = {
+    "matplotlib": "notebook", "nbformat": "notebook", "nbclient": "notebook", "papermill": "notebook",
+    "ipykernel": "notebook", "jupyter_client": "notebook",
+    "ipywidgets": "form", "jupyterlab": "form", "voila": "form",
+}
+
+
+class MissingExtra(TechPlanError):
+    """A command needs a library that only an extra installs (`pip install 'techplan-nb[notebook]'`)."""
+
+    def __init__(self, module: str, extra: str) -> None:
+        super().__init__(f"this needs {module}, which the light install leaves out; install it with "
+                         f"pip install 'techplan-nb[{extra}]' (or 'techplan-nb[all]' for everything)")
+        self.module = module
+        self.extra = extra
+
+    @classmethod
+    def from_import_error(cls, exc: ModuleNotFoundError) -> MissingExtra | None:
+        """The MissingExtra an import failure means, or None when it is not an optional library."""
+        top = (exc.name or "").partition(".")[0]
+        extra = EXTRA_OF_MODULE.get(top)
+        return cls(top, extra) if extra else None

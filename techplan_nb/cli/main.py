@@ -25,7 +25,7 @@ os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from .. import __version__  # noqa: E402
-from ..errors import InputError, TechPlanError  # noqa: E402
+from ..errors import InputError, MissingExtra, TechPlanError  # noqa: E402
 from . import analyze, app, basic, batch, check, importing, run, review  # noqa: E402
 
 
@@ -96,6 +96,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("techplan: interrupted", file=sys.stderr)
         return 130
+    except ModuleNotFoundError as exc:
+        missing = MissingExtra.from_import_error(exc)
+        if missing is None:
+            return _internal_error(exc)
+        print(f"techplan: error: {missing}", file=sys.stderr)
+        return missing.exit_code
     except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
         return _internal_error(exc)
     finally:
