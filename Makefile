@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 AS_OF  ?= 2026-11-20
 
-.PHONY: install demo test bench golden notebooks clean help
+.PHONY: install demo test lint bench golden notebooks clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -27,6 +27,10 @@ demo: install  ## render the bundled example into out/, then make it with its au
 
 test: install  ## run every test (unit, golden, notebooks, browser)
 	$(BIN)/python -m pytest
+
+lint: install  ## check style (ruff) and types (mypy, files and strictness set in pyproject.toml)
+	$(BIN)/ruff check techplan_nb tests benchmarks fuzz
+	$(BIN)/mypy
 
 bench: install  ## run the benchmarks (by hand; figures go in the issue notes)
 	$(BIN)/python benchmarks/render_vs_papermill.py
