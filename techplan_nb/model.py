@@ -70,6 +70,20 @@ Block = Annotated[str, BeforeValidator(_coerce_text), AfterValidator(_clean_text
 NonEmptyText = Annotated[Text, Field(min_length=1)]
 
 
+def _flag(value: Any) -> Any:
+    # pydantic's lax bool reads "yes", "on", "y", "1" and 1 as true, while the review commands and
+    # the workflow only see true/false: `approved: yes` passed the approval gate and was never
+    # withdrawn. YAML 1.2's true/false (any case) is the only spelling of a yes/no field.
+    if isinstance(value, bool):
+        return value
+    shown = repr(value) if not isinstance(value, str) or len(value) <= 40 else repr(value[:40]) + "…"
+    raise ValueError(f"{shown} is not a yes/no value; write true or false (unquoted)")
+
+
+Flag = Annotated[bool, BeforeValidator(_flag)]
+"""A yes/no field (done, answered, approved): YAML true or false only."""
+
+
 def _verbatim_markdown(value: str) -> str:
     from .verbatim import sanitize  # markdown-it is imported only when a plan carries such content
 
@@ -133,7 +147,7 @@ class Strict(BaseModel):
 
 class CheckItem(Strict):
     text: NonEmptyText
-    done: bool = False
+    done: Flag = False
 
 
 def _check_item(value: Any) -> Any:
@@ -149,7 +163,7 @@ Bullets = Annotated[list[NonEmptyText], BeforeValidator(_as_list)]
 
 class Question(Strict):
     text: NonEmptyText
-    answered: bool = False
+    answered: Flag = False
     answer: Text = ""
 
 
@@ -381,7 +395,7 @@ class Task(Strict):
     name: NonEmptyText
     estimate: Estimate
     depends_on: IdList | None = None
-    done: bool = False
+    done: Flag = False
 
 
 class Phase(Strict):
@@ -489,7 +503,7 @@ class Review(Strict):
 
 class Approval(Strict):
     role: NonEmptyText
-    approved: bool = False
+    approved: Flag = False
     by: Text = ""
     date: IsoDate | None = None
 
