@@ -26,7 +26,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from techplan_nb.analysis import analyse  # noqa: E402
 from techplan_nb.model import PlanInput  # noqa: E402
 from techplan_nb.schedule import (  # noqa: E402
-    _TABLE_STEPS, TASK, Network, _task_table, build_network, simulate_finish,
+    _TABLE_STEPS,
+    TASK,
+    Network,
+    _task_table,
+    build_network,
+    simulate_finish,
 )
 
 AS_OF = dt.date(2026, 11, 20)

@@ -19,10 +19,19 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .errors import InputError, OutputError, TechPlanError
-from .inputs import load_bytes, MAX_BYTES
+from .inputs import MAX_BYTES, load_bytes
 from .model import PlanInput
-from .output import (atomic_write, check_writable, child_path, edited_by_hand, plan_dir_name,
-                     record_generated, sha256_bytes, sha256_file, write_generated)
+from .output import (
+    atomic_write,
+    check_writable,
+    child_path,
+    edited_by_hand,
+    plan_dir_name,
+    record_generated,
+    sha256_bytes,
+    sha256_file,
+    write_generated,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from .analysis import Analysis

@@ -113,7 +113,7 @@ def _report(target: str, plan: Any, notes: list[str]) -> None:
 def _github(args: argparse.Namespace) -> int:
     from ..errors import InputIssue
     from ..importers import dump_inputs
-    from ..importers.github import read_export, load_mapping
+    from ..importers.github import load_mapping, read_export
     from ..inputs import load_bytes
     from ..output import atomic_write, child_path, plan_dir_name
 

@@ -26,7 +26,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from .. import __version__  # noqa: E402
 from ..errors import InputError, MissingExtra, TechPlanError  # noqa: E402
-from . import analyze, app, basic, batch, check, importing, run, review  # noqa: E402
+from . import analyze, app, basic, batch, check, importing, review, run  # noqa: E402
 
 
 def _command_modules() -> list[ModuleType]:

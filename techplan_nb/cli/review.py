@@ -221,8 +221,7 @@ def _edit(args: argparse.Namespace, change: Change) -> int:
 def _regenerate(args: argparse.Namespace, folder: PlanFolder, plan: PlanInput, inputs_text: str | None,
                 as_of: dt.date, settings: dict[str, object], *, force: bool = False) -> Regenerated:
     """Through the audit notebook when the folder has one (unless --fast), else in-process."""
-    from ..update import (audit_is_stale, generated_base, has_audit_notebook, install_run_files, regenerate,
-                          run_notebook)
+    from ..update import audit_is_stale, generated_base, has_audit_notebook, install_run_files, regenerate, run_notebook
 
     if has_audit_notebook(folder) and not args.fast:
         base = generated_base(folder)  # may live in the notebook the run is about to replace
@@ -448,8 +447,14 @@ def _show_status(args: argparse.Namespace) -> int:
 def _update(args: argparse.Namespace) -> int:
     from ..inputs_edit import InputsDocument
     from ..output import edited_by_hand
-    from ..update import (PlanFolder, audit_is_stale, differs_beyond_last_updated, generated_base,
-                          has_audit_notebook, merge_sections)
+    from ..update import (
+        PlanFolder,
+        audit_is_stale,
+        differs_beyond_last_updated,
+        generated_base,
+        has_audit_notebook,
+        merge_sections,
+    )
 
     folder = PlanFolder.open(args.plan_dir)
     document = InputsDocument.open(folder.inputs_path)

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from typing import Any
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..errors import TechPlanError
 

@@ -220,8 +220,16 @@ def cpm_rows(schedule: dict[str, Any]) -> dict[str, tuple[float, ...]]:
 @pytest.mark.parametrize("case", ["western-hills", "porta-vac", "fourteen", "lecture-quiz"])
 def test_json_gives_the_published_cpm_table_of_each_textbook_network(tmp_path: Path, case: str) -> None:
     # Sources and answers: tests/test_schedule.py. Every published ES/EF/LS/LF/slack, through the CLI.
-    from textbook_networks import (FOURTEEN, FOURTEEN_TABLE, LECTURE_QUIZ, LECTURE_QUIZ_TABLE, PORTA_VAC,
-                               PORTA_VAC_TABLE, WESTERN_HILLS, WESTERN_HILLS_TABLE)
+    from textbook_networks import (
+        FOURTEEN,
+        FOURTEEN_TABLE,
+        LECTURE_QUIZ,
+        LECTURE_QUIZ_TABLE,
+        PORTA_VAC,
+        PORTA_VAC_TABLE,
+        WESTERN_HILLS,
+        WESTERN_HILLS_TABLE,
+    )
 
     activities, table, length, path = {
         "western-hills": (WESTERN_HILLS, WESTERN_HILLS_TABLE, 26, ["A", "E", "F", "G", "I"]),

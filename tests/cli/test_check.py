@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from helpers import AS_OF, ROOT, run_techplan, seed_template, shared_example
 from techplan_nb.lint import RULES, check_text
+
+from helpers import AS_OF, ROOT, run_techplan, seed_template, shared_example
 
 CASES = ROOT / "tests" / "cases" / "import"
 

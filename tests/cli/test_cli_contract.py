@@ -25,9 +25,10 @@ from pathlib import Path
 
 import pytest
 
-from helpers import AS_OF, EXAMPLES, files_under, run_techplan
 from techplan_nb.cli.common import iso_date
 from techplan_nb.cli.main import build_parser
+
+from helpers import AS_OF, EXAMPLES, files_under, run_techplan
 
 # --- the commands, as the parser knows them -------------------------------------------------------
 

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from helpers import ROOT, files_under, run_techplan
 from techplan_nb.importers.github import import_github, load_mapping
 from techplan_nb.inputs import load_path
+
+from helpers import ROOT, files_under, run_techplan
 
 CASES = ROOT / "tests" / "cases" / "import"
 AS_OF = "2026-11-20"

@@ -7,8 +7,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from helpers import ROOT, files_under, run_techplan
 from techplan_nb.inputs import load_path
+
+from helpers import ROOT, files_under, run_techplan
 
 DATA = ROOT / "tests" / "data"
 HOSTILE = DATA / "gh-hostile-list.json"

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from helpers import ROOT, run_techplan
 from techplan_nb.importers import dump_inputs
 from techplan_nb.importers.markdown import import_markdown
 from techplan_nb.inputs import load_bytes, load_path
@@ -19,7 +18,8 @@ from techplan_nb.lint import check_text
 from techplan_nb.model import PlanInput
 from techplan_nb.render import render_plan
 from techplan_nb.verbatim import parser
-from helpers import is_subsequence, visible_words
+
+from helpers import ROOT, is_subsequence, run_techplan, visible_words
 
 DATA = ROOT / "tests" / "data"
 AS_OF = dt.date(2026, 11, 20)

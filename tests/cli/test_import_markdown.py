@@ -11,16 +11,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpers import ROOT, is_subsequence, run_techplan, shared_example, visible_words
-from golden import pairs
-from plan_strategies import plan_inputs
 from techplan_nb.importers import dump_inputs
 from techplan_nb.importers.markdown import import_markdown
-from techplan_nb.importers.mdtext import plain
 from techplan_nb.inputs import load_bytes, load_path
 from techplan_nb.model import PlanInput
 from techplan_nb.render import render_plan
 from techplan_nb.verbatim import parser, sanitize
+
+from golden import pairs
+from helpers import ROOT, is_subsequence, run_techplan, shared_example, visible_words
+from plan_strategies import plan_inputs
 
 CASES = ROOT / "tests" / "cases" / "import"
 

@@ -9,11 +9,12 @@ from typing import Any
 import pytest
 from markdown_it import MarkdownIt
 
-from helpers import example_data, run_techplan, write_inputs
 from techplan_nb.analysis import analyse
 from techplan_nb.index import build_index, stale_flags
 from techplan_nb.model import PlanInput
 from techplan_nb.output import plan_dir_name
+
+from helpers import example_data, run_techplan, write_inputs
 
 AS_OF = dt.date(2026, 11, 20)
 ROLES = ("System Architect (Author)", "Staff UX Designer (if UI changes)", "Engineering Manager", "Stakeholder")

@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 import yaml
 
-from helpers import example_data, files_under, run_techplan, shared_example, write_inputs
 from techplan_nb.errors import InputError
 from techplan_nb.inputs import load_bytes, load_path
+
+from helpers import example_data, files_under, run_techplan, shared_example, write_inputs
 
 THREE_MISTAKES = """\
 issue:

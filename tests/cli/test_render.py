@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 from markdown_it import MarkdownIt
 
-from helpers import AS_OF, run_techplan, seed_template, shared_example, write_inputs
 from techplan_nb.inputs import load_path
 from techplan_nb.model import PlanInput
 from techplan_nb.render import render_plan
+
+from helpers import AS_OF, run_techplan, seed_template, shared_example, write_inputs
 
 AS_OF_DATE = dt.date.fromisoformat(AS_OF)
 HEADING = re.compile(r"^(#{2,3}) ")

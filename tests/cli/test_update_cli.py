@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from helpers import example_data, files_under, run_techplan, write_inputs
 from techplan_nb.output import plan_dir_name
 from techplan_nb.update import split_sections
+
+from helpers import example_data, files_under, run_techplan, write_inputs
 
 AUTHZ = "- **Authorization**: Only the roast's owner may export or share it"
 HAND_AUTHZ = AUTHZ + "; support staff need a ticket number (SEC-112)"

@@ -8,9 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import example_data, files_under, run_techplan, write_inputs
+
 from techplan_nb.inputs import load_path
 from techplan_nb.update import split_sections
+
+from helpers import example_data, files_under, run_techplan, write_inputs
 
 
 def draft_data() -> dict[str, Any]:

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 import yaml
+
 from helpers import example_data, run_techplan, write_inputs
 
 ROLES = ("System Architect (Author)", "Staff UX Designer (if UI changes)", "Engineering Manager", "Stakeholder")

@@ -23,9 +23,10 @@ from typing import Any
 
 import pytest
 
-from helpers import AS_OF, BUNDLED_EXAMPLE, EXAMPLES, ROOT, files_under, run_techplan
 from techplan_nb import output
 from techplan_nb.errors import OutputError
+
+from helpers import AS_OF, BUNDLED_EXAMPLE, EXAMPLES, ROOT, files_under, run_techplan
 
 SMALL = EXAMPLES / "minimal.yaml"
 OLD = b"# Technical Plan: the previous one\n\nEvery byte of this must survive.\n"

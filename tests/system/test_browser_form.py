@@ -24,8 +24,9 @@ from urllib.parse import urlparse
 import pytest
 import yaml
 
-from helpers import ROOT, shared_example
 from techplan_nb.inputs import load_path
+
+from helpers import ROOT, shared_example
 
 pytestmark = pytest.mark.browser
 

@@ -18,9 +18,10 @@ import pytest
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from helpers import AS_OF, ROOT, files_under, run_techplan, write_inputs
 from techplan_nb.errors import UsageError
 from techplan_nb.runner import PARAMETERS, check_parameters
+
+from helpers import AS_OF, ROOT, files_under, run_techplan, write_inputs
 
 MD = MarkdownIt("commonmark").enable("table")
 EVIL = [

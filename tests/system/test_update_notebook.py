@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from helpers import BUNDLED_EXAMPLE, run_techplan
 from techplan_nb.output import sha256_file
 from techplan_nb.update import PlanFolder, _audit_records
+
+from helpers import BUNDLED_EXAMPLE, run_techplan
 
 pytestmark = pytest.mark.kernel
 

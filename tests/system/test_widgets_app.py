@@ -13,7 +13,6 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from helpers import ROOT, run_techplan
 from techplan_nb.cli.app import (
     content_security_policy,
     form_notebook,
@@ -22,6 +21,8 @@ from techplan_nb.cli.app import (
     voila_data_dir,
     write_voila_config,
 )
+
+from helpers import ROOT, run_techplan
 
 
 def test_app_refuses_a_port_in_use_before_starting_anything(tmp_path: Path) -> None:

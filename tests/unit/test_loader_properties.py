@@ -16,11 +16,12 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from helpers import example_data
 from techplan_nb.errors import InputError
 from techplan_nb.inputs import allowed_keys, load_bytes
 from techplan_nb.model import PlanInput
 from techplan_nb.render import render_plan
+
+from helpers import example_data
 
 NAMES = ("in.yaml", "in.json", "in.txt")
 AS_OF = dt.date(2026, 11, 20)

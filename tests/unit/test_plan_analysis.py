@@ -9,10 +9,11 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 
-from helpers import AS_OF, shared_example
 from techplan_nb.inputs import load_path
 from techplan_nb.model import PlanInput
 from techplan_nb.render import render_plan
+
+from helpers import AS_OF, shared_example
 
 AS_OF_DATE = dt.date.fromisoformat(AS_OF)
 

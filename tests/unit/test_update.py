@@ -6,8 +6,9 @@ import datetime as dt
 
 import pytest
 
-from golden import pairs, render_example
 from techplan_nb.update import join_sections, merge_sections, split_sections
+
+from golden import pairs, render_example
 
 BASE = """\
 # Technical Plan: T
@@ -130,6 +131,7 @@ def test_merging_the_example_keeps_a_security_edit_and_shows_a_new_risk() -> Non
     from techplan_nb.inputs import load_path
     from techplan_nb.model import Risk
     from techplan_nb.render import render_plan
+
     from golden import EXAMPLES
 
     plan = load_path(EXAMPLES / "issue-57-roast-export.yaml")

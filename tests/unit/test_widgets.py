@@ -15,11 +15,12 @@ from typing import Any
 import pytest
 import yaml
 
-from helpers import AS_OF, run_techplan, shared_example
 from techplan_nb.inputs import load_path
 from techplan_nb.widgets import PlanForm
 from techplan_nb.widgets.editors import ChoiceEditor, RowList
 from techplan_nb.widgets.preview import Debouncer
+
+from helpers import AS_OF, run_techplan, shared_example
 
 AS_OF_DATE = dt.date.fromisoformat(AS_OF)
 
@@ -119,7 +120,7 @@ def test_upload_loads_the_files_bytes(tmp_path: Path) -> None:
     content = shared_example().read_bytes()
     form.upload.value = ({"name": "issue-57.yaml", "type": "application/yaml", "size": len(content),
                           "content": memoryview(content),
-                          "last_modified": dt.datetime(2026, 11, 20, tzinfo=dt.timezone.utc)},)
+                          "last_modified": dt.datetime(2026, 11, 20, tzinfo=dt.UTC)},)
     assert form.problems == []
     assert form.plan == load_path(shared_example())
     assert "issue-57.yaml (uploaded)" in form.status.value

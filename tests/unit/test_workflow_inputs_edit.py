@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from helpers import example_data, shared_example, write_inputs
 from techplan_nb.errors import InputError
 from techplan_nb.inputs import load_path
 from techplan_nb.inputs_edit import InputsDocument, guess_indent
+
+from helpers import example_data, shared_example, write_inputs
 
 DAY = dt.date(2026, 11, 21)
 
