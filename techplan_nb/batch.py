@@ -26,6 +26,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
+from . import isolation
 from .errors import InputError, OutputError, UsageError
 from .output import atomic_write, child_path, slug
 
@@ -236,7 +237,8 @@ class _Worker:
         self.conn: Connection = parent
         self.process = ctx.Process(target=_worker_main, args=(child, options, worker_id), daemon=True,
                                    name=f"techplan-worker-{worker_id}")
-        self.process.start()
+        with isolation.safe_spawn_environment():
+            self.process.start()
         child.close()
         self.kernel_pid: int | None = None
         self.current: int | None = None

@@ -59,7 +59,7 @@ from papermill.iorw import load_notebook_node
 from papermill.parameterize import parameterize_notebook
 from traitlets import CaselessStrEnum, default
 
-from . import __version__, audit
+from . import __version__, audit, isolation
 from .errors import NotebookRunError, OutputError, RenderError, UsageError
 from .output import atomic_write, check_writable, child_path, plan_dir_name, sha256_bytes, sha256_file
 
@@ -221,7 +221,10 @@ class Kernel:
                  memory_limit: int | None = DEFAULT_MEMORY_LIMIT) -> None:
         self.startup_timeout = startup_timeout
         self.memory_limit = memory_limit
-        self.cwd = cwd or os.getcwd()
+        # Not the caller's working folder: a kernel imports from its working folder, and that is
+        # where a user's inputs (and whatever lies beside them) are. See isolation.py.
+        self.cwd = cwd
+        self._own_cwd: Path | None = None
         self.km: NativeKernelManager | None = None
         self.kc: Any = None
         self.info: KernelInfo | None = None
@@ -235,8 +238,10 @@ class Kernel:
     async def _start(self) -> None:
         km = NativeKernelManager(kernel_name=KERNEL_NAME)
         self.km = km
+        if self.cwd is None:
+            self._own_cwd = isolation.neutral_folder("techplan-kernel-")
         try:
-            await km.start_kernel(cwd=self.cwd)
+            await km.start_kernel(cwd=self.cwd or str(self._own_cwd), env=isolation.child_environment())
             process = getattr(getattr(km, "provisioner", None), "process", None)
             # Applied from outside while the kernel is still importing: no launcher process or
             # preexec_fn (unsafe in this threaded process) on the start-up path.
@@ -356,6 +361,9 @@ class Kernel:
                 except Exception:  # noqa: BLE001,S110
                     pass
             km.remove_socket_folder()
+        if self._own_cwd is not None:
+            shutil.rmtree(self._own_cwd, ignore_errors=True)
+            self._own_cwd = None
 
     # -- running notebooks
 

@@ -123,9 +123,10 @@ def write_voila_config(port: int, token: str) -> Path:
 
 
 def app_environment(args: argparse.Namespace) -> dict[str, str]:
+    from ..isolation import child_environment
     from ..widgets import APP_ENV
 
-    env = dict(os.environ)
+    env = child_environment()
     data_dir = str(voila_data_dir())
     env["JUPYTER_PATH"] = os.pathsep.join([data_dir, *filter(None, [env.get("JUPYTER_PATH")])])
     values = {
@@ -189,12 +190,24 @@ def _readable(path: Path | None, what: str) -> None:
         raise UsageError(f"{path}: cannot read the {what} ({exc.strerror})") from None
 
 
+def _require_form_extra() -> None:
+    # Voila runs in a child process, whose ImportError would only say "Voila stopped while starting".
+    import importlib.util
+
+    from ..errors import MissingExtra
+
+    for module in ("voila", "ipywidgets"):
+        if importlib.util.find_spec(module) is None:
+            raise MissingExtra(module, "form")
+
+
 def _app(args: argparse.Namespace) -> int:
     import secrets
     import signal
     import subprocess
     _readable(args.inputs, "inputs file")
     _readable(args.template, "template file")
+    _require_form_extra()
     if args.out.exists() and not args.out.is_dir():
         raise UsageError(f"{args.out}: is a file; --out needs a folder for the plans Generate writes")
     notebook = form_notebook()
@@ -208,7 +221,9 @@ def _app(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     process: subprocess.Popen[bytes] | None = None
     try:
-        process = subprocess.Popen(voila_command(notebook, runtime), env=app_environment(args))
+        # Started in the private folder with a safe sys.path: `python -m voila` would otherwise
+        # import a yaml.py (or voila.py config) from the folder the app was started in.
+        process = subprocess.Popen(voila_command(notebook, runtime), env=app_environment(args), cwd=runtime)
         _wait_until_serving(process, args.port)
         print(f"techplan app: the plan form is at {url}\n"
               f"techplan app: Generate writes plans into {args.out}; press Ctrl-C to stop.", flush=True)
