@@ -46,13 +46,16 @@ def level_of(score: int, scale: int) -> str:
 
 
 def risk_label(index: int, risk_id: str | None) -> str:
-    """A risk's id, or "#N" (its 1-based position in the inputs) when it has none."""
-    return risk_id if risk_id else f"#{index + 1}"
+    """A risk's id, or "risk N" (its 1-based position in the inputs) when it has none.
+
+    Not "#N": GitHub links "#1" to issue 1 wherever a plan is posted. The space keeps the label
+    apart from every id (ids hold none)."""
+    return risk_id if risk_id else f"risk {index + 1}"
 
 
 @dataclass(frozen=True)
 class ScoredRisk:
-    id: str                          # the risk's id, or "#N" when it has none
+    id: str                          # the risk's id, or "risk N" when it has none
     risk: str
     probability: str | int           # as written (a word, or a number on the 5-point scale)
     impact: str | int

@@ -129,8 +129,10 @@ class Network:
 
 
 def phase_label(index: int, phase_id: str | None) -> str:
-    """A phase's id, or "#N" (its 1-based position) when it has none; "#" never starts an id."""
-    return phase_id if phase_id else f"#{index + 1}"
+    """A phase's id, or "phase N" (its 1-based position) when it has none.
+
+    Not "#N", which GitHub links to issue N; no id holds a space, so the label is never an id."""
+    return phase_id if phase_id else f"phase {index + 1}"
 
 
 def build_network(timeline: Timeline) -> tuple[Network, list[tuple[Loc, str]]]:
@@ -633,7 +635,7 @@ class WorkCalendar:
 class TaskSchedule:
     id: str
     name: str
-    phase_id: str                    # the phase's id, or "#N" when it has none
+    phase_id: str                    # the phase's id, or "phase N" when it has none
     start: dt.date | None
     end: dt.date | None
     expected_days: float
@@ -660,7 +662,7 @@ class TaskSchedule:
 
 @dataclass(frozen=True)
 class PhaseSchedule:
-    id: str                          # the phase's id, or "#N" when it has none
+    id: str                          # the phase's id, or "phase N" when it has none
     name: str
     start: dt.date | None
     end: dt.date | None

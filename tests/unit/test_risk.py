@@ -60,7 +60,7 @@ def test_register_is_sorted_by_score_keeping_input_order_among_equals() -> None:
         {"id": "D", "probability": "Medium", "impact": "High"},    # 6
     ))
     assert [(r.id, r.score, r.index) for r in summary.register] == [("B", 9, 2), ("D", 6, 4), ("A", 3, 1),
-                                                                     ("#3", 3, 3)]
+                                                                     ("risk 3", 3, 3)]
     assert [r.has_id for r in summary.register] == [True, True, True, False]
 
 

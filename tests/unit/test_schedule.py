@@ -370,9 +370,9 @@ def test_a_phase_with_one_estimate_is_one_task_that_others_can_depend_on() -> No
             {"id": "x", "name": "x", "estimate": 1, "depends_on": ["design"]}]},
     ]), simulate=False)
     t = by_id(s)
-    assert set(t) == {"design", "#2", "x"}
+    assert set(t) == {"design", "phase 2", "x"}
     assert t["design"].expected_days == 3 and t["x"].start_offset == 3
-    assert s.phases[0].days_label == "2-4 days" and s.phases[1].id == "#2"
+    assert s.phases[0].days_label == "2-4 days" and s.phases[1].id == "phase 2"
 
 
 def test_phase_day_label_is_the_network_span_not_the_sum_of_estimates() -> None:
