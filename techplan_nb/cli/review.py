@@ -415,10 +415,10 @@ def _show_status(args: argparse.Namespace) -> int:
     if plan.reviews:
         out.append("Review rounds:")
         for review in sorted(plan.reviews, key=lambda r: r.round):
-            state = review.status
+            verdict: str = review.status
             if review.status == workflow.CHANGES_REQUESTED:
-                state += ", resolved" if review.resolution else ", NOT resolved"
-            out.append(f"  {review.round}. {review.date or 'no date'} {review.reviewer}: {state}")
+                verdict += ", resolved" if review.resolution else ", NOT resolved"
+            out.append(f"  {review.round}. {review.date or 'no date'} {review.reviewer}: {verdict}")
     else:
         out.append("Review rounds: none")
     given, needed = workflow.approvals_tally(plan)
