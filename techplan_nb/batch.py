@@ -28,7 +28,7 @@ from typing import Any
 
 from . import isolation
 from .errors import InputError, OutputError, UsageError
-from .output import atomic_write, child_path, slug
+from .output import check_writable, child_path, edited_by_hand, slug, write_generated
 
 INPUT_SUFFIXES = (".yaml", ".yml", ".json")
 DEFAULT_RECYCLE_AFTER = 500
@@ -288,6 +288,7 @@ def run_batch(specs: list[str], options: BatchOptions) -> Outcome:
         + runner.STARTUP_TIMEOUT * (KERNEL_START_ATTEMPTS + 1) + 90
     started_at = dt.datetime.now(dt.timezone.utc)
     clock = time.perf_counter()
+    _check_summaries_writable(options)
     try:
         options.out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -414,6 +415,21 @@ def _relative(path: str | None, root: Path) -> str | None:
         return path
 
 
+def _check_summaries_writable(options: BatchOptions) -> None:
+    """Before any work: a summary.md or summary.json in --out that an earlier batch did not write
+    (or that was edited since) is a person's file, replaced only with --force (a .bak is kept)."""
+    if not options.out_dir.is_dir():
+        return
+    for name in (SUMMARY_JSON, SUMMARY_MD):
+        path = child_path(options.out_dir, name)
+        check_writable(path, force=True)  # a folder, pipe or device by that name: refused as for plans
+        if not options.force and edited_by_hand(path):
+            raise OutputError(
+                f"{path}: was not written by techplan batch, or was edited since; refusing to overwrite it "
+                "(nothing was run or written). Move it away, give another --out, or pass --force to "
+                "overwrite it (a .bak copy is kept)")
+
+
 def _write_summary(results: list[dict[str, Any]], options: BatchOptions, started_at: dt.datetime, seconds: float,
                    kernels: dict[str, int]) -> Outcome:
     root = options.out_dir
@@ -449,8 +465,9 @@ def _write_summary(results: list[dict[str, Any]], options: BatchOptions, started
     }
     json_path = child_path(root, SUMMARY_JSON)
     md_path = child_path(root, SUMMARY_MD)
-    atomic_write(json_path, json.dumps(document, indent=2) + "\n")
-    atomic_write(md_path, _summary_markdown(document))
+    # Recorded like a plan (output.STATE_FILE), so the next batch knows these are its own to replace.
+    write_generated(json_path, json.dumps(document, indent=2) + "\n", force=options.force)
+    write_generated(md_path, _summary_markdown(document), force=options.force)
     return Outcome(items=rows, succeeded=succeeded, failed=failed, seconds=seconds, summary_json=json_path,
                    summary_md=md_path, kernels=kernels)
 
