@@ -13,7 +13,7 @@ import re
 import typing
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -75,10 +75,10 @@ def decode(raw: bytes, name: str) -> str:
     if raw.startswith(b"\xef\xbb\xbf"):
         raise InputError.single(name, "file starts with a UTF-8 byte-order mark; save it as UTF-8 without BOM",
                                 line=1)
-    line = nul_line(raw)
-    if line is not None:
+    nul_at = nul_line(raw)
+    if nul_at is not None:
         raise InputError.single(name, "file contains NUL bytes (UTF-16 or a binary file?); save it as UTF-8 text",
-                                line=line)
+                                line=nul_at)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -130,7 +130,7 @@ def _refuse_anchors(text: str, name: str, *, always: bool = False) -> None:
     for event in yaml.parse(text, Loader=_Loader):
         anchor = getattr(event, "anchor", None)
         if isinstance(event, yaml.AliasEvent) or anchor:
-            line = event.start_mark.line + 1
+            line = event.start_mark.line + 1 if event.start_mark else None  # the parser marks every event
             raise InputError.single(
                 name, f"YAML anchors and aliases (&{anchor} / *{anchor}) are not allowed; write the value out",
                 line=line)
@@ -165,7 +165,8 @@ class _Converter:
                 self.problems.append(InputIssue(self.name, self.lines[loc], _path(loc), _too_many(len(node.value))))
                 return []
             return [self.convert(item, (*loc, index)) for index, item in enumerate(node.value)]
-        value = _scalar(node)
+        # compose() makes only mapping, sequence and scalar nodes.
+        value = _scalar(cast(yaml.ScalarNode, node))
         if isinstance(value, str) and len(value) > MAX_TEXT:
             self.problems.append(InputIssue(self.name, self.lines[loc], _path(loc), _too_long(value)))
         return value
@@ -340,7 +341,10 @@ def _json_converter(text: str, name: str) -> _Converter:
     converter = _Converter(name)
     as_yaml = _SURROGATE_ESCAPE.sub(lambda m: m.group() if m.group() == "\\\\" else "\\u0078", text)
     try:
-        converter.convert(yaml.compose(as_yaml, Loader=_Loader), ())
+        node = yaml.compose(as_yaml, Loader=_Loader)
+        if node is None:  # never: json.loads has just read a value from this text
+            return _Converter(name)
+        converter.convert(node, ())
     except (yaml.YAMLError, InputError, RecursionError):
         return _Converter(name)
     return converter
