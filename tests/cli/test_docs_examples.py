@@ -94,3 +94,17 @@ def test_the_pre_commit_hook_runs_techplan_check_on_plans_and_not_on_the_index(t
     found = run_techplan(*entry[1:], ROOT / "examples" / "issue-57-roast-export.plan.md",
                          ROOT / "examples" / "minimal.plan.md")
     assert found.returncode == 1 and "minimal.plan.md:" in found.stdout
+
+
+def test_the_readmes_plan_excerpt_is_real_output_of_the_command_it_names() -> None:
+    readme = (ROOT / "README.md").read_text("utf-8")
+    excerpt = re.search(r"^```markdown\n(.*?)^```", readme, re.M | re.S)
+    assert excerpt is not None
+    command = re.search(r"`(techplan render [^`]+)`", readme[: excerpt.start()])
+    assert command is not None
+    plan = run_techplan(*command.group(1).split()[1:])
+    assert plan.returncode == 0, plan.stderr
+    lines = plan.stdout.splitlines()
+    shown = [line for line in excerpt.group(1).splitlines() if line != "…"]
+    assert len(shown) >= 10
+    assert [line for line in shown if line not in lines] == [], "re-excerpt the README's plan from the command's output"
