@@ -23,11 +23,14 @@ from matplotlib.figure import Figure
 from .schedule import percentiles
 
 if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.typing import RcKeyType
+
     from .analysis import Analysis
+    from .schedule import TaskSchedule
 
 DPI = 100
 # DejaVu Sans ships inside matplotlib, so every machine draws the same glyphs.
-_STYLE: dict[str, Any] = {
+_STYLE: dict[RcKeyType, Any] = {
     "font.family": "DejaVu Sans",
     "font.size": 9,
     "axes.titlesize": 10,
@@ -149,14 +152,21 @@ def _date_ticks(first: dt.date, last: dt.date, most: int = 7) -> list[dt.date]:
     return [first + dt.timedelta(days=step * n) for n in range(span // step + 2) if step * n <= days]
 
 
+def _dates(task: TaskSchedule) -> tuple[dt.date, dt.date]:
+    if task.start is None or task.end is None:
+        raise ValueError(f"task {task.id} has no dates (plan_charts draws a Gantt only when every task has them)")
+    return task.start, task.end
+
+
 def gantt(analysis: Analysis) -> bytes:
     """One bar per task from its start to its end; the critical path in red, slack as a hatched tail."""
     tasks = list(analysis.schedule.tasks)
+    spans = [_dates(t) for t in tasks]
     height = max(2.4, 0.34 * len(tasks) + 1.4)
     longest = max((len(_label(t.name)) for t in tasks), default=10)
     left = min(0.45, (longest * 0.068 + 0.25) / 8.0)
-    first = min(t.start for t in tasks)
-    last = max(t.end for t in tasks) + dt.timedelta(days=1)
+    first = min(start for start, _ in spans)
+    last = max(end for _, end in spans) + dt.timedelta(days=1)
     p80 = analysis.schedule.p80
     if p80 is not None:
         last = max(last, p80 + dt.timedelta(days=1))
@@ -173,10 +183,10 @@ def gantt(analysis: Analysis) -> bytes:
             fig.text(frame.fx(day.toordinal() - origin), frame.fy(len(tasks) - 0.5) - 0.06 / height,
                      day.strftime("%d %b"), ha="center", va="top")
         frame.line([-0.5, last.toordinal() - origin + 0.5], [len(tasks) - 0.5] * 2, color="black", linewidth=0.8)
-        for y, task in enumerate(tasks):
-            start = task.start.toordinal() - origin
+        for y, (task, (task_start, task_end)) in enumerate(zip(tasks, spans, strict=True)):
+            start = task_start.toordinal() - origin
             # End dates are inclusive working days: a bar covers the whole of its last day.
-            width = task.end.toordinal() + 1 - task.start.toordinal()
+            width = task_end.toordinal() + 1 - task_start.toordinal()
             colour = CRITICAL if task.critical else NORMAL
             frame.rect(start, y - 0.3, width, 0.6, facecolor=colour, edgecolor="none")
             if task.slack > 0:
