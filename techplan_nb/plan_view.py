@@ -13,7 +13,8 @@ from .analysis import Analysis, analyse
 from .analysis_view import AnalysisView, TaskLine, analysis_view, phase_meta, task_line
 from .mdescape import SafeMarkdown
 from .model import DEFAULT_APPROVALS, Approval, CheckItem, Phase, PlanInput
-from .schedule import PhaseSchedule, build_schedule
+from .plain import to_plain
+from .schedule import PhaseSchedule, Schedule, build_schedule
 from .schedule import days_label as days_label  # re-exported: its home moved to schedule
 
 NOT_SPECIFIED = "_Not specified._"
@@ -71,10 +72,16 @@ def has_any(value: Any) -> bool:
     return True
 
 
+# Not for templates: the raw Monte Carlo samples (10,000 numbers the charts draw; a plan prints
+# their percentiles) and the working calendar, an object whose use is its methods.
+_OMIT: dict[type, frozenset[str]] = {Schedule: frozenset({"samples_data", "finish_samples", "work_calendar"})}
+
+
 def build_context(plan: PlanInput, *, as_of: dt.date, seed: int = 0) -> dict[str, Any]:
+    """The template context, as plain data only (techplan_nb.plain): templates get no methods."""
     analysis = analyse(plan, as_of=as_of, seed=seed)
     view: AnalysisView = analysis_view(plan, analysis)
-    return {
+    context: dict[str, Any] = to_plain({
         "plan": plan,
         "as_of": as_of,
         "seed": seed,
@@ -83,5 +90,5 @@ def build_context(plan: PlanInput, *, as_of: dt.date, seed: int = 0) -> dict[str
         "analysis_view": view,
         "phases": phase_views(plan, analysis),
         "approvals": approvals(plan),
-        "has_any": has_any,
-    }
+    }, omit=_OMIT)
+    return context

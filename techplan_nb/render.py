@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import operator
 import os
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from pathlib import Path
 from types import BuiltinMethodType, FunctionType, MethodType
@@ -21,14 +22,16 @@ import jinja2
 import jinja2.bccache
 import jinja2.compiler
 import jinja2.runtime
-from markupsafe import Markup
+import jinja2.utils
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup
 
 from . import mdescape
-from .mdescape import SafeMarkdown
 from .errors import RenderError
+from .mdescape import SafeMarkdown
 from .model import PlanInput
-from .plan_view import build_context
+from .plan_view import build_context, has_any
 
 DEFAULT_TEMPLATE = "technical-plan.md.j2"
 
@@ -109,8 +112,45 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
     return _QuietBytecodeCache(folder)
 
 
+_TEXT_METHODS = frozenset({"format", "join", "startswith", "endswith", "lower", "upper", "title", "capitalize",
+                           "strip", "lstrip", "rstrip", "replace", "split", "rsplit", "splitlines", "count",
+                           "find"})
+
+ALLOWED_METHODS: dict[type, frozenset[str]] = {
+    dict: frozenset({"items", "keys", "values", "get"}),
+    str: _TEXT_METHODS,
+    SafeMarkdown: _TEXT_METHODS,
+    dt.date: frozenset({"isoformat", "strftime", "weekday", "isoweekday"}),
+    jinja2.runtime.LoopContext: frozenset({"cycle", "changed"}),
+    jinja2.utils.Cycler: frozenset({"next", "reset"}),
+}
+"""The only methods a template may call, by the type of the object (the context is plain data,
+techplan_nb.plain). The house templates call `get` and `strip`; the rest read or format text.
+Macros, `super()`, and the filters, tests and globals registered here stay callable."""
+
+# Callable objects Jinja itself hands to templates: macros and `caller`, `super()` and
+# `self.<block>`, `joiner()`'s result, a recursive loop's `loop(children)`.
+_JINJA_CALLABLES = (jinja2.runtime.Macro, jinja2.runtime.BlockReference, jinja2.utils.Joiner,
+                    jinja2.runtime.LoopContext)
+
+# A result past these sizes is a template building a bomb, not a plan.
+MAX_TEXT = 16 * 1024 * 1024
+MAX_EXPONENT = 1024
+
+
+def _describe(obj: Any) -> str:
+    target = getattr(obj, "__wrapped__", obj)  # str.format arrives wrapped by the sandbox
+    owner = getattr(target, "__self__", None)
+    name = getattr(target, "__name__", None) or type(obj).__name__
+    if isinstance(owner, type):
+        return f"the method {owner.__name__}.{name}()"
+    if owner is not None and not isinstance(owner, type(sys)):
+        return f"the method {type(owner).__name__}.{name}()"
+    return f"{name}()"
+
+
 class _PlanSandbox(ImmutableSandboxedEnvironment):
-    """The immutable sandbox, remembering its verdict on each attribute.
+    """The immutable sandbox, calling only allowed methods, remembering its verdict on each attribute.
 
     A plan reads a few hundred attributes per render, and the sandbox's check cost more than the
     rest of the template. That check (jinja2.sandbox.is_internal_attribute, modifies_known_mutable)
@@ -118,6 +158,7 @@ class _PlanSandbox(ImmutableSandboxedEnvironment):
     """
 
     code_generator_class = _CodeGenerator
+    intercepted_binops = frozenset({"*", "**"})
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -131,9 +172,45 @@ class _PlanSandbox(ImmutableSandboxedEnvironment):
             kwargs.pop("_block_vars", None)
             kwargs.pop("_loop_vars", None)
             return __obj(*args, **kwargs)
+        if not __self._may_call(__obj):
+            allowed = ", ".join(sorted({name for names in ALLOWED_METHODS.values() for name in names}))
+            raise SecurityError(f"calling {_describe(__obj)} is not allowed in a template; templates may "
+                                f"call macros, filters, the registered helpers and only these methods: {allowed}")
         return super().call(__context, __obj, *args, **kwargs)
 
+    def _may_call(self, obj: Any) -> bool:
+        if isinstance(obj, (_JINJA_CALLABLES, jinja2.runtime.Undefined)):
+            return True  # an Undefined raises its own error (an unsafe attribute's SecurityError) when called
+        if any(obj is value for value in self.globals.values()):
+            return True
+        target = getattr(obj, "__wrapped__", obj) if type(obj) is FunctionType else obj
+        if isinstance(target, _METHODS):
+            allowed = ALLOWED_METHODS.get(type(target.__self__))
+            return allowed is not None and target.__name__ in allowed
+        return False
+
+    def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, (int, float)) and abs(right) > MAX_EXPONENT:
+            raise SecurityError(f"an exponent of {right} is too large for a template (at most {MAX_EXPONENT})")
+        if operator == "*" and isinstance(left, int) and isinstance(right, (str, list)):
+            left, right = right, left
+        if operator == "*" and isinstance(left, (str, list)) and isinstance(right, int):
+            if len(left) * right > MAX_TEXT:
+                raise SecurityError(f"repeating a text or list {right} times makes more than {MAX_TEXT} items")
+        return _BINOPS[operator](left, right)
+
     def getattr(self, obj: Any, attribute: str) -> Any:
+        # A plain dict has no `__dict__`, but asking for it is still an attack. (An Undefined
+        # keeps its own error: the unsafe attribute that made it, not this one.)
+        if attribute[:1] == "_" and not isinstance(obj, jinja2.runtime.Undefined):
+            return self.unsafe_undefined(obj, attribute)
+        # Plain data: a dict's key wins over its methods, as a model's field did (`phase.items`
+        # is the phase's checklist, not dict.items).
+        if type(obj) is dict:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
         # The common case, a data attribute already judged safe, without the generic path's
         # str.format wrapping (which only ever applies to methods) and its second lookup.
         try:
@@ -152,35 +229,37 @@ class _PlanSandbox(ImmutableSandboxedEnvironment):
         return verdict
 
 
-# Kept-verbatim content of imported plans (model.SectionExtra), by section key. Python rather than
-# Jinja macros: a plan asks for them at every heading, and a macro call costs ten times as much.
+# Kept-verbatim content of imported plans (model.SectionExtra, as a plain dict), by section key.
+# Python rather than Jinja macros: a plan asks for them at every heading, and a macro call costs
+# ten times as much.
 # The Markdown was defused when loaded (verbatim.py), so it is printed as it is.
 def _section_title(extra: Mapping[str, Any], key: str, default: Any) -> SafeMarkdown:
     entry = extra.get(key)
-    if entry and entry.heading:
-        return mdescape.heading(entry.heading)
+    if entry and entry["heading"]:
+        return mdescape.heading(entry["heading"])
     return SafeMarkdown(_finalize(default))  # as `{{ default }}` would print it
 
 
 def _section_head(extra: Mapping[str, Any], key: str, default: Any) -> SafeMarkdown:
     """The heading as written (or the template's), then what stood before the section's content."""
     entry = extra.get(key)
-    before = f"\n\n{entry.before}\n" if entry and entry.before else ""
+    before = f"\n\n{entry['before']}\n" if entry and entry["before"] else ""
     return SafeMarkdown(str(_section_title(extra, key, default)) + before)
 
 
 def _section_after(extra: Mapping[str, Any], key: str) -> SafeMarkdown:
     entry = extra.get(key)
-    return SafeMarkdown(f"\n{entry.after}\n\n" if entry and entry.after else "")
+    return SafeMarkdown(f"\n{entry['after']}\n\n" if entry and entry["after"] else "")
 
 
 def _section_above(extra: Mapping[str, Any], key: str) -> SafeMarkdown:
     entry = extra.get(key)
-    return SafeMarkdown(f"{entry.before}\n\n" if entry and entry.before else "")
+    return SafeMarkdown(f"{entry['before']}\n\n" if entry and entry["before"] else "")
 
 
 _METHODS = (MethodType, BuiltinMethodType)
-_SECTION_HELPERS = frozenset({_section_title, _section_head, _section_after, _section_above})
+_BINOPS: dict[str, Callable[[Any, Any], Any]] = {"*": operator.mul, "**": operator.pow}
+_SECTION_HELPERS: frozenset[Any] = frozenset({_section_title, _section_head, _section_after, _section_above})
 
 
 @lru_cache(maxsize=8)
@@ -206,7 +285,9 @@ def _environment(search_path: tuple[str, ...]) -> ImmutableSandboxedEnvironment:
         raw_template=mdescape.SafeMarkdown,
     )
     env.globals.update(section_title=_section_title, section_head=_section_head,
-                       section_after=_section_after, section_above=_section_above)
+                       section_after=_section_after, section_above=_section_above, has_any=has_any)
+    # Jinja's lorem-ipsum generator makes text of any size on request; no plan needs it.
+    del env.globals["lipsum"]
     return env
 
 
@@ -263,13 +344,28 @@ def render_plan(plan: PlanInput, *, as_of: dt.date, seed: int = 0,
     except jinja2.TemplateSyntaxError as exc:
         raise RenderError(f"{exc.filename or name}:{exc.lineno}: template syntax error: {exc.message}") from None
     except jinja2.UndefinedError as exc:
-        raise RenderError(f"{name}: the template uses an undefined value: {exc.message}") from None
+        raise RenderError(f"{_where(exc, name)}: the template uses an undefined value: {exc.message}") from None
     except jinja2.TemplateNotFound as exc:
         raise RenderError(f"{name}: template {exc.name!r} not found") from None
-    except jinja2.exceptions.SecurityError as exc:
-        raise RenderError(f"{name}: the template tried an unsafe operation: {exc}") from None
+    except SecurityError as exc:
+        raise RenderError(f"{_where(exc, name)}: the template tried an unsafe operation: {exc}") from None
     except jinja2.TemplateError as exc:
-        raise RenderError(f"{name}: template error: {exc}") from None
+        raise RenderError(f"{_where(exc, name)}: template error: {exc}") from None
     except Exception as exc:  # a team template's arithmetic or attribute mistake
-        raise RenderError(f"{name}: the template failed: {type(exc).__name__}: {exc}") from None
+        raise RenderError(f"{_where(exc, name)}: the template failed: {type(exc).__name__}: {exc}") from None
+    if len(text) > MAX_TEXT:
+        raise RenderError(f"{name}: the template made {len(text):,} characters, more than a plan can be "
+                          f"({MAX_TEXT:,})")
     return mdescape.tidy(text)
+
+
+def _where(exc: BaseException, name: str) -> str:
+    """FILE:LINE of the template line that failed, from the traceback Jinja rewrites to point at
+    template lines (the innermost one: an imported macro's, not the line calling it)."""
+    where = name
+    tb = exc.__traceback__
+    while tb is not None:
+        if "__jinja_exception__" in tb.tb_frame.f_globals:
+            where = f"{tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return where

@@ -1,0 +1,84 @@
+"""`techplan render --template T`: a template that reaches for a method outside the short
+allow-list, a Python internal, or a resource bomb stops with exit 2 naming the template line,
+and nothing is written, least of all at the path the attack aimed at (issue 14)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from helpers import AS_OF, EXAMPLES, files_under, run_techplan
+
+ATTACKS = [
+    # Was a numpy array: its tofile wrote any file, e.g. a .pth that Python runs at start-up.
+    pytest.param('{{ analysis.schedule.finish_samples[:1].tofile("ATTACK", sep="\\n", format="import os;%s") }}',
+                 "finish_samples", id="numpy-tofile"),
+    pytest.param('{{ analysis.risk.tofile("ATTACK") }}', "tofile", id="tofile-on-a-record"),
+    pytest.param('{{ plan.issue.title.tofile("ATTACK") }}', "tofile", id="tofile-on-text"),
+    pytest.param("{{ plan.__class__.__mro__ }}", "__class__", id="class"),
+    pytest.param("{{ plan.issue.title.__class__.mro() }}", "__class__", id="str-class-mro"),
+    pytest.param("{{ dict.mro() }}", "mro", id="dict-mro"),
+    pytest.param("{{ dict.fromkeys('ab') }}", "dict.fromkeys()", id="dict-fromkeys"),
+    pytest.param("{{ '{0.__class__}'.format(plan.issue.title) }}", "__class__", id="format-attribute"),
+    pytest.param("{{ '{0.__init__.__globals__}'.format(as_of) }}", "unsafe", id="format-globals"),
+    pytest.param("{{ plan.issue.title.encode('utf-8') }}", "str.encode()", id="str-encode"),
+    pytest.param("{{ plan.issue.title.ljust(100000000) }}", "str.ljust()", id="str-ljust"),
+    pytest.param("{{ as_of.replace(year=1) }}", "date.replace()", id="date-replace"),
+    pytest.param("{{ plan.dependencies.update({'internal': []}) }}", "update", id="dict-update"),
+    pytest.param("{{ plan.monitoring.pop('metrics') }}", "pop", id="dict-pop"),
+    pytest.param("{{ plan.monitoring.setdefault('x', 1) }}", "setdefault", id="dict-setdefault"),
+    pytest.param("{{ plan.issue.labels.append('x') }}", "append", id="list-append"),
+    pytest.param("{{ (plan.issue.labels|attr('copy'))() }}", "list.copy()", id="attr-filter-method"),
+    pytest.param("{% for i in range(10**9) %}x{% endfor %}", "Range too big", id="huge-range"),
+    pytest.param("{{ 'x' * 10**9 }}", "repeating", id="text-bomb"),
+    pytest.param("{{ 2 ** (10**6) }}", "exponent", id="power-bomb"),
+    pytest.param("{{ lipsum(10**6) }}", "lipsum", id="lipsum"),
+]
+
+
+@pytest.mark.parametrize("source, named", ATTACKS)
+def test_an_attacking_template_stops_with_exit_2_and_writes_nothing(tmp_path: Path, source: str, named: str) -> None:
+    attack = tmp_path / "evil.pth"
+    team = tmp_path / "team.md.j2"
+    team.write_text("# Plan\n\n" + source.replace("ATTACK", str(attack)) + "\n", "utf-8")
+    out = tmp_path / "out" / "plan.md"
+    before = files_under(tmp_path)
+    result = run_techplan("render", EXAMPLES / "minimal.yaml", "--template", team, "-o", out, "--as-of", AS_OF)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert named in result.stderr
+    assert f"{team}:3:" in result.stderr  # the template line that did it
+    assert "Traceback" not in result.stderr
+    assert not attack.exists() and not out.exists()
+    assert files_under(tmp_path) == before
+
+
+def test_a_disallowed_call_is_named_with_the_allowed_ones(tmp_path: Path) -> None:
+    team = tmp_path / "team.md.j2"
+    team.write_text("{{ plan.issue.title.zfill(3) }}\n", "utf-8")
+    result = run_techplan("render", EXAMPLES / "minimal.yaml", "--template", team, "--as-of", AS_OF)
+    assert result.returncode == 2
+    assert "calling the method str.zfill() is not allowed in a template" in result.stderr
+    assert "strip" in result.stderr and "items" in result.stderr
+
+
+def test_allowed_methods_macros_super_and_jinja_helpers_still_work(tmp_path: Path) -> None:
+    team = tmp_path / "team.md.j2"
+    team.write_text(
+        '{% extends "technical-plan.md.j2" %}\n'
+        "{% block rollback %}\n"
+        "{% macro box() %}[{{ caller() }}]{% endmacro %}\n"
+        "{% set j = joiner('+') %}\n"
+        "T: {{ plan.issue.title.upper() }} {{ plan.issue.title.split(' ')|length }} "
+        "{{ '{}/{}'.format(plan.issue.number, as_of.isoformat()) }} {{ as_of.strftime('%Y') }} "
+        "{% for k, v in {'a': 1}.items() %}{{ j() }}{{ k }}={{ v }}{{ loop.cycle('!', '?') }}{% endfor %} "
+        "{{ plan.monitoring.get('metrics', 'none') }} {{ has_any(plan.risks) }} "
+        "{% call box() %}in{% endcall %} {{ namespace(n=2).n }} "
+        "{% for d in [{'n': 'x', 'c': [{'n': 'y', 'c': []}]}] recursive %}{{ d.n }}{{ loop(d.c) }}{% endfor %}\n\n"
+        "{{ super() }}{% endblock %}\n", "utf-8")
+    out = tmp_path / "plan.md"
+    result = run_techplan("render", EXAMPLES / "minimal.yaml", "--template", team, "-o", out, "--as-of", AS_OF)
+    assert result.returncode == 0, result.stderr
+    text = out.read_text("utf-8")
+    assert "T: RATE-LIMIT THE LOGIN ENDPOINT 4 12/2026-11-20 2026 a=1! none False [in] 2 xy\n" in text
+    assert "## Rollback Strategy" in text and "## Future Considerations" in text
