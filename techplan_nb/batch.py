@@ -29,6 +29,7 @@ from typing import Any
 from . import isolation
 from .errors import InputError, OutputError, UsageError
 from .output import check_writable, child_path, edited_by_hand, slug, write_generated
+from .safe_files import shown_name, utf8_name_problem
 
 INPUT_SUFFIXES = (".yaml", ".yml", ".json")
 DEFAULT_RECYCLE_AFTER = 500
@@ -117,6 +118,10 @@ def _plan_items(paths: list[Path], options: BatchOptions) -> list[Item]:
     for index, path in enumerate(paths):
         item = Item(index, path)
         items.append(item)
+        problem = utf8_name_problem(path)
+        if problem:  # its failed notebook could not name it either: it fails here, alone
+            item.result = _failure(path, "refused", f"{shown_name(path)}: {problem}")
+            continue
         try:
             job = runner.job_for(path, options.out_dir, as_of=options.as_of, seed=options.seed,
                                  template=options.template, force=options.force)
@@ -437,7 +442,7 @@ def _write_summary(results: list[dict[str, Any]], options: BatchOptions, started
     for result in results:
         kernel = result.get("kernel") or {}
         rows.append({
-            "input": result["inputs_path"],
+            "input": shown_name(result["inputs_path"]),  # a name with a newline or a stray byte, escaped
             "status": result["status"],
             "plan": _relative(result.get("plan"), root),
             "notebook": _relative(result.get("notebook"), root),

@@ -439,21 +439,17 @@ def load_bytes(raw: bytes, name: str) -> PlanInput:
     return validate_document(parse_text(decode(raw, name), name))
 
 
+def read_inputs(path: str | Path) -> bytes:
+    """An inputs file's bytes (at most MAX_BYTES + 1, so that decode names the line past the limit)."""
+    from .safe_files import read_capped
+
+    return read_capped(path, MAX_BYTES, what="inputs file (.yaml, .yml or .json)", report_over=False)
+
+
 def load_path(path: str | Path) -> PlanInput:
-    path = Path(path)
-    name = str(path)
-    try:
-        if path.is_dir():
-            raise InputError.single(name, "is a folder; give an inputs file (.yaml, .yml or .json)")
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_BYTES + 1)
-    except FileNotFoundError:
-        raise InputError.single(name, "no such file") from None
-    except PermissionError:
-        raise InputError.single(name, "permission denied; check the file's permissions") from None
-    except OSError as exc:
-        raise InputError.single(name, f"cannot read the file: {exc.strerror}") from None
-    return load_bytes(raw, name)
+    from .safe_files import shown_name
+
+    return load_bytes(read_inputs(path), shown_name(path))
 
 
 def _issues_from(exc: ValidationError, doc: Document) -> Iterator[InputIssue]:

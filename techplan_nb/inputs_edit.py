@@ -22,7 +22,7 @@ from ruamel.yaml.error import CommentMark, YAMLError
 from ruamel.yaml.tokens import CommentToken
 
 from .errors import InputError
-from .inputs import MAX_BYTES, decode, load_bytes
+from .inputs import MAX_BYTES, decode, load_bytes, read_inputs
 from .model import PlanInput
 
 
@@ -45,17 +45,9 @@ class InputsDocument:
         if path.suffix.lower() not in (".yaml", ".yml"):
             raise InputError.single(name, "only YAML inputs files can be edited in place; convert it to YAML "
                                           "(e.g. inputs.yaml) first")
-        try:
-            if path.is_dir():
-                raise InputError.single(name, "is a folder; the inputs must be a YAML file")
-            with path.open("rb") as handle:
-                raw = handle.read(MAX_BYTES + 1)  # the loader refuses anything larger, at its line
-        except FileNotFoundError:
-            raise InputError.single(name, "no such file; a plan folder holds its inputs as inputs.yaml") from None
-        except PermissionError:
-            raise InputError.single(name, "permission denied; check the file's permissions") from None
-        except OSError as exc:
-            raise InputError.single(name, f"cannot read the file: {exc.strerror or exc}") from None
+        if not path.exists() and not path.is_symlink():
+            raise InputError.single(name, "no such file; a plan folder holds its inputs as inputs.yaml")
+        raw = read_inputs(path)  # the loader refuses anything larger than its limit, at its line
         # The safe loader judges the file first: tags, aliases and duplicate keys never reach ruamel.
         load_bytes(raw, name)
         text = decode(raw, name)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .errors import InputError, OutputError, TechPlanError
-from .inputs import MAX_BYTES, load_bytes
+from .inputs import load_bytes
 from .model import PlanInput
 from .output import (
     atomic_write,
@@ -181,16 +181,9 @@ def load_or_form(inputs_path: str) -> tuple[str, bytes]:
     the inputs it gathered; the rest of the notebook then runs on them exactly as on a file.
     """
     if inputs_path:
-        path = Path(inputs_path)
-        try:
-            with path.open("rb") as handle:
-                return inputs_path, handle.read(MAX_BYTES + 1)
-        except FileNotFoundError:
-            raise InputError.single(inputs_path, "no such file") from None
-        except IsADirectoryError:
-            raise InputError.single(inputs_path, "is a folder; give an inputs file (.yaml, .yml or .json)") from None
-        except OSError as exc:
-            raise InputError.single(inputs_path, f"cannot read the file: {exc.strerror}") from None
+        from .inputs import read_inputs
+
+        return inputs_path, read_inputs(inputs_path)
     try:
         from . import widgets  # type: ignore[attr-defined]
     except ImportError:

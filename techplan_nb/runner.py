@@ -60,7 +60,7 @@ from papermill.parameterize import parameterize_notebook
 from traitlets import CaselessStrEnum, default
 
 from . import __version__, audit, isolation
-from .errors import NotebookRunError, OutputError, RenderError, UsageError
+from .errors import InputError, NotebookRunError, OutputError, RenderError, UsageError
 from .output import atomic_write, check_writable, child_path, plan_dir_name, sha256_bytes, sha256_file
 
 KERNEL_NAME = NATIVE_KERNEL_NAME  # "python3": resolved to this interpreter, see _NativeSpecs
@@ -569,8 +569,14 @@ def _first_cell_error(nb: NotebookNode) -> dict[str, Any] | None:
 def load_notebook(path: Path) -> NotebookNode:
     if Path(path).is_dir():
         raise UsageError(f"{path}: is a folder; give a Jupyter notebook file (.ipynb)")
-    if not Path(path).is_file():
+    if not Path(path).exists():  # a pipe or device is not "missing": read_capped says what it is
         raise UsageError(f"{path}: no such notebook")
+    from .safe_files import read_capped
+
+    try:  # papermill would read a notebook of any size (or a pipe, forever) into memory
+        read_capped(path, MAX_NOTEBOOK_BYTES, what="Jupyter notebook file (.ipynb)")
+    except InputError as exc:
+        raise UsageError(str(exc.issues[0]).replace(": (file): ", ": ", 1)) from None
     try:
         # papermill's own loader (it adds the metadata its engine expects); local files only. Its
         # warning about the file's extension would only repeat the error below on more lines.
@@ -685,9 +691,16 @@ class PlanResult:
 def job_for(inputs_path: Path, out_dir: Path, *, as_of: dt.date, seed: int, template: Path | None,
             force: bool) -> PlanJob:
     """Validate the inputs and choose the output folder before any kernel starts (raises InputError)."""
-    from .inputs import load_path
+    from .inputs import load_bytes, read_inputs
+    from .safe_files import shown_name, utf8_name_problem
 
-    plan = load_path(inputs_path)
+    problem = utf8_name_problem(inputs_path)
+    if problem:
+        # The path travels into the notebook's parameters, the audit record and the summary, all
+        # UTF-8: refused here, before any kernel starts (it used to fail half-way, exit 3).
+        raise InputError.single(shown_name(inputs_path), problem)
+    raw = read_inputs(inputs_path)  # read once: the copy checked below is the file validated here
+    plan = load_bytes(raw, shown_name(inputs_path))
     _check_out_dir(Path(out_dir))
     folder_name = plan_dir_name(plan.issue.number, plan.issue.title)
     job = PlanJob(inputs_path=inputs_path, out_dir=out_dir, as_of=as_of, seed=seed, template=template,
@@ -697,7 +710,7 @@ def job_for(inputs_path: Path, out_dir: Path, *, as_of: dt.date, seed: int, temp
     # a refusal comes before any kernel starts, with nothing written.
     from .notebook import check_inputs_copy, inputs_copy_name
 
-    check_inputs_copy(job.folder, inputs_copy_name(str(inputs_path)), Path(inputs_path).read_bytes(),  # type: ignore[arg-type]
+    check_inputs_copy(job.folder, inputs_copy_name(str(inputs_path)), raw,  # type: ignore[arg-type]
                       source=str(inputs_path), force=force)
     return job
 
@@ -712,20 +725,25 @@ def _check_out_dir(out_dir: Path) -> None:
             return
 
 
+MAX_TEMPLATE_BYTES = 4 * 2**20
+MAX_NOTEBOOK_BYTES = 16 * 2**20  # a notebook holds its outputs (charts as PNG): larger than a plan
+
+
 def check_template(template: Path | None) -> None:
     if template is None:
         return
     if template.is_dir():
         raise RenderError(f"{template}: is a folder; give a Jinja2 template file (it may extend "
                           "'technical-plan.md.j2')")
-    if not template.is_file():
+    if not template.exists():
         raise RenderError(f"{template}: no such template file; give a Jinja2 template (it may extend "
                           "'technical-plan.md.j2')")
+    from .safe_files import read_capped
+
     try:  # before a kernel starts: an unreadable template would only fail inside the notebook
-        with template.open("rb"):
-            pass
-    except OSError as exc:
-        raise RenderError(f"{template}: cannot read the template ({exc.strerror})") from None
+        read_capped(template, MAX_TEMPLATE_BYTES, what="Jinja2 template file")
+    except InputError as exc:
+        raise RenderError(str(exc.issues[0]).replace(": (file): ", ": ", 1)) from None
 
 
 def execute_job(job: PlanJob, source: NotebookNode, source_path: Path, kernel: Kernel, *,

@@ -179,15 +179,17 @@ def _readable(path: Path | None, what: str) -> None:
     """Checked before Voilà starts: a bad file would otherwise surface only inside the page."""
     if path is None:
         return
-    try:
-        if path.is_dir():
-            raise UsageError(f"{path}: is a folder; the {what} must be a file")
-        with path.open("rb"):
-            pass
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such {what}") from None
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read the {what} ({exc.strerror})") from None
+    from ..errors import InputError
+    from ..safe_files import read_capped
+
+    if path.is_dir():
+        raise UsageError(f"{path}: is a folder; the {what} must be a file")
+    if not path.exists() and not path.is_symlink():
+        raise UsageError(f"{path}: no such {what}")
+    try:  # a pipe given here used to block the app's start for ever
+        read_capped(path, 4 * 2**20, what=what)
+    except InputError as exc:
+        raise UsageError(str(exc.issues[0]).replace(": (file): ", ": ", 1)) from None
 
 
 def _require_form_extra() -> None:

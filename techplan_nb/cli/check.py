@@ -24,9 +24,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def _check(args: argparse.Namespace) -> int:
-    from ..errors import UsageError
+    from ..errors import InputError, UsageError
     from ..inputs import nul_line
     from ..lint import RULES, check_text
+    from ..safe_files import read_capped
 
     if args.list_rules:
         for rule, text in RULES.items():
@@ -38,12 +39,10 @@ def _check(args: argparse.Namespace) -> int:
     unreadable: list[str] = []
     for path in args.files:
         try:
-            if path.is_dir():
-                raise IsADirectoryError
-            with path.open("rb") as handle:
-                raw = handle.read(MAX_PLAN_BYTES + 1)
-            if len(raw) > MAX_PLAN_BYTES:
-                unreadable.append(f"{path}: larger than 4 MiB; is it a plan?")
+            try:
+                raw = read_capped(path, MAX_PLAN_BYTES, what="Markdown plan file", hint="is it a plan?")
+            except InputError as exc:
+                unreadable.append(str(exc.issues[0]).replace(": (file): ", ": ", 1))
                 continue
             line = nul_line(raw)
             if line is not None:

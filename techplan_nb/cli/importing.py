@@ -58,19 +58,12 @@ def _read(source: str) -> tuple[str, str]:
         raw = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
         name = "<stdin>"
     else:
-        path = Path(source)
-        name = str(path)
-        try:
-            if path.is_dir():
-                raise InputError.single(name, "is a folder; give a file (or - for standard input)")
-            with path.open("rb") as handle:
-                raw = handle.read(MAX_INPUT_BYTES + 1)
-        except FileNotFoundError:
-            raise InputError.single(name, "no such file") from None
-        except PermissionError:
-            raise InputError.single(name, "permission denied; check the file's permissions") from None
-        except OSError as exc:
-            raise InputError.single(name, f"cannot read the file: {exc.strerror}") from None
+        from ..safe_files import read_capped, shown_name
+
+        name = shown_name(source)
+        # Refused from its size before it is read (it used to be read up to the limit first).
+        raw = read_capped(source, MAX_INPUT_BYTES, what="file (or - for standard input)",
+                          hint="import fewer issues at a time")
     if len(raw) > MAX_INPUT_BYTES:
         raise InputError.single(name, f"is larger than {MAX_INPUT_BYTES // (1024 * 1024)} MiB; "
                                       "import fewer issues at a time")

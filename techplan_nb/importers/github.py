@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ..errors import InputError, InputIssue
 from . import ImportResult, strip_invisible
 from .markdown import Block, has_image, split_blocks
@@ -71,19 +69,13 @@ def load_mapping(path: Path | None) -> dict[str, str]:
 
 
 def _read_mapping(path: Path) -> dict[str, str]:
-    name = str(path)
-    try:
-        text = path.read_text("utf-8")
-    except FileNotFoundError:
-        raise InputError.single(name, "no such mapping file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError.single(name, f"cannot read the mapping file: {exc}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise InputError.single(name, f"not valid YAML: {getattr(exc, 'problem', exc)}",
-                                line=mark.line + 1 if mark else None) from None
+    from ..inputs import MAX_BYTES, decode, parse_yaml
+    from ..safe_files import read_capped, shown_name
+
+    name = shown_name(path)
+    # The inputs' own loader and caps: composed, never constructed, so aliases (a 379-byte
+    # "billion laughs" expanded to 1.3 GB) and tags are refused, and sizes are bounded.
+    data = parse_yaml(decode(read_capped(path, MAX_BYTES, what="mapping file", report_over=False), name), name).data
     if not isinstance(data, dict) or not isinstance(data.get("headings"), dict) or set(data) - {"headings"}:
         raise InputError.single(name, "a mapping file holds one key, `headings:`, mapping each issue-form "
                                       "heading to a plan field (e.g. `Acceptance criteria: requirements.functional`)",
@@ -92,12 +84,15 @@ def _read_mapping(path: Path) -> dict[str, str]:
     problems: list[InputIssue] = []
     for heading, target in data["headings"].items():
         if not isinstance(heading, str) or not isinstance(target, str) or not valid_target(target.strip()):
-            problems.append(InputIssue(name, None, f"headings.{heading}",
-                                       f"{target!r} is not a plan field to map to; use one of: {target_names()}"))
+            shown = repr(target) if len(repr(target)) <= 60 else repr(target)[:60] + "…"
+            problems.append(InputIssue(name, None, f"headings.{str(heading)[:60]}",
+                                       f"{shown} is not a plan field to map to; use one of: {target_names()}"))
             continue
         mapping[normalise_label(heading)] = target.strip()
     if problems:
-        raise InputError(problems)
+        from ..inputs import _capped
+
+        raise InputError(_capped(problems))
     return mapping
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from ..errors import InputError, OutputError
-from ..inputs import MAX_BYTES, decode, parse_text
+from ..inputs import decode, parse_text
 from ..output import atomic_write
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -72,20 +72,9 @@ def inputs_text(data: dict[str, Any], name: str) -> str:
 
 def read_raw(path: str | Path) -> bytes:
     """A file's bytes (at most the inputs size limit, plus one to tell it is too big)."""
-    path = Path(path)
-    name = str(path)
-    try:
-        if path.is_dir():
-            raise InputError.single(name, "is a folder; give an inputs file (.yaml, .yml or .json)")
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_BYTES + 1)
-    except FileNotFoundError:
-        raise InputError.single(name, "no such file") from None
-    except PermissionError:
-        raise InputError.single(name, "permission denied; check the file's permissions") from None
-    except OSError as exc:
-        raise InputError.single(name, f"cannot read the file: {exc.strerror}") from None
-    return raw
+    from ..inputs import read_inputs
+
+    return read_inputs(path)
 
 
 def read_bytes(raw: bytes, name: str) -> Any:
