@@ -720,7 +720,7 @@ def row_of(*editors: Editor, widths: Sequence[str | None] = ()) -> W.HBox:
         editor.widget.layout.flex = f"0 0 {width}" if width else "1 1 0"
         editor.widget.layout.width = width or "auto"
         control = getattr(editor, "control", None)
-        if index and control is not None and getattr(control, "description", ""):
+        if index and control is not None and getattr(control, "description", None):
             # Only the first label lines up with the column of labels; the others fit their text,
             # and so their messages start under their own label, not a label column's width in.
             control.style.description_width = "initial"

@@ -54,6 +54,9 @@ class Problem:
 class PlanForm:
     """The interactive Technical Plan form (display it, or its `.widget`, in a notebook or Voilà)."""
 
+    # What "Undo load" puts back: the form's data, source, saved data and path text.
+    _undo: tuple[dict[str, Any], Path | None, dict[str, Any] | None, str] | None
+
     def __init__(self, *, inputs: str | Path | None = None, data: dict[str, Any] | None = None,
                  output_dir: str | Path = "plans", as_of: dt.date | None = None, seed: int = 0,
                  template: str | Path | None = None, workdir: str | Path | None = None,
@@ -109,7 +112,7 @@ class PlanForm:
                                     layout=W.Layout(display="none", width="auto"))
         self.undo_button.add_class("tp-undo")
         self.undo_button.on_click(lambda _: self._guard(self.undo_load))
-        self._undo: tuple[dict[str, Any], Path | None, dict[str, Any] | None, str] | None = None
+        self._undo = None
         self.upload.observe(lambda change: self._guard(lambda: self._uploaded(change)), "value")
 
         self.output_dir = W.Text(value=str(output_dir), description="Output folder",
@@ -152,7 +155,8 @@ class PlanForm:
         left.add_class("tp-form-column")
         right.add_class("tp-preview-column")
         self.widget = W.VBox([W.HTML(CSS), self.title, files_row, run_row, progress_row, self.status,
-                              self.problems_html, self.files_html, W.HBox([left, right], layout=W.Layout(width="100%"))],
+                              self.problems_html, self.files_html,
+                              W.HBox([left, right], layout=W.Layout(width="100%"))],
                              layout=W.Layout(width="100%"))
         self.widget.add_class("tp-form")
 
@@ -268,7 +272,9 @@ class PlanForm:
         return target
 
     def default_name(self) -> str:
-        issue = self.data.get("issue") if isinstance(self.data.get("issue"), dict) else {}
+        issue = self.data.get("issue")
+        if not isinstance(issue, dict):
+            issue = {}
         number, title = issue.get("number"), issue.get("title")
         if isinstance(number, int) and isinstance(title, str) and title.strip():
             return plan_dir_name(number, title) + ".yaml"
@@ -340,7 +346,7 @@ class PlanForm:
         for problem in self.problems:
             tab = TAB_OF_KEY.get(str(problem.loc[0])) if problem.loc else None
             counts[tab if tab is not None else OTHER_TAB] += 1
-        titles = [f"{name} ⚠{count}" if count else name for name, count in zip(TAB_TITLES, counts)]
+        titles = [f"{name} ⚠{count}" if count else name for name, count in zip(TAB_TITLES, counts, strict=True)]
         if list(self.tabs.titles) != titles:
             self.tabs.titles = titles
         if not self.problems:
@@ -354,7 +360,9 @@ class PlanForm:
                                     f"<ul>{items}{more}</ul></div>")
 
     def _update_title(self) -> None:
-        issue = self.data.get("issue") if isinstance(self.data.get("issue"), dict) else {}
+        issue = self.data.get("issue")
+        if not isinstance(issue, dict):
+            issue = {}
         number = issue.get("number")
         title = issue.get("title") if isinstance(issue.get("title"), str) else ""
         heading = f"#{number}: {title}" if isinstance(number, int) and title else (title or "New plan")
@@ -418,7 +426,8 @@ class PlanForm:
                       "Press Save again to replace it.", "warn")
             return
         if not self.path.value.strip():
-            self.path.value = str(target.relative_to(self.workdir)) if target.is_relative_to(self.workdir) else str(target)
+            self.path.value = (str(target.relative_to(self.workdir)) if target.is_relative_to(self.workdir)
+                               else str(target))
         written = self.save(target)
         note = f" It has {len(self.problems)} problem(s) still to fix before it can generate a plan." \
             if self.problems else ""

@@ -195,7 +195,7 @@ class Preview:
 
     @property
     def charts_visible(self) -> bool:
-        return self.tabs.selected_index == 1
+        return bool(self.tabs.selected_index == 1)
 
     def _on_show_finish(self, change: dict[str, Any]) -> None:
         if not change["new"]:
@@ -241,7 +241,8 @@ class Preview:
                            f"{what}.</div>")
 
     def _update_charts(self, plan: PlanInput, as_of: dt.date, seed: int) -> None:
-        wanted = {"risks": _chart_key(plan, "risks", as_of, seed), "timeline": _chart_key(plan, "timeline", as_of, seed)}
+        wanted = {"risks": _chart_key(plan, "risks", as_of, seed),
+                  "timeline": _chart_key(plan, "timeline", as_of, seed)}
         if wanted == self._chart_keys or wanted == self._charts_pending:
             return
         keys: list[str] = []

@@ -179,7 +179,8 @@ class TimelineEditor(Group):
             layout.append(fields["simulations"].widget)
         if "contingency" in timeline_fields:
             contingency_fields = _model_fields(timeline_fields["contingency"].annotation, None)
-            boxes = {name: NumberTextEditor(ctx, label, placeholder=placeholder) for name, label, placeholder in (
+            boxes: dict[str, Editor] = {
+                name: NumberTextEditor(ctx, label, placeholder=placeholder) for name, label, placeholder in (
                 ("high_risk_percent", "High-risk buffer %", "15"), ("max_percent", "Buffer cap %", "50"))
                 if name in contingency_fields}
             fields["contingency"] = Group(ctx, boxes, layout=[row_of(*boxes.values())] if boxes else [])
