@@ -129,7 +129,10 @@ def _regeneration(parser: argparse.ArgumentParser) -> None:
     common.add_as_of(parser)
     parser.add_argument("--seed", type=common.seed, default=None, metavar="N",
                         help="seed for the schedule simulation (default: the one the plan was made with, else 0)")
-    common.add_template(parser)
+    parser.add_argument("--template", type=Path, default=None, metavar="PATH",
+                        help="render with a team's own Jinja2 template (it may extend technical-plan.md.j2); "
+                             "needed again for a plan made with one: the folder's record of its template is "
+                             "not used, since a folder's files may come from anyone")
     parser.add_argument("--fast", action="store_true",
                         help="render in-process without a Jupyter kernel even when the folder holds the audit "
                              "notebook of `techplan run` (default: re-run that notebook, so the audit record "
@@ -242,12 +245,26 @@ def _regenerate(args: argparse.Namespace, folder: PlanFolder, plan: PlanInput, i
 
 
 def _settings(args: argparse.Namespace, folder: PlanFolder) -> dict[str, object]:
+    """Seed and template for a re-render. The recorded seed is data and is reused; a recorded
+    template is not: it runs as code, and the folder's files (a pull request's, say) may name any
+    template, so only the person running the command chooses one, with --template."""
+    from ..render import DEFAULT_TEMPLATE, default_template_dir
     from ..update import previous_settings
 
     previous = previous_settings(folder)
     seed = args.seed if args.seed is not None else previous.get("seed", 0)
-    template = str(args.template) if args.template else previous.get("template", "")
-    return {"seed": seed if isinstance(seed, int) else 0, "template": template if isinstance(template, str) else ""}
+    recorded = previous.get("template")
+    if args.template:
+        template = str(args.template)
+    elif recorded:
+        raise UsageError(
+            f"{folder.path}: the folder's records say this plan was made with the template {recorded!r}; "
+            "a template runs as code, so techplan uses one only when you name it: check that template and "
+            f"pass --template PATH (e.g. --template {recorded}), or --template "
+            f"{default_template_dir() / DEFAULT_TEMPLATE} for the house template; nothing was written")
+    else:
+        template = ""
+    return {"seed": seed if isinstance(seed, int) else 0, "template": template}
 
 
 def _render(plan: PlanInput, folder: PlanFolder, as_of: dt.date, settings: dict[str, object]) -> str:
