@@ -43,7 +43,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from .errors import ScheduleError
-from .model import Calendar, Loc, PlanInput, Timeline
+from .model import Calendar, Loc, PlanInput, ThreePoint, Timeline
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -358,7 +358,8 @@ def _checked(timeline: Timeline) -> tuple[Network | None, list[tuple[Loc, str]]]
                                  f"{task.id!r} also names the phase at {where}, which has a single estimate "
                                  "and so is scheduled as a task of that name; rename one of them"))
     for i, phase in enumerate(timeline.phases):
-        located = ([(("timeline", "phases", i, "estimate"), phase.estimate)] if phase.estimate is not None else [])
+        located: list[tuple[Loc, ThreePoint]] = (
+            [(("timeline", "phases", i, "estimate"), phase.estimate)] if phase.estimate is not None else [])
         located += [(("timeline", "phases", i, "tasks", j, "estimate"), task.estimate)
                     for j, task in enumerate(phase.tasks)]
         for loc, est in located:
@@ -548,16 +549,17 @@ def _critical_chain(network: Network, cpm: _Pass, slack: list[float], tol: float
     ends = [v for v in network.order if critical[v] and not network.succs[v] and abs(cpm.ef[v] - cpm.finish) <= tol]
     if not ends:
         return []
-    v: int | None = ends[0]
+    last = ends[0]
     for u in ends[1:]:
-        assert v is not None
-        if best[u] > best[v] + var_tol or (abs(best[u] - best[v]) <= var_tol and nodes[u].rank < nodes[v].rank):
-            v = u
+        if best[u] > best[last] + var_tol or (abs(best[u] - best[last]) <= var_tol
+                                              and nodes[u].rank < nodes[last].rank):
+            last = u
     chain: list[str] = []
-    while v is not None:
-        if nodes[v].kind == TASK:
-            chain.append(nodes[v].task_id)
-        v = via[v]
+    at: int | None = last
+    while at is not None:
+        if nodes[at].kind == TASK:
+            chain.append(nodes[at].task_id)
+        at = via[at]
     chain.reverse()
     return chain
 
@@ -849,7 +851,8 @@ def percentiles(samples: np.ndarray, qs: Sequence[float]) -> np.ndarray:
     low, high = ordered[below], ordered[above]
     gamma = virtual - below
     diff = high - low
-    return np.where(gamma >= 0.5, high - diff * (1 - gamma), low + diff * gamma)
+    result: np.ndarray = np.where(gamma >= 0.5, high - diff * (1 - gamma), low + diff * gamma)
+    return result
 
 
 def _span(cpm: _Pass, members: list[int], start: int, end: int) -> tuple[float, float]:
@@ -915,8 +918,6 @@ def _table_indices(rng: Any, samples: int) -> np.ndarray:
     than Generator.integers, which matters at 2 million draws. Read as little-endian so a seed
     gives the same chunks on every platform.
     """
-    import numpy as np
-
     raw = rng.bit_generator.random_raw(-(-samples // 4)).astype("<u8", copy=False)
     chunks: np.ndarray = raw.view("<u2")[:samples] >> (16 - _TABLE_BITS)
     return chunks
