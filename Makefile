@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 AS_OF  ?= 2026-11-20
 
-.PHONY: install demo test lint bench golden notebooks clean help
+.PHONY: install demo test check lint bench golden notebooks clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -25,8 +25,11 @@ demo: install  ## render the bundled example into out/, then make it with its au
 	$(BIN)/techplan run examples/issue-57-roast-export.yaml --out out --as-of $(AS_OF) --force
 	$(BIN)/techplan audit out/issue-57-*/technical-plan.ipynb
 
-test: install  ## run every test (unit, golden, notebooks, browser)
+test: lint  ## lint, then every test: unit, CLI, notebooks (nbval), kernels, Voila and Chromium
 	$(BIN)/python -m pytest
+
+check: lint  ## the fast tier (under 2 minutes): lint, then every test that starts no kernel or browser
+	$(BIN)/python -m pytest tests/unit tests/cli -m "not kernel and not browser" -q
 
 lint: install  ## check style (ruff) and types (mypy, files and strictness set in pyproject.toml)
 	$(BIN)/ruff check techplan_nb tests benchmarks fuzz
@@ -39,7 +42,7 @@ bench: install  ## run the benchmarks (by hand; figures go in the issue notes)
 
 notebooks: install  ## re-execute the committed notebook on the bundled example (after changing it)
 	cd notebooks && ../$(BIN)/papermill technical_plan.ipynb technical_plan.ipynb --no-progress-bar \
-		-p inputs_path ../examples/issue-57-roast-export.yaml -p as_of $(AS_OF) -p seed 0 -p output_dir ../out/notebook
+		-p inputs_path ../examples/issue-57-roast-export.yaml -p as_of $(AS_OF) -p seed 0 -p output_dir ""
 
 golden: install  ## regenerate the golden plans after a deliberate template change
 	$(BIN)/python tests/update_golden.py
