@@ -11,6 +11,7 @@ import hashlib
 import operator
 import os
 import re
+import stat
 import sys
 from collections.abc import Callable, Mapping
 from functools import lru_cache
@@ -107,7 +108,12 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
     folder = os.path.join(base, "techplan-nb", f"jinja-{jinja2.__version__}-{python}-g{_GENERATOR_VERSION}")
     try:
         os.makedirs(folder, mode=0o700, exist_ok=True)
+        state = os.lstat(folder)
     except OSError:
+        return None
+    # The cache holds compiled code that renders run. A folder another user owns or may write to
+    # (a shared XDG_CACHE_HOME, a link planted in its place) could feed us theirs: not used.
+    if stat.S_ISLNK(state.st_mode) or state.st_uid != os.getuid() or state.st_mode & 0o022:
         return None
     return _QuietBytecodeCache(folder)
 
