@@ -15,7 +15,8 @@ import platform
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from . import __version__
 from .errors import InputError, OutputError, TechPlanError
@@ -121,6 +122,16 @@ def _flag(name: str, value: object) -> bool:
 # --- the run -------------------------------------------------------------------------------------
 
 
+class _Params(TypedDict):
+    """start()'s checked parameters, passed on to Run."""
+
+    as_of: dt.date
+    seed: int
+    output_dir: str
+    template: str
+    force: bool
+
+
 @dataclass
 class Run:
     """One plan being made in a notebook: validated parameters, inputs and everything derived."""
@@ -184,8 +195,9 @@ def load_or_form(inputs_path: str) -> tuple[str, bytes]:
         from .inputs import read_inputs
 
         return inputs_path, read_inputs(inputs_path)
+    widgets: ModuleType | None
     try:
-        from . import widgets  # type: ignore[attr-defined]
+        from . import widgets
     except ImportError:
         widgets = None
     gather = getattr(widgets, "gather_inputs", None)
@@ -200,8 +212,8 @@ def start(inputs_path: str = "", *, as_of: object = "", seed: object = 0, output
           template: str = "", force: object = False) -> Run:
     """Check the parameters, load and validate the inputs, and show them (or every problem)."""
     path = _text("inputs_path", inputs_path)
-    params = dict(as_of=_as_of(as_of), seed=_seed(seed), output_dir=_text("output_dir", output_dir),
-                  template=_text("template", template), force=_flag("force", force))
+    params = _Params(as_of=_as_of(as_of), seed=_seed(seed), output_dir=_text("output_dir", output_dir),
+                     template=_text("template", template), force=_flag("force", force))
     if params["template"] and not Path(params["template"]).is_file():
         raise ParameterInvalid(f"template={params['template']!r}: no such template file")
     try:
