@@ -291,7 +291,7 @@ def run_batch(specs: list[str], options: BatchOptions) -> Outcome:
     # A backstop for stalls no cell timeout catches (the kernel client itself hanging).
     hard_limit = ((options.timeout or runner.DEFAULT_TIMEOUT) + runner.IOPUB_TIMEOUT) * code_cells \
         + runner.STARTUP_TIMEOUT * (KERNEL_START_ATTEMPTS + 1) + 90
-    started_at = dt.datetime.now(dt.timezone.utc)
+    started_at = dt.datetime.now(dt.UTC)
     clock = time.perf_counter()
     _check_summaries_writable(options)
     try:

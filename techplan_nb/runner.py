@@ -32,8 +32,8 @@ import tempfile
 import threading
 import time
 import warnings
-from functools import lru_cache
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from queue import Empty
 from typing import Any
@@ -61,7 +61,7 @@ from traitlets import CaselessStrEnum, default
 
 from . import __version__, audit, isolation
 from .errors import InputError, NotebookRunError, OutputError, RenderError, UsageError
-from .output import atomic_write, check_writable, child_path, plan_dir_name, sha256_bytes, sha256_file
+from .output import atomic_write, check_writable, child_path, plan_dir_name, sha256_file
 
 KERNEL_NAME = NATIVE_KERNEL_NAME  # "python3": resolved to this interpreter, see _NativeSpecs
 PLAN_FILE = "technical-plan.md"
@@ -107,7 +107,7 @@ def versions() -> dict[str, str]:
 
 
 def now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 # --- kernels -------------------------------------------------------------------------------------
@@ -471,8 +471,9 @@ def _execute(nb: NotebookNode, km: NativeKernelManager, kc: Any, *, timeout: flo
                                             f"the cell finished but its output did not arrive within "
                                             f"{IOPUB_TIMEOUT} s (the kernel stalled)")
             else:
-                error = _stamp_cell_failure(nb, "timeout", "CellTimeoutError",
-                                            f"a cell ran longer than the {timeout:g} s timeout" if timeout else str(exc))
+                error = _stamp_cell_failure(
+                    nb, "timeout", "CellTimeoutError",
+                    f"a cell ran longer than the {timeout:g} s timeout" if timeout else str(exc))
         except DeadKernelError:
             usable = False
             error = _stamp_cell_failure(nb, "dead-kernel", "DeadKernelError", "the kernel died while running a cell")
@@ -525,7 +526,8 @@ def _mark_memory_error(nb: NotebookNode, error: dict[str, Any]) -> None:
             continue
         if str(output.get("ename")).endswith("MemoryError"):
             output["evalue"] = error["evalue"]
-        elif output.get("ename") == error.get("ename") and str(output.get("traceback")).endswith("(recorded by techplan)']"):
+        elif (output.get("ename") == error.get("ename")
+              and str(output.get("traceback")).endswith("(recorded by techplan)']")):
             output["evalue"] = error["evalue"]
             output["traceback"] = [f"{error['ename']}: {error['evalue']} (recorded by techplan)"]
 
@@ -845,5 +847,5 @@ def run_plan(inputs_path: Path, out_dir: Path, *, as_of: dt.date, seed: int = 0,
     return result
 
 
-__all__ = ["Kernel", "KernelFailed", "KernelResetFailed", "start_kernel", "Execution", "PlanJob", "PlanResult", "run_plan", "execute_job",
-           "prepare", "read_source", "job_for", "default_notebook"]
+__all__ = ["Kernel", "KernelFailed", "KernelResetFailed", "start_kernel", "Execution", "PlanJob", "PlanResult",
+           "run_plan", "execute_job", "prepare", "read_source", "job_for", "default_notebook"]

@@ -156,6 +156,7 @@ def _check_port_free(port: int) -> None:
 
 def _wait_until_serving(process: subprocess.Popen[bytes], port: int) -> None:
     import time
+
     # Imported here: urllib.request pulls in http.client and email, a cost every other command would pay.
     import urllib.error
     import urllib.request
