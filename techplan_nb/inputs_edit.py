@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import itertools
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -114,15 +115,17 @@ class InputsDocument:
     def add_resolution(self, round_number: int, items: Sequence[str]) -> None:
         for review in self._sequence("reviews"):
             if isinstance(review, Mapping) and review.get("round") == round_number:
-                existing = review.get("resolution")
+                # The round-trip loader makes every mapping a CommentedMap and every list a CommentedSeq.
+                entry = cast(CommentedMap, review)
+                existing = entry.get("resolution")
                 if isinstance(existing, list):
                     for item in items:
-                        _append(existing, item)
+                        _append(cast(CommentedSeq, existing), item)
                 elif isinstance(existing, str) and existing.strip():
                     # A single string is "a list of one" to the loader; keep it as the first item.
-                    review["resolution"] = CommentedSeq([existing, *items])
+                    entry["resolution"] = CommentedSeq([existing, *items])
                 else:
-                    _set_key_keeping_trailer(review, "resolution", CommentedSeq(items))
+                    _set_key_keeping_trailer(entry, "resolution", CommentedSeq(items))
                 return
         raise KeyError(round_number)  # the caller checked the round exists
 
@@ -209,7 +212,7 @@ def guess_indent(text: str) -> tuple[int, int, int]:
     """(mapping indent, sequence indent, dash offset) as the file is written, so a dump keeps them."""
     mapping = sequence = offset = None
     lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
-    for here, below in zip(lines, lines[1:]):
+    for here, below in itertools.pairwise(lines):
         if not _OPENS_BLOCK.match(here):
             continue
         key_col = _content_col(here)

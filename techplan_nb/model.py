@@ -424,7 +424,7 @@ def _weekday(value: Any) -> Any:
         # A name or its start ("Sat", "Satur", "Saturday"; "Weds"), not any word with those three
         # letters first: "Monkey" or "Sunflower" is a typo to point at, not a weekend.
         word = value.strip().lower()
-        for key, name in zip(WEEKDAYS, _WEEKDAY_NAMES):
+        for key, name in zip(WEEKDAYS, _WEEKDAY_NAMES, strict=True):
             if (len(word) >= 3 and name.startswith(word)) or (key == "Wed" and word == "weds"):
                 return key
         raise ValueError(f"{value!r} is not a weekday; use Mon, Tue, Wed, Thu, Fri, Sat or Sun")
