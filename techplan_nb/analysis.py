@@ -126,7 +126,8 @@ def _schedule_json(s: Schedule) -> dict[str, Any]:
             "id": t.id, "name": t.name, "phase": t.phase_id, "start": _iso(t.start), "end": _iso(t.end),
             "expected_days": _num(t.expected_days), "sigma": _num(t.sigma), "variance": _num(t.sigma ** 2),
             "es": _num(t.start_offset), "ef": _num(t.end_offset), "ls": _num(t.late_start),
-            "lf": _num(t.late_finish), "slack": _num(t.slack), "critical": t.critical, "depends_on": list(t.depends_on), "done": t.done,
+            "lf": _num(t.late_finish), "slack": _num(t.slack), "critical": t.critical,
+            "depends_on": list(t.depends_on), "done": t.done,
             "optimistic": _num(t.optimistic), "likely": _num(t.likely), "pessimistic": _num(t.pessimistic),
         } for t in s.tasks],
     }

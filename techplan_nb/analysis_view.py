@@ -4,8 +4,10 @@ Pure. Every string that holds user text is escaped here (mdescape) and returned 
 so templates only arrange pieces. The formats are fixed, because `techplan import markdown`
 reads inputs back from a generated plan (README, "How the analysis appears in the plan"):
 
-* task:  ``- [ ] **ID**: NAME — ESTIMATE[ · after `a`, `b` | · at phase start][ · START → END] · critical|slack N days``
-* phase: ``**Phase id**: `ID` · **Depends on**: `a`, `b` · **Estimate**: E · **Dates**: S → E · **Expected**: N working days``
+* task:  ``- [ ] **ID**: NAME — ESTIMATE[ · after `a`, `b` | · at phase start][ · START → END]
+  · critical|slack N days`` (one line)
+* phase: ``**Phase id**: `ID` · **Depends on**: `a`, `b` · **Estimate**: E · **Dates**: S → E
+  · **Expected**: N working days`` (one line)
 
 Everything after the last " — " of a task line is ours and never holds " — ", and user text can
 never start a line with ``**`` (mdescape escapes every ``*``), so the formats read back exactly.
@@ -117,7 +119,8 @@ def timeline_summary(plan: PlanInput, analysis: Analysis) -> list[tuple[str, Saf
     tl = plan.timeline
     rows: list[tuple[str, SafeMarkdown]] = []
     if cal.start is None:
-        rows.append(("Start", SafeMarkdown("not set; add `timeline.start` (YYYY-MM-DD) to turn working days into dates")))
+        rows.append(("Start", SafeMarkdown(
+            "not set; add `timeline.start` (YYYY-MM-DD) to turn working days into dates")))
     elif cal.first_day is not None and cal.first_day != cal.start:
         rows.append(("Start", SafeMarkdown(f"{cal.start.isoformat()} (work starts on the first working day, "
                                            f"{cal.first_day.isoformat()})")))

@@ -210,7 +210,8 @@ def format_text(audit: Audit) -> str:
     template = r.get("template") or {}
     if template:
         row("Template", f"{template.get('path') or 'default technical-plan.md.j2'} "
-                        f"(SHA-256 {_short(template.get('sha256'))}, with includes {_short(template.get('bundle_sha256'))})")
+                        f"(SHA-256 {_short(template.get('sha256'))}, "
+                        f"with includes {_short(template.get('bundle_sha256'))})")
     row("As of, seed", f"{r.get('as_of', 'n/a')}, {r.get('seed', 'n/a')}")
     plan = r.get("plan")
     if plan:
@@ -268,11 +269,12 @@ def _lines(text: str) -> list[str]:
 
 def first_difference(expected: str, actual: str) -> str:
     want, got = _lines(expected), _lines(actual)
-    for number, (a, b) in enumerate(zip(want, got), start=1):
+    for number, (a, b) in enumerate(zip(want, got, strict=False), start=1):  # extra lines: after the loop
         if a != b:
             if a.rstrip("\r\n") == b.rstrip("\r\n"):
                 return (f"line {number} differs in its line ending: the run produced "
-                        f"{a[len(a.rstrip(chr(13) + chr(10))):]!r}, the file has {b[len(b.rstrip(chr(13) + chr(10))):]!r}")
+                        f"{a[len(a.rstrip(chr(13) + chr(10))):]!r}, "
+                        f"the file has {b[len(b.rstrip(chr(13) + chr(10))):]!r}")
             return f"line {number} differs:\n  run produced: {_show(a)}\n  file has:     {_show(b)}"
     if len(got) > len(want):
         return f"line {len(want) + 1}: the file has extra text: {_show(got[len(want)])}"

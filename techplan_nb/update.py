@@ -353,7 +353,8 @@ def _audit_records(folder: PlanFolder) -> list[dict[str, object]]:
         for cell in data.get("cells", []) if isinstance(data, dict) else []:
             for output in cell.get("outputs", []) if isinstance(cell, dict) else []:
                 for value in (output.get("data") or {}).values() if isinstance(output, dict) else []:
-                    if isinstance(value, dict) and value.get("name") == "record" and isinstance(value.get("data"), dict):
+                    if (isinstance(value, dict) and value.get("name") == "record"
+                            and isinstance(value.get("data"), dict)):
                         records.append(value["data"])
     return records
 
