@@ -111,7 +111,9 @@ GUIDANCE = {
     "technical debt created (if any)", "how feedback was addressed",
 }
 # "- [x] Role: ✓ Name", "1. [ ] Role:", or a tick in words: "- ✅ Role: Name", "- ❌ Role".
-_APPROVAL_LINE = re.compile(r"^(?:[-*+]|\d+[.)])\s+(?:\[( |x|X)\]|(✅|✔️|✔|☑️|☑|❌|✖️|✖|⬜|☐|⏳))\s+(.*?):?\s*(✓.*)?$")
+# The role after the mark is cut with str methods (_approval_role): "(.*?):?\s*(✓.*)?$" retried
+# the blanks after every character of a long line, quadratic.
+_APPROVAL_LINE = re.compile(r"^(?:[-*+]|\d+[.)])\s+(?:\[( |x|X)\]|(✅|✔️|✔|☑️|☑|❌|✖️|✖|⬜|☐|⏳))\s+")
 _TICKS = ("✅", "✔️", "✔", "☑️", "☑")
 # A review round as people head it: "Round 2 — Nov 20", "Review Round 2", "Round 2 (security)".
 _LOOSE_ROUND = re.compile(r"^(?:review\s+)?round\s+(\d+)\b", re.IGNORECASE)
@@ -120,7 +122,9 @@ _LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?")
 _NO_MITIGATION = {"", "-", "—", "tbd", "todo", "n/a", "na", "none", "?", "_not specified._"}
 _DURATION = re.compile(r"\((?:~|≈)?\s*(?P<low>\d+(?:\.\d+)?)(?:\s*(?:-|–|to)\s*(?P<high>\d+(?:\.\d+)?))?\s*"
                        r"(?:working\s+|business\s+)?(?P<unit>days?|d|weeks?|w|hours?|hrs?|h)\)", re.IGNORECASE)
-_TOTAL = re.compile(r"total(?:\s+estimated)?(?:\s+(?:timeline|duration|effort|time))?\**\s*:?\**\s*:?\s*~?\s*"
+# The separator is atomic (?>...): its blanks, stars and colons split no other way that a number
+# could follow, and retrying the splits was cubic in a run of blanks.
+_TOTAL = re.compile(r"total(?:\s+estimated)?(?:\s+(?:timeline|duration|effort|time))?(?>\**\s*:?\**\s*:?\s*~?\s*)"
                     r"(?P<low>\d+(?:\.\d+)?)(?:\s*(?:-|–|to)\s*(?P<high>\d+(?:\.\d+)?))?\s*(?P<unit>days?|weeks?)",
                     re.IGNORECASE)
 
@@ -307,7 +311,7 @@ class _Linter:
                     match = _APPROVAL_LINE.match(text)
                     if match:
                         checked = match.group(1) in ("x", "X") or (match.group(2) or "") in _TICKS
-                        role = unescape(match.group(3)).rstrip(":")
+                        role = unescape(_approval_role(text[match.end():])).rstrip(":")
                         found.append((line, role.split(": ")[0] if match.group(2) else role, checked))
         return found
 
@@ -437,6 +441,14 @@ class _Linter:
         later = [s.heading.start for s in self.sections if s.heading is not None and section.heading is not None
                  and s.heading.start > section.heading.start]
         return min(later) if later else len(self.lines)
+
+
+def _approval_role(rest: str) -> str:
+    """An approval line's role, as "(.*?):?\\s*(✓.*)?$" reads it: the text before the first ✓ (or all
+    of it), less the blanks and one colon that end it."""
+    tick = rest.find("✓")
+    role = (rest if tick < 0 else rest[:tick]).rstrip()
+    return role[:-1] if role.endswith(":") and (tick >= 0 or role == rest.rstrip()) else role
 
 
 def _fmt(low: float, high: float) -> str:

@@ -28,8 +28,15 @@ _ALWAYS = re.compile(r"([\\*\[\]<>|~])")
 # `_` only opens or closes emphasis next to a non-alphanumeric character (CommonMark).
 _UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
 _ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
-_MENTION = re.compile(r"(?<![A-Za-z0-9_.+/-])@(?=[A-Za-z0-9])")
-_LINE_START = re.compile(r"^(\s*)([#>=+-]|\d+(?=[.)]))", re.MULTILINE)
+# GitHub pings `@name` wherever the `@` follows no ASCII letter, digit or `_` ("x-@alice",
+# "(@bob)", "é@carol" all ping; "a@b" does not). A zero-width space after the `@` stops it.
+_MENTION = re.compile(r"(?<![A-Za-z0-9_])@(?=[A-Za-z0-9])")
+# A web address GitHub turns into a link (a dotted host): an `@` inside it is part of the link,
+# which pings no one, and a zero-width space there would break the address.
+WEB_ADDRESS = re.compile(r"(?i)(?:https?://|www\.)[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)+[^\s<>]*")
+# Blanks within the line only: "\s*" ran on over the following lines from every line start, quadratic
+# in a value of many blank lines (and reached a marker on a later line from a start it then skipped).
+_LINE_START = re.compile(r"^([^\S\n]*)([#>=+-]|\d+(?=[.)]))", re.MULTILINE)
 _URL_SCHEME = re.compile(r"(?i)\b(javascript|vbscript|data):")
 _ZWSP = "&#8203;"
 # Any character one of the steps below would touch; most text has none and is returned as it is.

@@ -55,13 +55,16 @@ class TransitionRefused(UsageError):
 # --- roles ------------------------------------------------------------------------------------
 
 
-_PARENTHESIS = re.compile(r"\s*\([^)]*\)")
+# (?<!\s): one attempt per run of blanks, not one per blank (quadratic on a long run).
+_PARENTHESIS = re.compile(r"(?<!\s)\s*\([^)]*\)")
 _UX = re.compile(r"\b(?:ux|ui)\b|if ui changes", re.IGNORECASE)
 
 
 def role_key(role: str) -> str:
     """"Staff UX Designer (if UI changes)" and "staff ux designer" are the same role."""
-    return " ".join(_PARENTHESIS.sub("", role).lower().split())
+    # Only up to the last ")": past it no "(" closes, and each would rescan to the end (quadratic).
+    close = role.rfind(")") + 1
+    return " ".join((_PARENTHESIS.sub("", role[:close]) + role[close:]).lower().split())
 
 
 def is_ux_role(role: str) -> bool:

@@ -237,10 +237,24 @@ def read_issue(item: Any, name: str, where: str) -> Issue:
 
 # --- bodies --------------------------------------------------------------------------------
 
-_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _TASK = re.compile(r"^\[( |x|X)\]\s+")
 _BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _LEVEL = {"high": "High", "h": "High", "medium": "Medium", "med": "Medium", "m": "Medium", "low": "Low", "l": "Low"}
+
+
+def _without_comments(text: str) -> str:
+    """`text` less each `<!-- ... -->` (one left open is kept). str.find rather than `<!--.*?-->`:
+    that regex rescans the rest of the body from every unclosed `<!--`, quadratic in its length."""
+    out: list[str] = []
+    position = 0
+    while (start := text.find("<!--", position)) >= 0:
+        end = text.find("-->", start + 4)
+        if end < 0:
+            break
+        out.append(text[position:start])
+        position = end + 3
+    out.append(text[position:])
+    return "".join(out)
 
 
 def _drop_comments(text: str) -> str:
@@ -260,13 +274,13 @@ def _drop_comments(text: str) -> str:
     for line, in_code in zip(lines, code):
         if in_code:
             if chunk:
-                out.append(_COMMENT.sub("", "\n".join(chunk)))
+                out.append(_without_comments("\n".join(chunk)))
                 chunk = []
             out.append(line)
         else:
             chunk.append(line)
     if chunk:
-        out.append(_COMMENT.sub("", "\n".join(chunk)))
+        out.append(_without_comments("\n".join(chunk)))
     return "\n".join(out)
 
 
@@ -422,7 +436,7 @@ class BodyReader:
             risk[name] = _LEVEL[match.group(1).lower()] if match else None
         mitigation = re.search(r"\bmitigation\s*[:=]\s*(.+)$", text, re.IGNORECASE)
         body = text[:mitigation.start()] if mitigation else text
-        body = re.sub(r"[(\[]?\s*(?:probability|likelihood|impact)\s*[:=]\s*\w+\s*[,;/]?\s*"
+        body = re.sub(r"(?:[(\[]|(?<!\s))\s*(?:probability|likelihood|impact)\s*[:=]\s*\w+\s*[,;/]?\s*"
                       r"(?:(?:probability|likelihood|impact)\s*[:=]\s*\w+)?\s*[)\]]?", "", body, flags=re.IGNORECASE)
         risk["risk"] = " ".join(body.split()).strip(" -–—;,") or text
         if mitigation:

@@ -155,7 +155,9 @@ TITLES = {
     "reviews": "Review Feedback", "approval": "Approval",
 }
 
-_SUFFIX = re.compile(r"\s*(?:\([^()]*\)|\[[^\[\]]*\]|[-–—:]\s*(?:revised|updated|draft|new|v\d+)\b.*)\s*$", re.I)
+# "Overview - revised ...": everything from the mark on is a suffix. No leading \s* and no trailing
+# ".*\s*$": either would make the search quadratic on a heading with a long run of blanks.
+_WORD_SUFFIX = re.compile(r"[-–—:]\s*(?:revised|updated|draft|new|v\d+)\b", re.I)
 _NUMBERING = re.compile(r"^\s*(?:\d+(?:\.\d+)*[.)]?|[A-Z][.)])\s+")
 PHASE_HEADING = re.compile(r"^phase\s+(\d+)\b", re.IGNORECASE)
 REVIEW_HEADING = re.compile(r"^review\s+round\s+(\d+)\b", re.IGNORECASE)
@@ -164,16 +166,39 @@ _ROUND_HEADING = re.compile(r"^\s*round\s+(\d+)\b", re.IGNORECASE)  # "### Round
 
 def _strip_symbols(text: str) -> str:
     """Emoji and other symbols around a heading's words ("## 🚀 Implementation Timeline ✅")."""
-    def symbol(char: str) -> bool:
-        return char.isspace() or unicodedata.category(char)[0] == "S" or unicodedata.category(char) in (
-            "Mn", "Cf", "Co")
-
     start, end = 0, len(text)
-    while start < end and symbol(text[start]):
+    while start < end and _is_symbol(text[start]):
         start += 1
-    while end > start and symbol(text[end - 1]):
+    while end > start and _is_symbol(text[end - 1]):
         end -= 1
     return text[start:end]
+
+
+def _suffixes_start(value: str) -> int:
+    """Where the run of "(REVISED)", "[draft]" and "- updated ..." suffixes at the end of `value`
+    starts, peeled off one at a time from the right. Index arithmetic rather than a regex applied
+    in a loop: each step looks only at the suffix it removes, so "()" * 20,000 stays linear."""
+    end = len(value)
+    word = _WORD_SUFFIX.search(value)
+    while True:
+        while end > 0 and _is_symbol(value[end - 1]):
+            end -= 1
+        cut = word.start() if word is not None and word.end() <= end else end
+        if end and value[end - 1] in ")]":
+            opener = "(" if value[end - 1] == ")" else "["
+            start = value.rfind(opener, 0, end - 1)
+            if start >= 0 and value.find(value[end - 1], start + 1, end - 1) < 0:
+                cut = min(cut, start)
+        if cut >= end:
+            return end
+        end = cut
+        if word is not None and word.start() >= end:
+            # Cut below the first "- revised": the text left may hold one that ends at the new end.
+            word = _WORD_SUFFIX.search(value, 0, end)
+
+
+def _is_symbol(char: str) -> bool:
+    return char.isspace() or unicodedata.category(char)[0] == "S" or unicodedata.category(char) in ("Mn", "Cf", "Co")
 
 
 def core_title(text: str) -> str:
@@ -183,10 +208,7 @@ def core_title(text: str) -> str:
     value = _NUMBERING.sub("", _strip_symbols(value.strip()))
     value = _strip_symbols(value)
     value = value.replace("*", "").replace("_", " ").strip().rstrip(":").strip()
-    previous = None
-    while previous != value:
-        previous = value
-        value = _strip_symbols(_SUFFIX.sub("", value).strip())
+    value = _strip_symbols(value[:_suffixes_start(value)])
     value = value.replace("&", " and ").lower()
     return " ".join(value.split())
 
@@ -288,7 +310,8 @@ _DAYS = re.compile(
     re.IGNORECASE)
 _SPAN = (r"(?:~|≈)?\s*\d+(?:\.\d+)?(?:\s*(?:-|–|to)\s*\d+(?:\.\d+)?)?\s*(?:working\s+|business\s+)?"
          r"(?:days?|d|weeks?|w|hours?|hrs?|h)")
-_SPAN_ELSEWHERE = re.compile(rf"(?:\s+[—–-]\s+({_SPAN})|\s*\[\s*({_SPAN})\s*\])\s*$", re.IGNORECASE)
+# (?<!\s): a match starts where a run of blanks does, not at each of its characters (quadratic).
+_SPAN_ELSEWHERE = re.compile(rf"(?<!\s)(?:\s+[—–-]\s+({_SPAN})|\s*\[\s*({_SPAN})\s*\])\s*$", re.IGNORECASE)
 
 
 def bracketed_duration(title: str) -> str:
@@ -1397,7 +1420,7 @@ class MarkdownImporter:
                 review["_odd"] = f"round {review['round']} is given twice"
             numbers.add(review["round"])
             status = str(review.get("status", "")).lower()
-            bare = STATUS_MARK.sub("", re.sub(r"\s*(?:✅|✔️|✔|☑️|☑|❌|✖️|✖)$", "", status)).strip()
+            bare = STATUS_MARK.sub("", re.sub(r"(?<!\s)\s*(?:✅|✔️|✔|☑️|☑|❌|✖️|✖)$", "", status)).strip()
             if bare != status and bare in [s.lower() for s in REVIEW_STATUSES]:
                 # "✅ Approved" / "Changes Requested ❌": the mark only repeats the status.
                 self.note(review["_line"], f"the review status {review['status']!r} is read as its words")
@@ -1541,7 +1564,7 @@ class MarkdownImporter:
         approved = match.group(1) != " "
         if not approved:
             # "- [ ] Role:" and the seed's "- [ ] System Architect (Author): ✓" (ticked in words only)
-            role_src = re.sub(r":\s*✓?\s*$", "", body)
+            role_src = re.sub(r":\s*+✓?\s*+$", "", body)
             role = self.reader.inline(role_src, line)
             return {"role": role} if role else None
         parts = split_unescaped(body, ": ✓")
@@ -1669,17 +1692,20 @@ def human_date(text: str) -> str | None:
 STATUS_MARK = re.compile(r"^(?:✅|✔️|✔|☑️|☑|❌|✖️|✖|⚠️|⚠|⏳|🚧|🟢|🟡|🟠|🔴)\s*")
 _TRAFFIC_LIGHTS = {"🔴": "High", "🟥": "High", "🟠": "Medium", "🟧": "Medium", "🟡": "Medium", "🟨": "Medium",
                    "🟢": "Low", "🟩": "Low"}
-_LIGHT = re.compile(r"^(?:(?P<before>[🔴🟥🟠🟧🟡🟨🟢🟩])\s*(?P<after>.*)|(?P<word>.*?)\s*(?P<end>[🔴🟥🟠🟧🟡🟨🟢🟩]))$")
+_LIGHTS = "🔴🟥🟠🟧🟡🟨🟢🟩"
 
 
 def _traffic_light(value: str) -> str | None:
     """"🔴", "🔴 High" or "High 🔴" as the level "High"; None when there is no light, or it says
     another level than the word beside it (then the row stays as written)."""
-    match = _LIGHT.match(value.strip())
-    if match is None:
+    # Ends of the string, not a regex: "(.*?)\s*[🔴...]$" was quadratic on a long run of blanks.
+    value = value.strip()
+    if value[:1] and value[0] in _LIGHTS:
+        light, word = _TRAFFIC_LIGHTS[value[0]], value[1:]
+    elif value[-1:] and value[-1] in _LIGHTS:
+        light, word = _TRAFFIC_LIGHTS[value[-1]], value[:-1]
+    else:
         return None
-    light = _TRAFFIC_LIGHTS[match.group("before") or match.group("end")]
-    word = (match.group("after") if match.group("before") else match.group("word")) or ""
     if not word.strip():
         return light
     return word.strip() if LEVEL_ALIASES.get(word.strip().lower()) == light else None
