@@ -83,7 +83,7 @@ def test_check_and_import_markdown_are_linear(warm: Path, tmp_path: Path, run: s
     for args in (("check", plan), ("import", "markdown", plan)):
         seconds, code = _timed(*args)
         assert code in (0, 1, 2), args
-        assert seconds < BUDGET, f"{args[0]} {args[1] if len(args) > 2 else ''} took {seconds:.1f}s on {shape!r} of {run!r}"
+        assert seconds < BUDGET, f"{' '.join(map(str, args[:-1]))} took {seconds:.1f}s on {shape!r} of {run!r}"
 
 
 @pytest.mark.parametrize(("run", "shape"), GRID)
