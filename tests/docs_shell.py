@@ -131,6 +131,8 @@ class Shell:
         return self.builtin(words)
 
     def techplan(self, args: list[str], stdin: str | None = None) -> tuple[int, str]:
+        # The app serves until stopped: in a runnable block it would hang the suite.
+        assert args[:1] != ["app"], "`techplan app` runs until Ctrl-C: show it in a ```console block"
         result = run_techplan(*args, cwd=self.cwd, stdin=stdin)
         return result.returncode, result.stdout + result.stderr
 
