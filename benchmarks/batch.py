@@ -164,14 +164,15 @@ def main() -> None:
     print("|---|---|---|---|---|---|")
     print(f"| papermill CLI, serial loop | {args.plans} | {loop_s:.1f} s | {loop_s / args.plans * 1000:.0f} ms | "
           f"{loop_cpu:.1f} s | {loop_cpu / args.plans * 1000:.0f} ms |")
-    print(f"| techplan batch --jobs {args.jobs} | {args.plans} | {batch_s:.1f} s | {batch_s / args.plans * 1000:.0f} ms | "
-          f"{batch_cpu:.1f} s | {batch_cpu / args.plans * 1000:.0f} ms |")
+    print(f"| techplan batch --jobs {args.jobs} | {args.plans} | {batch_s:.1f} s | "
+          f"{batch_s / args.plans * 1000:.0f} ms | {batch_cpu:.1f} s | {batch_cpu / args.plans * 1000:.0f} ms |")
     if "large" in report:
         large_s, large_peak, large_made, large_cpu = report["large"]
         print(f"| techplan batch --jobs {args.jobs} | {args.large} | {large_s:.1f} s | "
               f"{large_s / args.large * 1000:.0f} ms | {large_cpu:.1f} s | {large_cpu / args.large * 1000:.0f} ms |")
     print()
-    print(f"speed-up over the papermill loop: {loop_s / batch_s:.1f}x wall, {loop_cpu / batch_cpu:.1f}x CPU (goal >= 10x)")
+    print(f"speed-up over the papermill loop: {loop_s / batch_s:.1f}x wall, "
+          f"{loop_cpu / batch_cpu:.1f}x CPU (goal >= 10x)")
     print(f"identical plans: {compared - len(different)} of {compared}"
           + (f"; different: {', '.join(different[:5])}" if different else ""))
     print(f"peak memory, {args.plans}-plan batch: {batch_peak / 2**20:.0f} MiB")

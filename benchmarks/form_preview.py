@@ -56,7 +56,7 @@ def timed(change: Callable[[int], None], repeat: int) -> list[float]:
 def summary(name: str, samples: list[float], baseline: float, goal: float | None) -> str:
     median = statistics.median(samples)
     p90 = sorted(samples)[int(0.9 * (len(samples) - 1))]
-    verdict = "" if goal is None else ("  goal < %d ms: %s" % (goal, "met" if median < goal else "NOT met"))
+    verdict = "" if goal is None else f"  goal < {goal:d} ms: {'met' if median < goal else 'NOT met'}"
     return f"{name:<28} median {median:7.1f} ms  p90 {p90:7.1f} ms  ({median / baseline:5.1f}× baseline){verdict}"
 
 

@@ -40,8 +40,8 @@ def output_paths(data: dict[str, Any]) -> dict[str, Any]:
     for top, value in data.items():
         if isinstance(value, dict):
             for key, inner in value.items():
-                paths[f"{top}.{key}" + ("[]" if isinstance(inner, list) and key not in ("critical_path", "critical_tasks")
-                                            else "")] = inner
+                listed = isinstance(inner, list) and key not in ("critical_path", "critical_tasks")
+                paths[f"{top}.{key}" + ("[]" if listed else "")] = inner
         else:
             paths[top] = value
     return paths
@@ -190,7 +190,7 @@ def test_json_gives_what_a_textbook_pert_answer_needs(tmp_path: Path) -> None:
     # expected times, the CPM table, the critical path and the project's variance 9 (sigma 3).
     from textbook_networks import RELIABLE, RELIABLE_ES_LS_SLACK, RELIABLE_MEANS
 
-    tasks = [{"id": k, "name": k, "estimate": dict(zip(("optimistic", "likely", "pessimistic"), est)),
+    tasks = [{"id": k, "name": k, "estimate": dict(zip(("optimistic", "likely", "pessimistic"), est, strict=True)),
               "depends_on": preds} for k, (est, preds) in RELIABLE.items()]
     data = analyze_json(write_inputs(tmp_path, plan_with([{"name": "Build", "tasks": tasks}])), "--as-of", AS_OF)
     schedule = data["schedule"]
@@ -207,7 +207,7 @@ def test_json_gives_what_a_textbook_pert_answer_needs(tmp_path: Path) -> None:
 def three_point_tasks(activities: dict[str, tuple[Any, list[str]]], keys: str | None = None) -> list[dict[str, Any]]:
     """AON activities as inputs tasks, each naming its predecessors (three-point or single estimates)."""
     def estimate(est: Any) -> Any:
-        return dict(zip(("optimistic", "likely", "pessimistic"), est)) if isinstance(est, tuple) else est
+        return dict(zip(("optimistic", "likely", "pessimistic"), est, strict=True)) if isinstance(est, tuple) else est
 
     return [{"id": k, "name": k, "estimate": estimate(activities[k][0]), "depends_on": activities[k][1]}
             for k in (keys or activities)]

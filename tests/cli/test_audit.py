@@ -27,8 +27,8 @@ def _notebook(tmp_path: Path, *, plan_text: str = PLAN, sha: str | None = None, 
               error: bool = False) -> Path:
     record = {"as_of": "2026-11-20", "seed": 7, "inputs": {"path": "in.yaml", "sha256": "ab" * 32},
               "template": {"path": "", "sha256": "cd" * 32, "bundle_sha256": "ef" * 32},
-              "plan": {"folder": "issue-1-demo", "file": "technical-plan.md", "text": plan_text, "bytes": len(plan_text),
-                       "sha256": sha or hashlib.sha256(plan_text.encode()).hexdigest()},
+              "plan": {"folder": "issue-1-demo", "file": "technical-plan.md", "text": plan_text,
+                       "bytes": len(plan_text), "sha256": sha or hashlib.sha256(plan_text.encode()).hexdigest()},
               "files": [{"name": "technical-plan.md", "bytes": len(plan_text), "sha256": "00" * 32}]}
     outputs = [_scrap("inputs", {"path": "in.yaml", "sha256": "ab" * 32, "normalised": {"issue": {"number": 1}}}),
                _scrap("risk_summary", {"overall": "Medium", "counts": {"High": 0, "Medium": 2, "Low": 1}, "flags": []}),
@@ -65,7 +65,8 @@ def test_a_plain_papermill_notebook_is_read_from_its_outputs(tmp_path: Path) -> 
 
 
 def test_runner_metadata_takes_precedence_over_the_outputs(tmp_path: Path) -> None:
-    meta = {"status": "failed", "error": {"reason": "timeout", "cell": 0, "ename": "CellTimeoutError", "evalue": "slow"},
+    meta = {"status": "failed",
+            "error": {"reason": "timeout", "cell": 0, "ename": "CellTimeoutError", "evalue": "slow"},
             "plan": None}
     audit = read(_notebook(tmp_path, techplan=meta))
     assert audit.source == "techplan" and audit.status == "failed" and audit.plan_text is None

@@ -133,7 +133,8 @@ EXPECTED: dict[str, tuple[int, str, str]] = {
     "rtl-isolate.exit2.json": (3, "rollback[0]", "U+2067"),
     "nul-in-text.exit2.json": (4, "issue.title", "U+0000"),
     "zero-width-bom-in-text.exit2.yaml": (3, "issue.title", "U+FEFF"),
-    "unknown-key-zero-width.exit2.yaml": (4, "rollback\\u200b", "unknown key 'rollback\\u200b'; did you mean 'rollback'?"),
+    "unknown-key-zero-width.exit2.yaml": (4, "rollback\\u200b",
+                                          "unknown key 'rollback\\u200b'; did you mean 'rollback'?"),
 }
 
 # Fields whose values the plan prints transformed (levels, methods, numbers, dates) or not at all

@@ -40,7 +40,8 @@ def test_the_seed_template_fails_and_lists_its_placeholders_by_line() -> None:
                                                      result.stdout, re.MULTILINE)}
     # Every line of the seed is a placeholder except headings, structure and the lines that are
     # legitimately the same in a finished plan.
-    legit = re.compile(r"^(#(?!.*(\{|X days))|---|\|[-| ]+\||\| Method|\| Risk \| Prob|```|\*\*Created By\*\*|\*\*Feedback\*\*|"
+    legit = re.compile(r"^(#(?!.*(\{|X days))|---|\|[-| ]+\||\| Method|\| Risk \| Prob|```|"
+                       r"\*\*Created By\*\*|\*\*Feedback\*\*|"
                        r"\*\*Resolution\*\*|- \[ \] (System Architect|Staff UX|Engineering Manager|Stakeholder)|"
                        r"- \[ \] (Backend model creation|Database migrations|Basic API endpoints|Business logic|"
                        r"Frontend components|API integration|Comprehensive testing|Error handling|Performance opt))")

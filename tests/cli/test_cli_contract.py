@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import itertools
 import os
 import shutil
 import signal
@@ -40,7 +41,8 @@ def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.Argument
     return {}
 
 
-def _walk(parser: argparse.ArgumentParser, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], argparse.ArgumentParser]]:
+def _walk(parser: argparse.ArgumentParser,
+          path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], argparse.ArgumentParser]]:
     yield path, parser
     for name, child in _subcommands(parser).items():
         yield from _walk(child, (*path, name))
@@ -322,7 +324,7 @@ def _file_cases() -> Iterator[tuple[tuple[str, ...], list[str], str]]:
 
 
 def _file_id(command: tuple[str, ...], args: list[str], kind: str) -> str:
-    option = next((a for a, b in zip(args, args[1:]) if b == "{f}"), "FILE")
+    option = next((a for a, b in itertools.pairwise(args) if b == "{f}"), "FILE")
     return f"{' '.join(command)} {option if option.startswith('-') else 'FILE'} {kind}"
 
 

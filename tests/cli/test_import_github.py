@@ -65,7 +65,8 @@ def test_rest_issue_with_null_body_and_mixed_labels_imports(tmp_path: Path) -> N
     assert result.returncode == 0, result.stderr
     plan = load_path(out)
     assert plan.issue.number == 61
-    assert plan.issue.url == "https://github.com/example-org/coffee-roast-tracker/issues/61"  # html_url, not the API url
+    # html_url, not the API url
+    assert plan.issue.url == "https://github.com/example-org/coffee-roast-tracker/issues/61"
     assert plan.issue.labels == ["ui", "charts"]
     assert plan.issue.summary == ""
     assert "Issue Summary" in result.stderr.split("still empty:")[1]
@@ -75,7 +76,8 @@ def test_free_form_body_becomes_summary_and_its_task_list_the_requirements(tmp_p
     out = tmp_path / "inputs.yaml"
     assert run_techplan("import", "github", CASES / "rest-free-form.json", "-o", out, "--as-of", AS_OF).returncode == 0
     plan = load_path(out)
-    assert plan.issue.summary == "Remind roasters when beans in storage are getting old. The reminder links to the batch."
+    assert plan.issue.summary == ("Remind roasters when beans in storage are getting old. "
+                                  "The reminder links to the batch.")
     assert [(i.text, i.done) for i in plan.requirements.functional] == [
         ("Daily digest e-mail", False), ("In-app badge on the inventory page", True)]
     after = plan.extra["issue_summary"].after
@@ -164,7 +166,8 @@ def test_existing_inputs_are_not_overwritten_without_force(tmp_path: Path) -> No
 def test_duplicate_issue_numbers_in_a_list_are_refused() -> None:
     issue = {"number": 5, "title": "Twice"}
     with pytest.raises(Exception, match="appears twice"):
-        import_github(json.dumps([issue, issue]), "list.json", load_mapping(None), __import__("datetime").date(2026, 1, 1))
+        import_github(json.dumps([issue, issue]), "list.json", load_mapping(None),
+                      __import__("datetime").date(2026, 1, 1))
 
 
 def test_an_imported_issue_renders_and_its_plan_shows_the_labels(tmp_path: Path) -> None:

@@ -130,7 +130,8 @@ def test_a_plan_that_cannot_be_read_gets_a_flagged_row_and_exit_1(tmp_path: Path
     assert rows[-1][2] == "?" and rows[-1][7].startswith("cannot read the plan:")
 
 
-@pytest.mark.parametrize("plan_bytes", [bytes(range(256)) * 4, b"# Technical Plan: X\n\n**Last Updated**: 2026-02-30\n"],
+@pytest.mark.parametrize("plan_bytes",
+                         [bytes(range(256)) * 4, b"# Technical Plan: X\n\n**Last Updated**: 2026-02-30\n"],
                          ids=["binary", "impossible-date"])
 def test_a_plan_file_that_is_binary_or_misdated_gets_a_row_not_an_internal_error(plan_bytes: bytes,
                                                                                  tmp_path: Path) -> None:

@@ -95,7 +95,8 @@ def test_twenty_inputs_one_invalid_one_raising_give_18_plans_2_failures_exit_1_a
     result = run_techplan("batch", tmp_path / "in", "--out", out, "--as-of", AS_OF, "--jobs", "2",
                           "--template", template)
     assert result.returncode == 1, result.stderr
-    assert "techplan batch:" in result.stderr and "20/20" in result.stderr and "failed=2" in result.stderr, result.stderr
+    assert ("techplan batch:" in result.stderr and "20/20" in result.stderr
+            and "failed=2" in result.stderr), result.stderr
     summary = _summary(out)
     assert summary["counts"] == {"total": 20, "succeeded": 18, "failed": 2}, result.stderr
     failed = {Path(row["input"]).name: row for row in summary["items"] if row["status"] == "failed"}
@@ -130,7 +131,8 @@ def test_twenty_inputs_one_invalid_one_raising_give_18_plans_2_failures_exit_1_a
         assert alone.returncode == 0, alone.stderr
         (folder,) = [p for p in single.iterdir() if p.name.startswith(f"issue-{int(path.stem[-2:])}-")]
         assert (out / folder.name / "technical-plan.md").read_bytes() == (folder / "technical-plan.md").read_bytes()
-        check = run_techplan("verify", out / folder.name / "technical-plan.md", out / folder.name / "technical-plan.ipynb")
+        check = run_techplan("verify", out / folder.name / "technical-plan.md",
+                             out / folder.name / "technical-plan.ipynb")
         assert check.returncode == 0, check.stderr
 
 
@@ -163,7 +165,8 @@ def test_without_the_reset_the_same_variable_would_leak(tmp_path: Path) -> None:
     try:
         outcomes = []
         for path in paths:
-            job = runner.job_for(path, tmp_path / "OUT", as_of=dt.date(2026, 11, 20), seed=0, template=None, force=False)
+            job = runner.job_for(path, tmp_path / "OUT", as_of=dt.date(2026, 11, 20), seed=0, template=None,
+                                 force=False)
             nb = runner.prepare(source, job.parameters(), input_path=str(source_path), output_path="x.ipynb")
             outcomes.append(kernel.run(nb, timeout=60, reused_ok=False))
     finally:

@@ -148,7 +148,7 @@ def test_batch_passes_hostile_text_file_names_and_folders_as_data(sandbox: dict[
     summary = json.loads((out / "summary.json").read_text("utf-8"))
     assert sorted(item["input"] for item in summary["items"]) == sorted([str(first), str(second)])
     assert {item["status"] for item in summary["items"]} == {"succeeded"}
-    for item, number in zip(sorted(summary["items"], key=lambda i: i["input"]), (10, 11)):
+    for item, number in zip(sorted(summary["items"], key=lambda i: i["input"]), (10, 11), strict=True):
         notebook = out / item["notebook"]
         assert injected_values(notebook)["inputs_path"] == item["input"]
         plan = (out / item["plan"]).read_text("utf-8")

@@ -122,9 +122,9 @@ def test_verify_passes_on_the_pair_and_names_the_first_difference_after_one_char
 
 def test_plain_papermill_gives_a_byte_identical_plan_and_a_readable_audit(made: Path, tmp_path: Path) -> None:
     out = tmp_path / "DIR"
-    result = subprocess.run([str(PAPERMILL), str(ROOT / "notebooks" / "technical_plan.ipynb"), str(tmp_path / "out.ipynb"),
-                             "-p", "inputs_path", str(shared_example()), "-p", "output_dir", str(out),
-                             "-p", "as_of", AS_OF, "--no-progress-bar"],
+    result = subprocess.run([str(PAPERMILL), str(ROOT / "notebooks" / "technical_plan.ipynb"),
+                             str(tmp_path / "out.ipynb"), "-p", "inputs_path", str(shared_example()),
+                             "-p", "output_dir", str(out), "-p", "as_of", AS_OF, "--no-progress-bar"],
                             capture_output=True, text=True, check=False, timeout=300)
     assert result.returncode == 0, result.stderr
     assert (out / FOLDER / "technical-plan.md").read_bytes() == (made / "technical-plan.md").read_bytes()
@@ -150,12 +150,13 @@ def test_invalid_inputs_exit_2_before_any_kernel_and_write_nothing(tmp_path: Pat
 
 def test_broken_inputs_under_plain_papermill_leave_a_failed_notebook_and_no_plan(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
-    bad.write_text("issue:\n  number: 3\n  title: Broken\nrisks:\n  - risk: x\n    probability: Often\n    impact: High\n",
-                   "utf-8")
+    bad.write_text("issue:\n  number: 3\n  title: Broken\n"
+                   "risks:\n  - risk: x\n    probability: Often\n    impact: High\n", "utf-8")
     out = tmp_path / "DIR"
-    result = subprocess.run([str(PAPERMILL), str(ROOT / "notebooks" / "technical_plan.ipynb"), str(tmp_path / "out.ipynb"),
-                             "-p", "inputs_path", str(bad), "-p", "output_dir", str(out), "-p", "as_of", AS_OF,
-                             "--no-progress-bar"], capture_output=True, text=True, check=False, timeout=300)
+    result = subprocess.run([str(PAPERMILL), str(ROOT / "notebooks" / "technical_plan.ipynb"),
+                             str(tmp_path / "out.ipynb"), "-p", "inputs_path", str(bad), "-p", "output_dir", str(out),
+                             "-p", "as_of", AS_OF, "--no-progress-bar"],
+                            capture_output=True, text=True, check=False, timeout=300)
     assert result.returncode != 0
     assert "InputsInvalid" in result.stderr
     assert not out.exists()

@@ -42,7 +42,8 @@ def test_shared_example_plan_shows_the_whole_analysis() -> None:
     assert "| **Medium** | Low (2) | Medium (4): R3 | **High (6): R1** |" in risks
     assert "- **Overall risk**: High" in risks and "R1 (High, score 6) has no owner" in risks
     timeline = section(plan, "Implementation Timeline")
-    assert "### Phase 1: Foundation (4-8 days)\n\n**Phase id**: `foundation` · **Dates**: 2026-11-09 → 2026-11-16" in timeline
+    assert ("### Phase 1: Foundation (4-8 days)\n\n"
+            "**Phase id**: `foundation` · **Dates**: 2026-11-09 → 2026-11-16") in timeline
     assert re.search(r"- \*\*Finish \(Monte Carlo\)\*\*: P50 2026-11-\d\d · P80 2026-11-\d\d · P90 2026-1\d-\d\d",
                      timeline)
     assert "- **Critical path**: `model` → `csv` → `api` → `public-page` → `e2e` → `perf`" in timeline

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from typing import Any
 
 import pytest
@@ -162,7 +163,7 @@ def test_the_critical_path_is_a_gapless_zero_slack_chain_as_long_as_the_project(
         return
     assert all(t.critical and t.slack == 0 for t in chain)
     assert abs(chain[0].start_offset) <= tol and abs(chain[-1].end_offset - s.expected_days) <= tol
-    assert all(abs(a.end_offset - b.start_offset) <= tol for a, b in zip(chain, chain[1:]))
+    assert all(abs(a.end_offset - b.start_offset) <= tol for a, b in itertools.pairwise(chain))
     assert abs(sum(t.expected_days for t in chain) - s.expected_days) <= tol
     assert set(s.critical_path) <= set(s.critical_tasks)
     assert s.critical_path_variance == pytest.approx(sum(t.sigma ** 2 for t in chain))
