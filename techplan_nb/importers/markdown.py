@@ -12,7 +12,9 @@ recognised and skipped: rendering recomputes it.
 
 from __future__ import annotations
 
+import builtins  # MarkdownImporter has a method named set: its signatures say builtins.set
 import datetime as dt
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -22,8 +24,7 @@ from markdown_it.token import Token
 
 from .. import mdescape
 from ..errors import InputError
-from ..model import HTTP_METHODS, REVIEW_STATUSES, STATUSES
-from ..model import LEVEL_ALIASES
+from ..model import HTTP_METHODS, LEVEL_ALIASES, REVIEW_STATUSES, STATUSES
 from ..verbatim import code_spans, parser
 from . import ImportResult, strip_invisible
 from .mdtext import TextReader, split_unescaped, table_cells, unescape
@@ -453,7 +454,7 @@ class MarkdownImporter:
 
     # -- generic readers: each returns the blocks it consumed --
 
-    def read_list(self, blocks: list[Block], key: str, path: str, checklist: bool) -> set[int]:
+    def read_list(self, blocks: list[Block], key: str, path: str, checklist: bool) -> builtins.set[int]:
         kinds = self.list_kinds(blocks)
         for index, block in enumerate(blocks):
             if self.is_not_specified(block):
@@ -504,7 +505,7 @@ class MarkdownImporter:
         value = self.reader.inline(text, item.start)
         return value or None
 
-    def read_labelled(self, blocks: list[Block], key: str, path: str, labels: dict[str, str]) -> set[int]:
+    def read_labelled(self, blocks: list[Block], key: str, path: str, labels: dict[str, str]) -> builtins.set[int]:
         """"- **Label**: value" bullets, or a person's "**Label**: value" paragraphs."""
         consumed: set[int] = set()
         found: dict[str, str] = {}
@@ -517,7 +518,7 @@ class MarkdownImporter:
                 if not any(label for _, _, label in pairs):
                     continue
                 leftovers = []
-                for item, text, label in pairs:
+                for item, _text, label in pairs:
                     if label and label[0] not in found:
                         found[label[0]] = self.reader.inline(label[1], item.start)
                     else:
@@ -551,7 +552,7 @@ class MarkdownImporter:
         name = labels.get(parsed[0])
         return (name, parsed[1]) if name else None
 
-    def read_code(self, blocks: list[Block], key: str, path: str, info: str) -> set[int]:
+    def read_code(self, blocks: list[Block], key: str, path: str, info: str) -> builtins.set[int]:
         """The first code block in the language the template prints (`info`) is the field. Another
         language ("```mermaid", "```json") would lose its name in the field, so that block stays
         verbatim where it is."""
@@ -583,7 +584,7 @@ class MarkdownImporter:
     def run(self) -> ImportResult:
         blocks = split_blocks(self.lines, self.env)
         sections = outline(self.lines, blocks)
-        for previous, following in zip(sections, sections[1:]):
+        for previous, following in itertools.pairwise(sections):
             # The template's rule above "## Approval" is printed by the template itself.
             if following.key == "approval" and previous.blocks and previous.blocks[-1].kind == "hr":
                 previous.blocks.pop()
@@ -606,7 +607,7 @@ class MarkdownImporter:
                               f"text; lines {lines}")
         return ImportResult(self.data, self.notes)
 
-    def distribute(self, section: Section, consumed: set[int]) -> None:
+    def distribute(self, section: Section, consumed: builtins.set[int]) -> None:
         """What a section did not read: before its first read block, or after it."""
         first = min(consumed) if consumed else len(section.blocks)
         runs: dict[str, list[list[Block]]] = {"before": [], "after": []}
@@ -633,7 +634,7 @@ class MarkdownImporter:
                 for text in self.leading.pop(section.key, []):
                     self.keep(section.key, "before", text)
 
-    def read_section(self, section: Section) -> set[int]:
+    def read_section(self, section: Section) -> builtins.set[int]:
         key, blocks = section.key, section.blocks
         if section.heading is not None and key != "header":
             self.read_heading(section)
@@ -698,7 +699,7 @@ class MarkdownImporter:
         return f"{stem} ({'Next.js' if key == 'frontend' else 'Django'})"
 
     # header: title, metadata lines, status
-    def section_header(self, blocks: list[Block], section: Section) -> set[int]:
+    def section_header(self, blocks: list[Block], section: Section) -> builtins.set[int]:
         if section.heading is not None:
             src = heading_text(self.lines, section.heading)
             match = re.match(r"^technical plan\s*:\s*", src, re.IGNORECASE)
@@ -752,7 +753,7 @@ class MarkdownImporter:
                 break
         return consumed
 
-    def header_table(self, block: Block, seen: set[str | None]) -> bool:
+    def header_table(self, block: Block, seen: builtins.set[str | None]) -> bool:
         """The header kept as a two-column table ("| **Issue Number** | #57 |"), read when every row
         names a header field; a row that says more than its field stays, as a table, after the header."""
         rows = [(block.start + offset, table_cells(line))
@@ -880,7 +881,7 @@ class MarkdownImporter:
         self.note(line, f"status {value!r} is not Draft, Under Review or Approved; imported as Draft with the "
                         "words kept as status_note; set `status` in the inputs")
 
-    def section_issue_summary(self, blocks: list[Block], section: Section) -> set[int]:
+    def section_issue_summary(self, blocks: list[Block], section: Section) -> builtins.set[int]:
         consumed: set[int] = set()
         # A paragraph showing an image stays verbatim: as summary text it would become "alt (src)".
         texts = [self.source(b.start, b.end).strip() if b.kind == "paragraph" and not has_image(b) else None
@@ -944,7 +945,7 @@ class MarkdownImporter:
         return value
 
     # API table
-    def section_new_endpoints(self, blocks: list[Block], section: Section) -> set[int]:
+    def section_new_endpoints(self, blocks: list[Block], section: Section) -> builtins.set[int]:
         for index, block in enumerate(blocks):
             if self.is_not_specified(block):
                 return {index}
@@ -964,7 +965,7 @@ class MarkdownImporter:
                 if len(cells) != len(header):
                     rejected.append(line)
                     continue
-                row = {columns[name]: self.reader.cell(cell, line) for name, cell in zip(header, cells)}
+                row = {columns[name]: self.reader.cell(cell, line) for name, cell in zip(header, cells, strict=True)}
                 if joined:
                     both = re.fullmatch(r"(`?)([A-Za-z]+)\s+(/[^\s`]*)\1", row.get("path", "").strip())
                     row = {"method": both.group(2), **row, "path": both.group(3)} if both else row
@@ -984,7 +985,7 @@ class MarkdownImporter:
         return set()
 
     # risks
-    def section_risks(self, blocks: list[Block], section: Section) -> set[int]:
+    def section_risks(self, blocks: list[Block], section: Section) -> builtins.set[int]:
         consumed: set[int] = set()
         for index, block in enumerate(blocks):
             if self.is_not_specified(block) and not consumed:
@@ -1001,7 +1002,7 @@ class MarkdownImporter:
                 consumed.add(index)
         return consumed
 
-    def marker_seen(self, blocks: list[Block], consumed: set[int]) -> bool:
+    def marker_seen(self, blocks: list[Block], consumed: builtins.set[int]) -> bool:
         return any(self.is_not_specified(blocks[i]) for i in consumed)
 
     def is_computed(self, blocks: list[Block], index: int) -> bool:
@@ -1018,7 +1019,7 @@ class MarkdownImporter:
         Monte Carlo runs and the contingency rule (README, "How the analysis appears in the plan")."""
         if block.kind != "bullet_list":
             return
-        for item, text in self.items(block):
+        for _item, text in self.items(block):
             parsed = split_label(text or "")
             if parsed is None:
                 continue
@@ -1066,7 +1067,8 @@ class MarkdownImporter:
             return False
         if not all(name in columns or name in COMPUTED_COLUMNS for name in header):
             return False
-        risks, rejected = [], []
+        risks: list[dict[str, Any]] = []
+        rejected: list[int] = []
         numeric = False
         lights: int | None = None
         for offset, cells in enumerate(rows[2:], start=2):
@@ -1075,7 +1077,7 @@ class MarkdownImporter:
                 rejected.append(line)
                 continue
             risk: dict[str, Any] = {}
-            for name, cell in zip(header, cells):
+            for name, cell in zip(header, cells, strict=True):
                 field_name = columns.get(name)
                 if field_name is None:
                     continue  # computed: score, level
@@ -1144,7 +1146,7 @@ class MarkdownImporter:
         return True
 
     # timeline
-    def section_timeline(self, blocks: list[Block], section: Section) -> set[int]:
+    def section_timeline(self, blocks: list[Block], section: Section) -> builtins.set[int]:
         consumed: set[int] = set()
         phases: list[dict[str, Any]] = []
         current: dict[str, Any] | None = None
@@ -1177,7 +1179,9 @@ class MarkdownImporter:
             # Every phase the template prints has a list or "_Not specified._" (which sets
             # _listed), so a numbered list read here is a person's, not kept content after it.
             if block.kind in ("bullet_list", "ordered_list") and not current.get("_listed"):
-                tasks, items, leftovers = [], [], []
+                tasks: list[dict[str, Any]] = []
+                items: list[Any] = []
+                leftovers: list[Any] = []
                 for item, text in self.items(block):
                     task = self.read_task(text, item.start) if text is not None else None
                     if task is not None and not items:
@@ -1290,7 +1294,7 @@ class MarkdownImporter:
         return task
 
     # questions
-    def section_stakeholder_questions(self, blocks: list[Block], section: Section) -> set[int]:
+    def section_stakeholder_questions(self, blocks: list[Block], section: Section) -> builtins.set[int]:
         kinds = self.list_kinds(blocks)
         for index, block in enumerate(blocks):
             if self.is_not_specified(block):
@@ -1333,7 +1337,7 @@ class MarkdownImporter:
         return {"text": text} if text else None
 
     # reviews
-    def section_reviews(self, blocks: list[Block], section: Section) -> set[int]:
+    def section_reviews(self, blocks: list[Block], section: Section) -> builtins.set[int]:
         consumed: set[int] = set()
         reviews: list[dict[str, Any]] = []
         current: dict[str, Any] | None = None
@@ -1399,8 +1403,8 @@ class MarkdownImporter:
             listed = block.kind in ("bullet_list", "ordered_list") and (len(reviews), pending) not in marked
             if listed and pending and not current.get(pending):
                 values, leftovers = [], []
-                for item, text in self.items(block):
-                    value = self.reader.inline(text, item.start) if text is not None else ""
+                for item, item_text in self.items(block):
+                    value = self.reader.inline(item_text, item.start) if item_text is not None else ""
                     if value:
                         values.append(value)
                     else:
@@ -1413,7 +1417,8 @@ class MarkdownImporter:
                     current["_odd"] = f"its {pending} has list items with nested content"
                 elif leftovers:
                     current["_keep"].append(self.residual_list(leftovers))
-        good, bad = [], []
+        good: list[dict[str, Any]] = []
+        bad: list[dict[str, Any]] = []
         numbers: set[int] = set()
         for review in reviews:
             if review["round"] in numbers:
@@ -1486,7 +1491,7 @@ class MarkdownImporter:
         return review
 
     # approvals
-    def section_approval(self, blocks: list[Block], section: Section) -> set[int]:
+    def section_approval(self, blocks: list[Block], section: Section) -> builtins.set[int]:
         kinds = self.list_kinds(blocks)
         for index, block in enumerate(blocks):
             if block.kind not in kinds:
@@ -1514,14 +1519,14 @@ class MarkdownImporter:
             approvals = []
             for line, cells in rows:
                 role = self.reader.cell(cells["role"], line)
-                approval: dict[str, Any] = {"role": role}
+                signed: dict[str, Any] = {"role": role}
                 if cells.get("approved") in ("yes",):
-                    approval["approved"] = True
+                    signed["approved"] = True
                 if cells.get("by"):
-                    approval["by"] = self.reader.cell(cells["by"], line)
+                    signed["by"] = self.reader.cell(cells["by"], line)
                 if cells.get("date"):
-                    approval["date"] = cells["date"]
-                approvals.append(approval)
+                    signed["date"] = cells["date"]
+                approvals.append(signed)
             self.data["approvals"] = approvals
             return {index}
         return set()
@@ -1556,8 +1561,8 @@ class MarkdownImporter:
                 return None
             if mark.group(1) not in _APPROVED_MARKS:
                 return {"role": role} if not by_src.strip() else None
-            approval: dict[str, Any] = {"role": role, "approved": True}
-            return self.approval_parts(role_src.rstrip(":").strip(), f" {by_src}" if by_src else "", line) or approval
+            ticked: dict[str, Any] = {"role": role, "approved": True}
+            return self.approval_parts(role_src.rstrip(":").strip(), f" {by_src}" if by_src else "", line) or ticked
         if not match:
             return None
         body = text[match.end():].strip()
@@ -1633,12 +1638,13 @@ def approval_table(lines: list[str], block: Block) -> list[tuple[int, dict[str, 
     header = [_APPROVAL_COLUMNS.get(core_title(unescape(cell))) for cell in table_cells(lines[block.start])]
     if "role" not in header or "approved" not in header or None in header or len(set(header)) != len(header):
         return None
+    columns = [column for column in header if column is not None]  # all of them, checked above
     rows: list[tuple[int, dict[str, str]]] = []
     for line in range(block.start + 2, block.end):
         cells = table_cells(lines[line])
-        if len(cells) != len(header):
+        if len(cells) != len(columns):
             return None
-        row = dict(zip(header, cells))
+        row = dict(zip(columns, cells, strict=True))
         verdict = unescape(row["approved"]).strip().lower()
         if verdict in _YES or verdict.startswith("approved"):
             row["approved"] = "yes"
