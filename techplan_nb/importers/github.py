@@ -220,6 +220,7 @@ def read_issue(item: Any, name: str, where: str) -> Issue:
                 labels.append(value.strip())
     if problems:
         raise InputError(problems)
+    assert isinstance(number, int) and isinstance(title, str)  # each was a problem above otherwise
     url = item.get("html_url") or item.get("url")
     if not isinstance(url, str) or not re.fullmatch(r"https?://\S+", url) or "api.github.com" in url:
         url = None
@@ -271,7 +272,7 @@ def _drop_comments(text: str) -> str:
                 code[number] = True
     out: list[str] = []
     chunk: list[str] = []
-    for line, in_code in zip(lines, code):
+    for line, in_code in zip(lines, code, strict=True):
         if in_code:
             if chunk:
                 out.append(_without_comments("\n".join(chunk)))
@@ -326,7 +327,7 @@ class BodyReader:
         sections: list[tuple[str | None, int, int]] = []
         if heads[0][1] > 0 and "\n".join(lines[:heads[0][1]]).strip():
             sections.append((None, 0, heads[0][1]))
-        for index, (label, start, end) in enumerate(heads):
+        for index, (label, _start, end) in enumerate(heads):
             stop = heads[index + 1][1] if index + 1 < len(heads) else len(lines)
             sections.append((label, end, stop))
         return sections
