@@ -336,8 +336,9 @@ class _Linter:
             if current is None:
                 continue
             if block.kind != "paragraph":
-                if in_resolution and block.kind in ("bullet_list", "ordered_list") and any(self.lines[i].strip() not in ("", "_Not specified._", "- _Not specified._")
-                                         for i in range(block.start, block.end)):
+                if in_resolution and block.kind in ("bullet_list", "ordered_list") and any(
+                        self.lines[i].strip() not in ("", "_Not specified._", "- _Not specified._")
+                        for i in range(block.start, block.end)):
                     resolved.add(current)
                 continue
             for offset, raw in enumerate(self.lines[block.start:block.end]):
