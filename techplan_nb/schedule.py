@@ -51,6 +51,13 @@ if TYPE_CHECKING:  # pragma: no cover
 DEFAULT_SAMPLES = 10_000
 MAX_WORKING_DAYS = 100_000
 """Beyond this (about 380 years of working days) a schedule is a units mistake, not a plan."""
+MAX_SIMULATION_STEPS = 200_000_000
+"""Monte Carlo work: timeline.simulations x (tasks + dependencies), each a draw or a maximum taken
+per run. A plan of 100 tasks and 300 dependencies at the most simulations (100,000) is 40 million;
+at the limit the simulation takes well under a second. Past it the loader refuses the file."""
+HINT_COMPARISONS = 20_000
+"""Id comparisons spent on "did you mean" hints for unknown ids (difflib costs ~40 us each): a
+file of thousands of unknown ids among thousands of tasks took minutes to be refused."""
 
 _EPS = 1e-9
 _WEEKDAY_INDEX = {"Mon": 0, "Tue": 1, "Wed": 2, "Thu": 3, "Fri": 4, "Sat": 5, "Sun": 6}
@@ -149,6 +156,7 @@ def build_network(timeline: Timeline) -> tuple[Network, list[tuple[Loc, str]]]:
     phase_labels: list[str] = []
     task_index: dict[str, int] = {}
     phase_index: dict[str, int] = {}
+    hints = [HINT_COMPARISONS]  # comparisons left for "did you mean" (see HINT_COMPARISONS)
     rank = 0
 
     def add(node: _Node) -> int:
@@ -197,7 +205,7 @@ def build_network(timeline: Timeline) -> tuple[Network, list[tuple[Loc, str]]]:
                 if ident == phase.id:
                     problems.append((loc, f"phase {ident!r} depends on itself; remove {ident!r}"))
                 elif j is None:
-                    problems.append((loc, _unknown_phase(ident, phase_index, task_index)))
+                    problems.append((loc, _unknown_phase(ident, phase_index, task_index, hints)))
                 else:
                     wanted.append(j)
                     nodes[start].explicit[phase_end[j]] = loc
@@ -223,7 +231,7 @@ def build_network(timeline: Timeline) -> tuple[Network, list[tuple[Loc, str]]]:
                 if ident == node.task_id:
                     problems.append((loc, f"task {ident!r} depends on itself; remove {ident!r}"))
                 elif u is None:
-                    problems.append((loc, _unknown_task(ident, task_index, phase_index)))
+                    problems.append((loc, _unknown_task(ident, task_index, phase_index, hints)))
                 else:
                     node.preds.append(u)
                     node.explicit[u] = loc
@@ -241,20 +249,29 @@ def build_network(timeline: Timeline) -> tuple[Network, list[tuple[Loc, str]]]:
     return network, problems
 
 
-def _unknown_task(ident: str, tasks: dict[str, int], phases: dict[str, int]) -> str:
+def _close_match(ident: str, known: dict[str, int], hints: list[int]) -> list[str]:
+    """The known id closest to `ident`, while the hint budget lasts (then none: the list of ids)."""
+    if len(known) > hints[0]:
+        hints[0] = 0
+        return []
+    hints[0] -= len(known)
+    return difflib.get_close_matches(ident, list(known), n=1, cutoff=0.6)
+
+
+def _unknown_task(ident: str, tasks: dict[str, int], phases: dict[str, int], hints: list[int]) -> str:
     if ident in phases:
         return (f"{ident!r} is a phase, and a task's depends_on lists task ids; name the task(s) of "
                 f"phase {ident!r} it waits for, or put depends_on on its phase")
-    hint = difflib.get_close_matches(ident, list(tasks), n=1, cutoff=0.6)
+    hint = _close_match(ident, tasks, hints)
     known = f"did you mean {hint[0]!r}?" if hint else f"known task ids: {_listing(tasks)}"
     return f"unknown task id {ident!r}; {known}"
 
 
-def _unknown_phase(ident: str, phases: dict[str, int], tasks: dict[str, int]) -> str:
+def _unknown_phase(ident: str, phases: dict[str, int], tasks: dict[str, int], hints: list[int]) -> str:
     if ident in tasks:
         return (f"{ident!r} is a task, and a phase's depends_on lists phase ids; put the dependency "
                 "on the first task of this phase instead")
-    hint = difflib.get_close_matches(ident, list(phases), n=1, cutoff=0.6)
+    hint = _close_match(ident, phases, hints)
     known = f"did you mean {hint[0]!r}?" if hint else f"known phase ids: {_listing(phases)}"
     return f"unknown phase id {ident!r}; {known}"
 
@@ -370,8 +387,27 @@ def _checked(timeline: Timeline) -> tuple[Network | None, list[tuple[Loc, str]]]
         return None, problems
     network, problems = build_network(timeline)
     if not problems:
-        problems = _length_problems(timeline, network)
+        problems = _length_problems(timeline, network) + _work_problems(timeline, network)
     return network, problems
+
+
+def _work_problems(timeline: Timeline, network: Network) -> list[tuple[Loc, str]]:
+    """Monte Carlo work past MAX_SIMULATION_STEPS: refused before it starts, with the largest
+    number of simulations this network may have."""
+    tasks = len(network.task_nodes)
+    if not tasks:
+        return []
+    edges = sum(len(node.preds) for node in network.nodes)
+    steps = timeline.simulations * (tasks + edges)
+    if steps <= MAX_SIMULATION_STEPS:
+        return []
+    most = MAX_SIMULATION_STEPS // (tasks + edges) // 100 * 100
+    fix = (f"lower simulations to {most:,} or fewer" if most >= 100
+           else "split the plan into smaller ones")  # cannot happen within the loader's size limits
+    return [(("timeline", "simulations"),
+             f"{timeline.simulations:,} runs over {tasks:,} tasks and {edges:,} dependencies (the written ones, "
+             f"each task's wait for its phase and the listed order) is {steps:,} steps, past the limit of "
+             f"{MAX_SIMULATION_STEPS:,} (simulations x (tasks + dependencies)); {fix}")]
 
 
 def _length_problems(timeline: Timeline, network: Network) -> list[tuple[Loc, str]]:
@@ -911,14 +947,14 @@ def _task_table(optimistic: float, likely: float, pessimistic: float) -> np.ndar
     return result
 
 
-def _table_indices(rng: Any, samples: int) -> np.ndarray:
+def _table_indices(bits: Any, samples: int) -> np.ndarray:
     """`samples` uniform indices into a table, 0 .. _TABLE_STEPS - 1.
 
     Four 16-bit chunks of each raw 64-bit draw, each cut to its top 12 bits: about 4x cheaper
     than Generator.integers, which matters at 2 million draws. Read as little-endian so a seed
     gives the same chunks on every platform.
     """
-    raw = rng.bit_generator.random_raw(-(-samples // 4)).astype("<u8", copy=False)
+    raw = bits.random_raw(-(-samples // 4)).astype("<u8", copy=False)
     chunks: np.ndarray = raw.view("<u2")[:samples] >> (16 - _TABLE_BITS)
     return chunks
 
@@ -927,12 +963,48 @@ _TABLE_BITS = 12
 assert 1 << _TABLE_BITS == _TABLE_STEPS
 
 
-def simulate_finish(network: Network, samples: int, seed: int) -> np.ndarray:
-    """Project durations (working days) of `samples` runs of the network, vectorised over runs."""
+MC_BUDGET_FLOATS = 1 << 23
+"""Samples the simulation may hold at once across its pending arrays (8 Mi floats, 64 MB): past
+it the runs go in chunks, so memory stays bounded whatever the network's width."""
+_MIN_CHUNK = 1024
+
+
+def simulate_finish(network: Network, samples: int, seed: int, *, chunk: int | None = None) -> np.ndarray:
+    """Project durations (working days) of `samples` runs of the network, vectorised over runs.
+
+    Runs go in chunks when the network's widest moment times `samples` would pass
+    MC_BUDGET_FLOATS (`chunk` forces a size, a multiple of 4). Each task's draws are the same
+    stretch of the seeded stream chunked or not (the generator is advanced past the other
+    chunks' draws), so the result is the same array, to the last bit.
+    """
     import numpy as np
 
-    rng = np.random.default_rng(seed)
+    if chunk is None:
+        # No more arrays than nodes are ever held: small networks skip counting.
+        width = len(network.nodes) + 3
+        if width * samples > MC_BUDGET_FLOATS:
+            width = _peak_arrays(network)
+        chunk = samples if width * samples <= MC_BUDGET_FLOATS else max(_MIN_CHUNK, MC_BUDGET_FLOATS // width)
+    chunk = max(4, chunk - chunk % 4)
+    bits: Any = np.random.default_rng(seed).bit_generator  # PCG64, which can advance()
+    if chunk >= samples:
+        return _simulate_runs(network, samples, bits, -(-samples // 4))
+    origin = bits.state
+    finish: np.ndarray = np.empty(samples)
+    for first in range(0, samples, chunk):
+        size = min(chunk, samples - first)
+        bits.state = origin
+        bits.advance(first // 4)
+        finish[first:first + size] = _simulate_runs(network, size, bits, -(-samples // 4))
+    return finish
+
+
+def _simulate_runs(network: Network, samples: int, bits: Any, stride: int) -> np.ndarray:
+    """`samples` runs, each random task taking the next draws and skipping to `stride` past its first."""
+    import numpy as np
+
     nodes = network.nodes
+    drawn = -(-samples // 4)
     # start[w]: the latest finish among w's predecessors so far, pushed forward as each finishes, so
     # a merge of N tasks holds one array, not N (1,000 parallel tasks x 100,000 runs would hold
     # 800 MB). Until a second predecessor arrives it is that predecessor's own array (shared:
@@ -950,7 +1022,9 @@ def simulate_finish(network: Network, samples: int, seed: int) -> np.ndarray:
             end = begin + node.optimistic
         else:
             table = _task_table(node.optimistic, node.likely, node.pessimistic)
-            end = table.take(_table_indices(rng, samples).astype(np.intp))
+            end = table.take(_table_indices(bits, samples).astype(np.intp))
+            if stride > drawn:
+                bits.advance(stride - drawn)
             end += begin
         for w in network.succs[v]:
             if start[w] is None:
@@ -963,3 +1037,56 @@ def simulate_finish(network: Network, samples: int, seed: int) -> np.ndarray:
         if not network.succs[v]:
             np.maximum(project, end, out=project)
     return project
+
+
+def _peak_arrays(network: Network) -> int:
+    """The most run-length arrays _simulate_runs holds at once (pending starts, the task at hand,
+    the project's finish and a draw's temporaries), found by walking its bookkeeping without arrays."""
+    nodes = network.nodes
+    # Each slot holds None (not set), 0 (a plain number) or an array's label (1, 2, ...).
+    start: list[int | None] = [None] * len(nodes)
+    owned = [False] * len(nodes)
+    holders: dict[int, int] = {}
+    made = peak = 0
+
+    def hold(label: int | None) -> None:
+        if label:
+            holders[label] = holders.get(label, 0) + 1
+
+    def drop(label: int | None) -> None:
+        if label:
+            holders[label] -= 1
+            if not holders[label]:
+                del holders[label]
+
+    def new() -> int:
+        nonlocal made
+        made += 1
+        hold(made)
+        return made
+
+    for v in network.order:
+        node = nodes[v]
+        begin = start[v] or 0  # the slot's hold passes to `begin`
+        start[v] = None
+        if node.kind != TASK:
+            end = begin
+            hold(end)
+        elif node.pessimistic - node.optimistic <= _EPS * node.pessimistic:
+            end = new() if begin else 0
+        else:
+            end = new()
+        peak = max(peak, len(holders))
+        drop(begin)
+        for w in network.succs[v]:
+            if start[w] is None:
+                start[w] = end
+                hold(end)
+            elif not owned[w]:
+                old = start[w]
+                start[w] = new() if (old or end) else 0
+                owned[w] = bool(start[w])
+                peak = max(peak, len(holders))
+                drop(old)
+        drop(end)
+    return peak + 3  # the project's finish, a draw's indices and their intp copy
