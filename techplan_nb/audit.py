@@ -108,12 +108,11 @@ class Audit:
 
 
 def load(path: Path) -> dict[str, Any]:
-    try:
-        raw = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such notebook") from None
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read it ({exc.strerror})") from None
+    from .safe_files import MAX_NOTEBOOK_BYTES, read_file
+
+    if not Path(path).exists() and not Path(path).is_symlink():
+        raise UsageError(f"{path}: no such notebook")
+    raw = read_file(path, MAX_NOTEBOOK_BYTES, what="Jupyter notebook file (.ipynb)")  # never a pipe, nor 5 GB
     try:
         nb = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
@@ -298,12 +297,9 @@ def verify(plan_path: Path, notebook_path: Path) -> str:
     if sha256_bytes(audit.plan_text.encode("utf-8")) != expected_sha:
         raise VerificationError(f"{notebook_path}: the record is inconsistent (its plan text does not match "
                                 "its SHA-256); the notebook was altered")
-    try:
-        actual = Path(plan_path).read_bytes()
-    except FileNotFoundError:
-        raise UsageError(f"{plan_path}: no such file") from None
-    except OSError as exc:
-        raise UsageError(f"{plan_path}: cannot read it ({exc.strerror})") from None
+    from .safe_files import MAX_PLAN_BYTES, read_file
+
+    actual = read_file(plan_path, MAX_PLAN_BYTES, what="Markdown plan file")
     if sha256_bytes(actual) == expected_sha:
         return f"{plan_path}: identical to the plan recorded in {notebook_path} (SHA-256 {expected_sha[:16]}…)"
     where = first_difference(audit.plan_text, actual.decode("utf-8", errors="replace"))

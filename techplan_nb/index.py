@@ -91,10 +91,13 @@ def row_for(folder: Path, plan: PlanInput, *, as_of: dt.date, seed: int, stale_d
 
 
 def _plan_last_updated(folder: Path) -> dt.date | None:
-    try:
-        match = _LAST_UPDATED.search((folder / PLAN_FILE).read_text("utf-8", errors="replace"))
+    from .safe_files import MAX_PLAN_BYTES, read_capped
+
+    try:  # through the capped reader: a pipe named technical-plan.md hung the index
+        raw = read_capped(folder / PLAN_FILE, MAX_PLAN_BYTES, what="Markdown plan file")
+        match = _LAST_UPDATED.search(raw.decode("utf-8", errors="replace"))
         return dt.date.fromisoformat(match.group(1)) if match else None
-    except (OSError, ValueError):  # unreadable, or a date that does not exist: the row shows none
+    except (TechPlanError, ValueError):  # unreadable, or a date that does not exist: the row shows none
         return None
 
 

@@ -302,17 +302,23 @@ def _template(template_path: Path | None) -> jinja2.Template:
     if template_path is None:
         return _environment((default_dir,)).get_template(DEFAULT_TEMPLATE)
     path = Path(template_path)
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         raise RenderError(f"{path}: no such template file; give a Jinja2 template (it may extend "
                           f"{DEFAULT_TEMPLATE!r})")
+    from .safe_files import MAX_TEMPLATE_BYTES, read_file
+
+    # Before Jinja opens it: a folder, pipe or device is named as such, and 5 GB is refused from its size.
+    read_file(path, MAX_TEMPLATE_BYTES, what="Jinja2 template file")
     # A team template may `{% extends "technical-plan.md.j2" %}` and override its blocks.
     env = _environment((str(path.resolve().parent), default_dir))
     return env.get_template(path.name)
 
 
 def template_sha256(template_path: Path | None = None) -> str:
+    from .safe_files import MAX_TEMPLATE_BYTES, read_file
+
     path = Path(template_path) if template_path else default_template_dir() / DEFAULT_TEMPLATE
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    return hashlib.sha256(read_file(path, MAX_TEMPLATE_BYTES, what="Jinja2 template file")).hexdigest()
 
 
 CHART_KEYS = ("risk_heatmap", "gantt", "finish_distribution")

@@ -12,10 +12,13 @@ import os
 import stat
 from pathlib import Path
 
-from .errors import InputError
+from .errors import InputError, UsageError
 
 MIB = 1024 * 1024
 _CHUNK = 64 * 1024
+MAX_PLAN_BYTES = 4 * MIB  # a Markdown plan (cli/check.py's limit too)
+MAX_NOTEBOOK_BYTES = 16 * MIB  # a notebook holds its outputs, charts as PNG (runner.py's limit too)
+MAX_TEMPLATE_BYTES = 4 * MIB  # a Jinja2 template (runner.py's limit too)
 
 
 def shown_name(path: str | Path) -> str:
@@ -108,6 +111,16 @@ def read_capped(path: str | Path, limit: int, *, what: str = "file", hint: str =
         return b"".join(chunks)
     finally:
         os.close(fd)
+
+
+def read_file(path: str | Path, limit: int, *, what: str, hint: str = "") -> bytes:
+    """read_capped for a file that is not an inputs file (a plan, a notebook, a template): its
+    problem is "FILE: message", a UsageError (exit 2), without the inputs' "(file)" field."""
+    try:
+        return read_capped(path, limit, what=what, hint=hint)
+    except InputError as exc:
+        issue = exc.issues[0]
+        raise UsageError(f"{issue.file}: {issue.message}") from None
 
 
 def _open_problem(exc: OSError, what: str) -> str:

@@ -290,8 +290,12 @@ class PlanFolder:
             raise UsageError(f"{inputs}: missing; a plan folder holds its inputs as inputs.yaml "
                              "(`techplan run FILE --out plans/` writes it, or copy your inputs file there)")
         plan = folder / PLAN_FILE
-        if plan.exists() and not plan.is_file():
+        if plan.is_dir():
             raise UsageError(f"{plan}: is a folder, where the plan file goes; move it away (nothing was written)")
+        if plan.exists() or plan.is_symlink():  # a pipe would hang every later read; 5 GB would fill memory
+            from .safe_files import MAX_PLAN_BYTES, read_file
+
+            read_file(plan, MAX_PLAN_BYTES, what="Markdown plan file")
         return cls(folder)
 
     def audit_notebooks(self) -> list[Path]:
@@ -344,11 +348,13 @@ def _audit_records(folder: PlanFolder) -> list[dict[str, object]]:
     """The run records stored in the folder's executed notebooks (`techplan run` keeps one)."""
     import json
 
+    from .safe_files import MAX_NOTEBOOK_BYTES, read_file
+
     records: list[dict[str, object]] = []
     for notebook in folder.audit_notebooks():
         try:
-            data = json.loads(notebook.read_text("utf-8"))
-        except (OSError, ValueError):
+            data = json.loads(read_file(notebook, MAX_NOTEBOOK_BYTES, what="Jupyter notebook file (.ipynb)"))
+        except ValueError:  # not JSON, or not UTF-8: no record to use (a pipe or 5 GB: refused, naming it)
             continue
         for cell in data.get("cells", []) if isinstance(data, dict) else []:
             for output in cell.get("outputs", []) if isinstance(cell, dict) else []:
@@ -405,8 +411,12 @@ def regenerate(folder: PlanFolder, fresh: str, *, force: bool = False, new_input
 
     if new_inputs is None:
         return _write_plan(folder, fresh, force=force, settings=settings, base=base, before_plan=None)
-    previous = folder.inputs_path.read_bytes()
-    plan_before = folder.plan_path.read_bytes() if folder.plan_path.is_file() else None
+    from .inputs import MAX_BYTES
+    from .safe_files import MAX_PLAN_BYTES, read_file
+
+    previous = read_file(folder.inputs_path, MAX_BYTES, what="inputs file (.yaml, .yml or .json)")
+    plan_before = (read_file(folder.plan_path, MAX_PLAN_BYTES, what="Markdown plan file")
+                   if folder.plan_path.is_file() else None)
     plan_written = False
 
     def write_inputs() -> None:
@@ -441,7 +451,9 @@ def _write_plan(folder: PlanFolder, fresh: str, *, force: bool, settings: dict[s
     merge: MergeResult | None = None
     backup: Path | None = None
     if hand_edited and not force:
-        ours = path.read_text("utf-8")
+        from .safe_files import MAX_PLAN_BYTES, read_file
+
+        ours = read_file(path, MAX_PLAN_BYTES, what="Markdown plan file").decode("utf-8")
         previous = generated_base(folder) if base is _LOOK_IT_UP else base
         merge = merge_sections(previous if isinstance(previous, str) else None, ours, fresh)
         if before_plan is not None:
@@ -507,10 +519,12 @@ def run_notebook(folder: PlanFolder, inputs_text: str | None, *, as_of: object, 
     import tempfile
 
     from .errors import NotebookRunError
+    from .inputs import MAX_BYTES
     from .output import atomic_write
     from .runner import run_plan
+    from .safe_files import read_file
 
-    previous = folder.inputs_path.read_bytes()
+    previous = read_file(folder.inputs_path, MAX_BYTES, what="inputs file (.yaml, .yml or .json)")
     if inputs_text is not None:
         atomic_write(folder.inputs_path, inputs_text)
     try:

@@ -489,7 +489,9 @@ def _update(args: argparse.Namespace) -> int:
         if not folder.plan_path.exists():
             print(f"would write: {folder.plan_path}", file=sys.stderr)
             return 0
-        ours = folder.plan_path.read_text("utf-8")
+        from ..safe_files import MAX_PLAN_BYTES, read_file
+
+        ours = read_file(folder.plan_path, MAX_PLAN_BYTES, what="Markdown plan file").decode("utf-8")
         if args.force or not edited_by_hand(folder.plan_path):
             print(f"would {'overwrite' if ours != fresh else 'leave unchanged'}: {folder.plan_path}", file=sys.stderr)
             return 0
