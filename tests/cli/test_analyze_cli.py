@@ -20,9 +20,9 @@ def analyze_json(*args: str | Path) -> dict[str, Any]:
 
 
 def documented_keys() -> dict[str, list[str]]:
-    """README's JSON table: each documented key path -> the code spans in its meaning column."""
-    readme = (ROOT / "README.md").read_text("utf-8")
-    section = readme.split("### `techplan analyze --format json`", 1)[1].split("\n### ", 1)[0]
+    """docs/analysis.md's JSON table: each documented key path -> the code spans in its meaning column."""
+    page = (ROOT / "docs" / "analysis.md").read_text("utf-8")
+    section = page.split("## The JSON output", 1)[1].split("\n## ", 1)[0]
     keys: dict[str, list[str]] = {}
     for line in section.splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
@@ -52,7 +52,7 @@ def test_json_holds_exactly_the_documented_keys() -> None:
     documented = documented_keys()
     paths = output_paths(data)
     assert set(paths) == set(documented)
-    # Mappings and lists of records: every field they hold is named in the README row.
+    # Mappings and lists of records: every field they hold is named in the docs' row.
     for path, value in paths.items():
         records = value if isinstance(value, list) else [value]
         for record in records:
