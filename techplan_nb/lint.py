@@ -15,7 +15,6 @@ from .importers.markdown import (
     REVIEW_HEADING,
     RISK_COLUMNS,
     STATUS_MARK,
-    TITLES,
     Block,
     Section,
     approval_table,
@@ -28,6 +27,7 @@ from .importers.markdown import (
     split_label,
 )
 from .importers.mdtext import plain, table_cells, unescape
+from .plan_format import sections as catalogue
 
 RULES = {
     "heading-missing": "a section or sub-section of the house template is missing",
@@ -47,22 +47,12 @@ RULES = {
     "total-mismatch": "a stated total (\"Total Estimated Timeline: 10-14 days\") that is not the sum of the phases",
 }
 
-REQUIRED = ("issue_summary", "functional", "non_functional", "system_context", "security", "unit_tests", "risks",
-            "timeline", "rollback")
-CONTAINERS = {"requirements", "architecture", "technical_approach", "database", "api", "testing", "dependencies",
-              "questions"}
-ORDER = ("issue_summary", "requirements", "architecture", "technical_approach", "api", "security", "performance",
-         "testing", "risks", "timeline", "dependencies", "monitoring", "rollback", "future", "questions", "reviews",
-         "approval")
-CHILD_ORDER = {
-    "requirements": ("functional", "non_functional", "out_of_scope"),
-    "architecture": ("system_context", "component_architecture"),
-    "technical_approach": ("frontend", "backend", "database", "new_tables", "modified_tables", "migration_strategy"),
-    "api": ("new_endpoints", "modified_endpoints"),
-    "testing": ("unit_tests", "integration_tests", "e2e_tests"),
-    "dependencies": ("internal_dependencies", "external_dependencies"),
-    "questions": ("stakeholder_questions", "assumptions"),
-}
+# The template's outline, from the one catalogue (plan_format.sections).
+REQUIRED = catalogue.required()
+CONTAINERS = catalogue.containers()
+ORDER = catalogue.top_level()
+CHILD_ORDER = {key: catalogue.descendants(key) for key in ORDER if catalogue.descendants(key)}
+TITLES = catalogue.titles()
 _CHILD_TITLES = {"frontend": "Frontend (...)", "backend": "Backend (...)"}
 
 _PLACEHOLDERS = [
@@ -149,7 +139,7 @@ class _Linter:
         self.lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
         self.blocks = split_blocks(self.lines)
         self.sections = outline(self.lines, self.blocks)
-        self.by_key = {s.key: s for s in self.sections}
+        self.by_key = {s.key: s for s in self.sections if not s.kept}
         self.findings: list[Finding] = []
 
     def add(self, line: int, rule: str, message: str) -> None:
@@ -167,7 +157,7 @@ class _Linter:
     # -- structure --
 
     def headings(self) -> None:
-        present = [s for s in self.sections if s.key in ORDER and s.heading is not None]
+        present = [s for s in self.sections if s.key in ORDER and s.heading is not None and not s.kept]
         end = len(self.lines) - 1
         for index, key in enumerate(ORDER):
             if key not in self.by_key:
@@ -180,10 +170,10 @@ class _Linter:
             section = self.by_key.get(parent)
             if section is None or section.heading is None:
                 continue
-            subs = [s for s in self.sections if s.key in children]
+            subs = [s for s in self.sections if s.key in children and not s.kept]
             for child in children:
                 if child not in self.by_key:
-                    level = "####" if child in ("new_tables", "modified_tables", "migration_strategy") else "###"
+                    level = "#" * catalogue.by_key(child).level
                     title = _CHILD_TITLES.get(child, TITLES.get(child, child))
                     self.add(section.heading.start, "heading-missing",
                              f"no '{level} {title}' under '## {TITLES[parent]}'")
@@ -224,7 +214,7 @@ class _Linter:
 
     def emptiness(self) -> None:
         for section in self.sections:
-            if section.heading is None or section.key in CONTAINERS or section.key == "header":
+            if section.heading is None or section.key in CONTAINERS or section.key == "header" or section.kept:
                 continue
             content = [b for b in section.blocks if b.kind != "hr"]
             if not content:

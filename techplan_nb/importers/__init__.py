@@ -86,36 +86,8 @@ def strip_invisible(text: str) -> tuple[str, list[str]]:
 
 
 def empty_sections(plan: PlanInput) -> list[str]:
-    """Plan sections the inputs leave empty (the plan would print "_Not specified._" there)."""
-    checks: list[tuple[str, object]] = [
-        ("Issue Summary", plan.issue.summary),
-        ("Functional Requirements", plan.requirements.functional),
-        ("Non-Functional Requirements", plan.requirements.non_functional),
-        ("Out of Scope", plan.requirements.out_of_scope),
-        ("System Context", plan.architecture.context),
-        ("Component Architecture", plan.architecture.components.strip()),
-        ("Frontend", any(getattr(plan.approach.frontend, f) for f in type(plan.approach.frontend).model_fields)),
-        ("Backend", any(getattr(plan.approach.backend, f) for f in type(plan.approach.backend).model_fields)),
-        ("New Tables", plan.database.new_tables.strip()),
-        ("Modified Tables", plan.database.modified_tables.strip()),
-        ("Data Migration Strategy", plan.database.migration_strategy),
-        ("New Endpoints", plan.api.new_endpoints),
-        ("Modified Endpoints", plan.api.modified_endpoints),
-        ("Security Considerations", any(getattr(plan.security, f) for f in type(plan.security).model_fields)),
-        ("Performance Implications",
-         any(getattr(plan.performance, f) for f in type(plan.performance).model_fields)),
-        ("Unit Tests", plan.testing.unit),
-        ("Integration Tests", plan.testing.integration),
-        ("End-to-End Tests", plan.testing.e2e),
-        ("Risk Assessment", plan.risks),
-        ("Implementation Timeline", plan.timeline.phases),
-        ("Internal Dependencies", plan.dependencies.get("internal")),
-        ("External Dependencies", plan.dependencies.get("external")),
-        ("Monitoring & Observability", any(plan.monitoring.values())),
-        ("Rollback Strategy", plan.rollback),
-        ("Future Considerations", plan.future),
-        ("Questions for Stakeholders", plan.questions),
-        ("Assumptions Made", plan.assumptions),
-        ("Review Feedback", plan.reviews),
-    ]
-    return [title for title, value in checks if not value]
+    """Plan sections the inputs leave empty (the plan would print "_Not specified._" there), by the
+    section catalogue (plan_format.sections)."""
+    from ..plan_format.sections import empty
+
+    return empty(plan)

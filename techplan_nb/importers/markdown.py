@@ -25,6 +25,7 @@ from markdown_it.token import Token
 from .. import mdescape
 from ..errors import InputError
 from ..model import HTTP_METHODS, LEVEL_ALIASES, REVIEW_STATUSES, STATUSES
+from ..plan_format import sections as catalogue
 from ..verbatim import code_spans, parser
 from . import ImportResult, strip_invisible
 from .mdtext import TextReader, split_unescaped, table_cells, unescape
@@ -99,62 +100,12 @@ def split_blocks(lines: list[str], env: dict[str, Any] | None = None) -> list[Bl
 
 # --- the template's outline -------------------------------------------------------------------
 
-H2_SECTIONS = {
-    "issue summary": "issue_summary", "summary": "issue_summary",
-    "requirements analysis": "requirements", "requirements": "requirements",
-    "architecture overview": "architecture", "architecture": "architecture",
-    "technical approach": "technical_approach",
-    "api design": "api",
-    "security considerations": "security", "security": "security",
-    "performance implications": "performance", "performance": "performance",
-    "testing strategy": "testing", "testing": "testing", "test strategy": "testing", "test plan": "testing",
-    "testing plan": "testing",
-    "risk assessment": "risks", "risks": "risks", "risks and mitigations": "risks", "risk register": "risks",
-    "risk analysis": "risks",
-    "implementation timeline": "timeline", "timeline": "timeline", "implementation plan": "timeline",
-    "dependencies": "dependencies",
-    "monitoring and observability": "monitoring", "monitoring": "monitoring",
-    "rollback strategy": "rollback", "rollback plan": "rollback", "rollback": "rollback",
-    "future considerations": "future",
-    "questions and assumptions": "questions", "open questions": "questions", "questions": "questions",
-    "review feedback": "reviews", "reviews": "reviews",
-    "approval": "approval", "approvals": "approval", "sign-off": "approval", "sign off": "approval",
-    "sign-offs": "approval",
-}
-SUBSECTIONS = {
-    "requirements": {"functional requirements": "functional", "non-functional requirements": "non_functional",
-                     "nonfunctional requirements": "non_functional", "non functional requirements": "non_functional",
-                     "out of scope": "out_of_scope"},
-    "architecture": {"system context": "system_context", "component architecture": "component_architecture"},
-    "technical_approach": {"frontend": "frontend", "backend": "backend", "database design": "database",
-                           "new tables": "new_tables", "modified tables": "modified_tables",
-                           "data migration strategy": "migration_strategy"},
-    "api": {"new endpoints": "new_endpoints", "modified endpoints": "modified_endpoints"},
-    "testing": {"unit tests": "unit_tests", "integration tests": "integration_tests",
-                "end-to-end tests": "e2e_tests", "end to end tests": "e2e_tests", "e2e tests": "e2e_tests"},
-    "dependencies": {"internal dependencies": "internal_dependencies",
-                     "external dependencies": "external_dependencies"},
-    "questions": {"questions for stakeholders": "stakeholder_questions", "questions": "stakeholder_questions",
-                  "open questions": "stakeholder_questions",
-                  "assumptions made": "assumptions", "assumptions": "assumptions"},
-}
-TITLES = {
-    "issue_summary": "Issue Summary", "requirements": "Requirements Analysis",
-    "functional": "Functional Requirements", "non_functional": "Non-Functional Requirements",
-    "out_of_scope": "Out of Scope", "architecture": "Architecture Overview",
-    "system_context": "System Context", "component_architecture": "Component Architecture",
-    "technical_approach": "Technical Approach", "database": "Database Design", "new_tables": "New Tables",
-    "modified_tables": "Modified Tables", "migration_strategy": "Data Migration Strategy",
-    "api": "API Design", "new_endpoints": "New Endpoints", "modified_endpoints": "Modified Endpoints",
-    "security": "Security Considerations", "performance": "Performance Implications",
-    "testing": "Testing Strategy", "unit_tests": "Unit Tests", "integration_tests": "Integration Tests",
-    "e2e_tests": "End-to-End Tests", "risks": "Risk Assessment", "timeline": "Implementation Timeline",
-    "dependencies": "Dependencies", "internal_dependencies": "Internal Dependencies",
-    "external_dependencies": "External Dependencies", "monitoring": "Monitoring & Observability",
-    "rollback": "Rollback Strategy", "future": "Future Considerations", "questions": "Questions & Assumptions",
-    "stakeholder_questions": "Questions for Stakeholders", "assumptions": "Assumptions Made",
-    "reviews": "Review Feedback", "approval": "Approval",
-}
+# The template's outline comes from the one catalogue (plan_format.sections); these names stay for
+# the modules that import them.
+H2_SECTIONS = catalogue.top_names()
+SUBSECTIONS = {parent: catalogue.child_names(parent) for parent in catalogue.top_level()
+               if catalogue.child_names(parent)}
+TITLES = catalogue.titles()
 
 # "Overview - revised ...": everything from the mark on is a suffix. No leading \s* and no trailing
 # ".*\s*$": either would make the search quadratic on a heading with a long run of blanks.
@@ -219,6 +170,7 @@ class Section:
     key: str
     heading: Block | None
     blocks: list[Block] = field(default_factory=list)
+    kept: bool = False  # another heading of a section already read: kept verbatim under it
 
 
 def heading_text(lines: list[str], block: Block) -> str:
@@ -227,56 +179,104 @@ def heading_text(lines: list[str], block: Block) -> str:
     return inline.content.strip() if inline is not None else ""
 
 
+def _is_section_name(core: str) -> bool:
+    """A heading the catalogue knows by any name: the template's, or another kind of document's."""
+    return core in catalogue.top_names() or bool(catalogue.alias_keys(core) or catalogue.own_name_keys(core))
+
+
 def heading_levels(lines: list[str], blocks: list[Block]) -> dict[int, int]:
     """Each heading's level as the template would have it, by its first line. A plan pasted into an
     issue comment often has every heading one level down ("## Technical Plan", "### Issue Summary"),
     and some people write the sections at the title's level ("# Issue Summary"): the template's
-    section titles tell which."""
+    section titles tell which. An RFC written with H1 sections and no title ("# Summary",
+    "# Motivation") has every heading one level up."""
     headings = [b for b in blocks if b.kind == "heading"]
-    sections = [b.level for b in headings if core_title(heading_text(lines, b)) in H2_SECTIONS]
+    sections = [b.level for b in headings if core_title(heading_text(lines, b)) in catalogue.top_names()]
+    if not sections:
+        sections = [b.level for b in headings if _is_section_name(core_title(heading_text(lines, b)))]
     if not sections or not headings:
         return {}
     top = min(sections)
     if top > 2 and min(b.level for b in headings) >= top - 1:
         return {b.start: max(1, b.level - (top - 2)) for b in headings}
     first = headings[0]
-    if top == 1 and first.level == 1 and core_title(heading_text(lines, first)) not in H2_SECTIONS and \
-            sum(1 for b in headings if b.level == 1) > 1 and not any(b.level == 2 and core_title(
-                heading_text(lines, b)) in H2_SECTIONS for b in headings):
+    first_core = core_title(heading_text(lines, first))
+    h1 = sum(1 for b in headings if b.level == 1)
+    if top == 1 and first.level == 1 and first_core not in catalogue.top_names() and h1 > 1 and not any(
+            b.level == 2 and core_title(heading_text(lines, b)) in catalogue.top_names() for b in headings):
         return {b.start: b.level if b is first else b.level + 1 for b in headings}
+    if top == 1 and first.level == 1 and h1 > 1 and _is_section_name(first_core) and \
+            first_core not in catalogue.top_names() and not any(b.level == 2 and core_title(heading_text(lines, b))
+                                                      in catalogue.top_names() for b in headings):
+        # "# Summary" first, "# Motivation" next: sections at H1 and no title.
+        return {b.start: b.level + 1 for b in headings}
+    if top == 1 and first.level == 1 and h1 > 1 and first_core in catalogue.top_names() and not any(
+            b.level == 2 and core_title(heading_text(lines, b)) in catalogue.top_names() for b in headings) and \
+            sum(1 for b in headings if b.level == 1 and _is_section_name(core_title(heading_text(lines, b)))) > 2:
+        return {b.start: b.level + 1 for b in headings}
     return {}
+
+
+# Alias sections are read at the template's section and sub-section levels (after heading_levels);
+# a deeper heading with such a name ("#### Examples" inside a design) stays where it is.
+_ALIAS_DEPTH = 3
 
 
 def outline(lines: list[str], blocks: list[Block]) -> list[Section]:
     """The plan's sections by template key, in the order they appear; content before the
-    title and under headings the template does not know stays with the section before it."""
+    title and under headings the template does not know stays with the section before it.
+
+    Headings are read by the template's names first. Then, for the sections the document does not
+    have under those names, by what other documents call them (the catalogue's aliases: "Goals",
+    "Drawbacks", "Unresolved questions"): a second heading of the same kind ("Alternatives" after
+    "Proposal") is kept, heading and all, under the section it belongs to (`kept`)."""
+    levels = heading_levels(lines, blocks)
+    strict = _outline(lines, blocks, levels, None)
+    present = {section.key for section in strict}
+    if not any(b.kind == "heading" and _is_section_name(core_title(heading_text(lines, b))) and
+               any(k not in present for k in catalogue.alias_keys(core_title(heading_text(lines, b))) +
+                   catalogue.own_name_keys(core_title(heading_text(lines, b)))) for b in blocks):
+        return strict
+    return _outline(lines, blocks, levels, present)
+
+
+def _outline(lines: list[str], blocks: list[Block], levels: dict[int, int],
+             present: set[str] | None) -> list[Section]:
     sections: list[Section] = [Section("header", None)]
     seen: set[str] = set()
     parent = ""
-    levels = heading_levels(lines, blocks)
     for block in blocks:
         key = None
+        kept = False
         level = levels.get(block.start, block.level)
         if block.kind == "heading":
             core = core_title(heading_text(lines, block))
             if level == 1 and "header" not in seen and sections[-1].key == "header":
                 key = "header"
             elif level == 2:
-                key = H2_SECTIONS.get(core)
-            elif level >= 3 and parent in SUBSECTIONS:
-                children = SUBSECTIONS[parent]
-                key = children.get(core)
+                key = catalogue.top_names().get(core)
+            elif level >= 3 and catalogue.child_names(parent):
+                key = catalogue.child_names(parent).get(core)
                 if key is None and parent == "technical_approach":
                     for stem in ("frontend", "backend"):
                         if core == stem or core.startswith(stem + " "):
                             key = stem
             if key is not None and key in seen:
                 key = None  # a second "## Security Considerations" is kept as extra content
+            if key is None and present is not None and 2 <= level <= _ALIAS_DEPTH:
+                named = catalogue.own_name_keys(core) if level > 2 or core not in catalogue.top_names() else ()
+                candidates = [k for k in catalogue.alias_keys(core) + named if k not in present]
+                key = next((k for k in candidates if k not in seen), None)
+                if key is None and candidates:
+                    key, kept = candidates[0], True
         if key is None:
             sections[-1].blocks.append(block)
             continue
+        if kept:
+            sections.append(Section(key, block, kept=True))
+            continue
         seen.add(key)
-        if level == 2:
+        if level == 2 or (key != "header" and catalogue.by_key(key).parent is None):
             parent = key
         if key == "header":
             sections[0].heading = block
@@ -589,6 +589,11 @@ class MarkdownImporter:
             if following.key == "approval" and previous.blocks and previous.blocks[-1].kind == "hr":
                 previous.blocks.pop()
         for section in sections:
+            if section.kept:
+                assert section.heading is not None
+                end = section.blocks[-1].end if section.blocks else section.heading.end
+                self.keep(section.key, "after", self.source(section.heading.start, end))
+                continue
             consumed = self.read_section(section)
             self.distribute(section, consumed)
         if "issue" not in self.data or "number" not in self.data.get("issue", {}):
@@ -1044,9 +1049,11 @@ class MarkdownImporter:
                 if match:
                     self.set("timeline.calendar.country", match.group(1))
             elif label in ("finish (monte carlo)", "monte carlo runs"):
-                match = re.search(r"\((\d+) runs, seed", value) or re.fullmatch(r"(\d+)", value)
-                if match and int(match.group(1)) != 10_000:
-                    self.set("timeline.simulations", int(match.group(1)))
+                # "10,000 runs" (numfmt.count) and the older "10000 runs"
+                match = re.search(r"\((\d{1,3}(?:,\d{3})+|\d+) runs, seed", value) or re.fullmatch(
+                    r"(\d{1,3}(?:,\d{3})+|\d+)", value)
+                if match and int(match.group(1).replace(",", "")) != 10_000:
+                    self.set("timeline.simulations", int(match.group(1).replace(",", "")))
             elif label == "contingency rule":
                 match = re.match(r"^each open High risk adds ([\d.]+)% of the P80 duration × score / (\d+), "
                                  r"at most ([\d.]+)% in all$", value)
