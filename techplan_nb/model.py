@@ -358,8 +358,10 @@ def _days(value: float) -> str:
 
 
 # [0-9], not \d: \d also takes other scripts' digits ("٣", "３"), which float() would read as 3.
-_RANGE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*(?:-|–|to)\s*([0-9]+(?:\.[0-9]+)?)\s*(?:d|days?)?\s*$")
-_SINGLE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*(?:d|days?)?\s*$")
+# Possessive \s*+: the blanks on either side of the optional "d" split no other way worth trying;
+# a plain \s* tried every split of a long run of blanks before failing, quadratic in its length.
+_RANGE = re.compile(r"^\s*+([0-9]+(?:\.[0-9]+)?)\s*+(?:-|–|to)\s*+([0-9]+(?:\.[0-9]+)?)\s*+(?:d|days?)?\s*+$")
+_SINGLE = re.compile(r"^\s*+([0-9]+(?:\.[0-9]+)?)\s*+(?:d|days?)?\s*+$")
 
 
 def _estimate(value: Any) -> Any:

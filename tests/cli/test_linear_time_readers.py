@@ -185,3 +185,15 @@ def test_role_key_is_linear_on_open_parentheses() -> None:
     assert role_key("Engineering Manager (lead)" + "(" * SIZE) == "engineering manager" + "(" * SIZE
     assert role_key("Staff UX Designer" + " " * SIZE + "x") == "staff ux designer x"
     assert time.perf_counter() - started < BUDGET / 2
+
+
+@pytest.mark.parametrize("estimate", ["1" + " " * 60_000 + "x", "1-2" + " " * 60_000 + "x"])
+def test_estimates_are_read_in_linear_time(warm: Path, tmp_path: Path, estimate: str) -> None:
+    """A task estimate with a long run of blanks around its "d": refused at once, naming the field
+    (the number and range patterns were quadratic on the blanks, 5 s for 20,000)."""
+    data = example_data()
+    data["timeline"]["phases"][0]["tasks"][0]["estimate"] = estimate
+    inputs = write_inputs(tmp_path, data)
+    seconds, code = _timed("validate", inputs)
+    assert code == 2
+    assert seconds < BUDGET / 2, f"validate took {seconds:.1f}s on an estimate of {len(estimate):,} characters"
