@@ -4,6 +4,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# What a terminal acts on rather than shows: C0 controls but newline and tab (ESC starts the
+# sequences that retitle or clear a terminal or fake output; CR overwrites a line), DEL, C1 (\x9b
+# alone starts a CSI sequence on many terminals), the bidi embeddings, overrides and isolates that
+# reorder what follows on the line, and the line and paragraph separators some terminals break on.
+_TERMINAL_CONTROLS = [*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0), *range(0x202A, 0x202F),
+                      *range(0x2066, 0x206A), 0x2028, 0x2029]
+_SHOWN = {code: f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" for code in _TERMINAL_CONTROLS}
+_SHOWN_IN_JSON = {code: f"\\u{code:04x}" for code in _TERMINAL_CONTROLS}
+
+
+def printable(text: str, *, json: bool = False) -> str:
+    """`text` as it may be printed on a terminal: the characters above written as escapes (\\x1b,
+    \\u202e), everything else as it is. Every message that holds user text goes through this at
+    the point it is printed. With json=True the escapes are JSON's (\\u001b), for JSON text, where
+    the characters can only stand inside strings."""
+    return text.translate(_SHOWN_IN_JSON if json else _SHOWN)
+
 
 class TechPlanError(Exception):
     """Base of every error the tool reports to a user (never shown as a traceback)."""
@@ -23,7 +40,9 @@ class InputIssue:
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
         field = self.field or "(file)"
-        return f"{where}: {field}: {self.message}"
+        # Printed by every command that reports an inputs problem; the field and message quote
+        # the user's keys and values.
+        return printable(f"{where}: {field}: {self.message}")
 
 
 class InputError(TechPlanError):

@@ -7,6 +7,7 @@ import os
 import sys
 from pathlib import Path
 
+from ..errors import printable
 from . import common
 from .run import DEFAULT_TIMEOUT, add_memory_limit, add_notebook, add_timeout
 
@@ -61,7 +62,7 @@ def _batch(args: argparse.Namespace) -> int:
     outcome = run_batch(args.inputs, options)
     for row in outcome.items:
         if row["status"] != "succeeded":
-            print(f"techplan: failed: {row['input']}: {row['error']}", file=sys.stderr)
+            print(printable(f"techplan: failed: {row['input']}: {row['error']}"), file=sys.stderr)
     print(f"techplan: {outcome.succeeded} of {len(outcome.items)} plans made, {outcome.failed} failed, "
           f"in {outcome.seconds:.1f} s; summary: {outcome.summary_md}", file=sys.stderr)
     return 1 if outcome.failed else 0

@@ -24,7 +24,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def _check(args: argparse.Namespace) -> int:
-    from ..errors import InputError, UsageError
+    from ..errors import InputError, UsageError, printable
     from ..inputs import nul_line
     from ..lint import RULES, check_text
     from ..safe_files import read_capped
@@ -68,13 +68,14 @@ def _check(args: argparse.Namespace) -> int:
     if args.format == "json":
         payload = {"files": [str(p) for p in args.files], "count": len(findings),
                    "findings": [f.as_dict() for f in findings], "errors": unreadable}
-        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+        # json.dumps escapes C0 controls but leaves C1 and bidi controls raw with ensure_ascii=False.
+        sys.stdout.write(printable(json.dumps(payload, indent=2, ensure_ascii=False), json=True) + "\n")
     else:
         for finding in findings:
-            print(finding)
+            print(printable(str(finding)))
     sys.stdout.flush()
     for message in unreadable:
-        print(f"techplan: error: {message}", file=sys.stderr)
+        print(printable(f"techplan: error: {message}"), file=sys.stderr)
     checked = len(args.files) - len(unreadable)
     if findings:
         files = len({f.file for f in findings})

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError, UsageError
+from ..errors import InputError, UsageError, printable
 from . import common
 
 MAX_INPUT_BYTES = 16 * 1024 * 1024
@@ -95,12 +95,12 @@ def _report(target: str, plan: Any, notes: list[str]) -> None:
     from ..importers import empty_sections
 
     for note in notes:
-        print(f"note: {note}", file=sys.stderr)
+        print(printable(f"note: {note}"), file=sys.stderr)
     empty = empty_sections(plan)
     if empty:
-        print(f"{target}: still empty: {', '.join(empty)}", file=sys.stderr)
+        print(printable(f"{target}: still empty: {', '.join(empty)}"), file=sys.stderr)
     else:
-        print(f"{target}: every section has content", file=sys.stderr)
+        print(printable(f"{target}: every section has content"), file=sys.stderr)
 
 
 def _github(args: argparse.Namespace) -> int:
@@ -144,7 +144,7 @@ def _github(args: argparse.Namespace) -> int:
             continue
         planned.append((target_path, content, load_bytes(content.encode("utf-8"), shown), item.result.notes))
     for message in export.skipped:
-        print(message, file=sys.stderr)
+        print(printable(message), file=sys.stderr)
     if not planned:
         if problems:
             raise InputError(problems)
@@ -157,7 +157,7 @@ def _github(args: argparse.Namespace) -> int:
             _report("<stdout>", plan, notes)
         else:
             atomic_write(target_path, content)
-            print(f"wrote {target_path} (issue #{plan.issue.number})", file=sys.stderr)
+            print(printable(f"wrote {target_path} (issue #{plan.issue.number})"), file=sys.stderr)
             _report(str(target_path), plan, notes)
     if problems:
         for issue in problems:
@@ -213,6 +213,6 @@ def _markdown(args: argparse.Namespace) -> int:
     else:
         _refuse_existing([args.output], args.force)
         atomic_write(args.output, content)
-        print(f"wrote {args.output}", file=sys.stderr)
+        print(printable(f"wrote {args.output}"), file=sys.stderr)
     _report(shown, plan, result.notes)
     return 0

@@ -25,7 +25,7 @@ os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from .. import __version__  # noqa: E402
-from ..errors import InputError, MissingExtra, TechPlanError  # noqa: E402
+from ..errors import InputError, MissingExtra, TechPlanError, printable  # noqa: E402
 from . import analyze, app, basic, batch, check, importing, review, run  # noqa: E402
 
 
@@ -76,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _internal_error(exc)
         if exc.filename is None:
             _stdout_to_devnull()
-        where = "standard output" if exc.filename is None else str(exc.filename)
+        where = "standard output" if exc.filename is None else printable(str(exc.filename))
         print(f"techplan: error: {where} could not be written ({exc.strerror}); free some space, or write "
               "to another file or disk", file=sys.stderr)
         return 2
@@ -91,7 +91,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"techplan: {count} problems in the inputs; nothing was written.", file=sys.stderr)
         return exc.exit_code
     except TechPlanError as exc:
-        print(f"techplan: error: {exc}", file=sys.stderr)
+        # Messages quote file names, keys and values: escaped here, the one place errors print.
+        print(printable(f"techplan: error: {exc}"), file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("techplan: interrupted", file=sys.stderr)
@@ -112,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _internal_error(exc: Exception) -> int:
     if os.environ.get("TECHPLAN_DEBUG"):
         raise exc
-    print(f"techplan: internal error: {type(exc).__name__}: {exc}\n"
+    print(f"techplan: internal error: {type(exc).__name__}: {printable(str(exc))}\n"
           "This is a bug in techplan; rerun with TECHPLAN_DEBUG=1 for the traceback and report it.",
           file=sys.stderr)
     return 3

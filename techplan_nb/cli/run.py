@@ -103,7 +103,9 @@ def _run(args: argparse.Namespace) -> int:
                       template=args.template, notebook=args.notebook, force=args.force, timeout=args.timeout,
                       memory_limit=args.memory_limit)
     if result.status != "succeeded":
-        print(f"techplan: the notebook run failed: {result.message}\n"
+        from ..errors import printable
+
+        print(printable(f"techplan: the notebook run failed: {result.message}") + "\n"
               f"techplan: no plan was written; the failed notebook is kept at {result.notebook}",
               file=sys.stderr)
         return 1
@@ -113,14 +115,17 @@ def _run(args: argparse.Namespace) -> int:
 
 def _audit(args: argparse.Namespace) -> int:
     from ..audit import as_json, format_text, read
+    from ..errors import printable
 
     audit = read(args.notebook)
-    sys.stdout.write(as_json(audit) if args.format == "json" else format_text(audit))
+    # The record quotes the notebook's cells and outputs, which anyone who sent the file wrote.
+    sys.stdout.write(printable(as_json(audit), json=True) if args.format == "json" else printable(format_text(audit)))
     return 0
 
 
 def _verify(args: argparse.Namespace) -> int:
     from ..audit import verify
+    from ..errors import printable
 
-    print(verify(args.plan, args.notebook))
+    print(printable(verify(args.plan, args.notebook)))
     return 0

@@ -1,0 +1,120 @@
+"""Text from a user's files never reaches the terminal raw (issue 14, class 9).
+
+An inputs file, plan, issue export or notebook someone sent can hold escape sequences (OSC
+retitles the terminal, CSI clears it or moves the cursor to fake output), a C1 CSI (\\x9b) or bidi
+overrides that reorder the rest of a line. Every message quoting such text shows them escaped."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from helpers import AS_OF, ROOT, example_data, run_techplan, seed_template, write_inputs
+
+PAYLOAD = "\x1b]0;pwned\x07 \x1b[2J \x9b31m \u202e \u2066 \u2028 \r"
+RAW = ["\x1b", "\x07", "\x9b", "\u202e", "\u2066", "\u2028", "\r"]
+
+
+def _assert_escaped(result: subprocess.CompletedProcess[str], *, echoed: bool = True) -> None:
+    shown = result.stdout + result.stderr
+    # The in-process runner reads "\r" as a subprocess's text mode does (a line end), so a raw CR
+    # would show as "\n" here: the escaped form "\x0d" is what proves it was escaped.
+    for char in RAW:
+        assert char not in shown, (char, shown[-2000:])
+    if echoed:  # the command quotes the text, escaped, so the test sees the path it guards
+        assert "\\x1b]0;pwned\\x07" in shown, shown[-2000:]
+    assert "Traceback" not in shown
+
+
+def test_validate_quotes_a_key_escaped(tmp_path: Path) -> None:
+    data = example_data()
+    data["issue"]["title" + PAYLOAD] = "x"
+    result = run_techplan("validate", write_inputs(tmp_path, data))
+    assert result.returncode == 2
+    _assert_escaped(result)
+
+
+def test_render_quotes_a_value_escaped(tmp_path: Path) -> None:
+    data = example_data()
+    data["timeline"]["phases"][0]["tasks"][0]["depends_on"] = ["model" + PAYLOAD]
+    result = run_techplan("render", write_inputs(tmp_path, data), "--as-of", AS_OF)
+    assert result.returncode == 2
+    _assert_escaped(result)
+
+
+def _plan() -> str:
+    text = seed_template().read_text("utf-8")
+    text = text.replace("Draft/Under Review/Approved", "Draft" + PAYLOAD)
+    text = text.replace("## Issue Summary", "## Issue Summary" + PAYLOAD)
+    return text.replace("Brief summary of the GitHub issue", "Brief" + PAYLOAD)
+
+
+def test_check_quotes_a_plan_escaped(tmp_path: Path) -> None:
+    plan = tmp_path / "plan.md"
+    plan.write_text(_plan(), "utf-8")
+    result = run_techplan("check", plan)
+    assert result.returncode == 1
+    _assert_escaped(result)
+    as_json = run_techplan("check", plan, "--format", "json")
+    _assert_escaped(as_json, echoed=False)
+    assert "\\u001b]0;pwned\\u0007" in as_json.stdout and "\\u202e" in as_json.stdout
+    findings = json.loads(as_json.stdout)["findings"]
+    assert any("\x1b]0;pwned\x07" in finding["message"] for finding in findings)  # JSON readers get the text
+
+
+def test_import_markdown_quotes_a_plan_escaped(tmp_path: Path) -> None:
+    plan = tmp_path / "plan.md"
+    plan.write_text(_plan().replace("#{issue-number}", "#x" + PAYLOAD), "utf-8")
+    result = run_techplan("import", "markdown", plan, "-o", tmp_path / "inputs.yaml")
+    assert result.returncode == 2
+    _assert_escaped(result, echoed=False)
+    plan.write_text(_plan().replace("#{issue-number}", "#12"), "utf-8")
+    result = run_techplan("import", "markdown", plan, "-o", tmp_path / "inputs.yaml")
+    assert result.returncode == 0, result.stderr
+    # The importer drops them from what it keeps, and says so; the status note quotes the rest.
+    assert "invisible control characters were removed (line 7: U+0007, U+001B" in result.stderr
+    _assert_escaped(result, echoed=False)
+
+
+def test_import_github_quotes_an_issue_escaped(tmp_path: Path) -> None:
+    issue = {"number": "7" + PAYLOAD, "title": "Export" + PAYLOAD, "body": "Body" + PAYLOAD, "state": "open"}
+    export = tmp_path / "issue.json"
+    export.write_text(json.dumps(issue), "utf-8")
+    result = run_techplan("import", "github", export, "-o", tmp_path / "out.yaml", "--as-of", AS_OF)
+    assert result.returncode == 2
+    _assert_escaped(result)
+
+
+def test_import_github_writes_an_issue_and_says_so_escaped(tmp_path: Path) -> None:
+    issue = {"number": 7, "title": "Export" + PAYLOAD, "body": "Body" + PAYLOAD, "state": "open"}
+    export = tmp_path / "issue.json"
+    export.write_text(json.dumps([issue]), "utf-8")
+    result = run_techplan("import", "github", export, "-o", tmp_path / ("out" + PAYLOAD), "--as-of", AS_OF)
+    assert result.returncode == 0, result.stderr
+    _assert_escaped(result)
+
+
+def test_audit_quotes_a_notebook_escaped(tmp_path: Path) -> None:
+    nb = json.loads((ROOT / "notebooks" / "technical_plan.ipynb").read_text("utf-8"))
+    nb["cells"][4]["outputs"].append({"output_type": "error", "ename": "Error" + PAYLOAD,
+                                      "evalue": "value" + PAYLOAD, "traceback": []})
+    notebook = tmp_path / "run.ipynb"
+    notebook.write_text(json.dumps(nb), "utf-8")
+    for args in (("audit", notebook), ("audit", notebook, "--format", "json")):
+        result = run_techplan(*args)
+        assert result.returncode == 0, result.stderr
+        _assert_escaped(result, echoed=args[-1] != "json")
+        if args[-1] == "json":
+            assert json.loads(result.stdout)["error"]["ename"] == "Error" + PAYLOAD
+
+
+@pytest.mark.parametrize("command", ["check", "validate"])
+def test_a_file_name_is_shown_escaped(tmp_path: Path, command: str) -> None:
+    path = tmp_path / ("plan" + PAYLOAD.replace("/", "") + ".md")
+    path.write_text("", "utf-8")
+    result = run_techplan(command, path)
+    assert result.returncode == 2
+    _assert_escaped(result)
