@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import UsageError, VerificationError
+from .errors import InputError, UsageError, VerificationError
 from .output import sha256_bytes
 
 METADATA_KEY = "techplan"
@@ -108,7 +108,7 @@ class Audit:
 
 
 def load(path: Path) -> dict[str, Any]:
-    from .safe_files import MAX_NOTEBOOK_BYTES, read_file
+    from .safe_files import MAX_NOTEBOOK_BYTES, read_file, shown_name
 
     if not Path(path).exists() and not Path(path).is_symlink():
         raise UsageError(f"{path}: no such notebook")
@@ -119,7 +119,69 @@ def load(path: Path) -> dict[str, Any]:
         raise UsageError(f"{path}: not a Jupyter notebook (it is not JSON)") from None
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
         raise UsageError(f"{path}: not a Jupyter notebook (no cells)")
+    problem = _shape_problem(nb)
+    if problem is not None:
+        field, what = problem
+        raise InputError.single(shown_name(path), f"{what}; the notebook is damaged or was not written by Jupyter "
+                                                  "(run the plan again with `techplan run` for a new record)",
+                                field=field)
     return nb
+
+
+def _kind(value: object) -> str:
+    return "null" if value is None else type(value).__name__
+
+
+def _shape_problem(nb: dict[str, Any]) -> tuple[str, str] | None:
+    """(field, what is wrong) for the first part of the notebook that readers here take for a
+    given type and that has another; None when every part read has its type. The notebook
+    format's own validator (nbformat) is an optional extra, and it does not cover the audit
+    record techplan stores in the metadata."""
+    metadata = nb.get("metadata", {})
+    if not isinstance(metadata, dict):
+        return "metadata", f"the notebook's metadata is a {_kind(metadata)}, not a mapping"
+    for key in ("papermill", METADATA_KEY):
+        if metadata.get(key) is not None and not isinstance(metadata[key], dict):
+            return f"metadata.{key}", f"is a {_kind(metadata[key])}, not a mapping"
+    for key, seconds in (("papermill.duration", (metadata.get("papermill") or {}).get("duration")),
+                         (f"{METADATA_KEY}.seconds", (metadata.get(METADATA_KEY) or {}).get("seconds"))):
+        if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, (int, float))):
+            return f"metadata.{key}", f"the run's duration is {_kind(seconds)} {str(seconds)[:40]!r}, not a number"
+    record = metadata.get(METADATA_KEY) or {}
+    for key in ("error", "inputs", "template", "plan", "summary", "parameters", "notebook", "versions"):
+        if record.get(key) is not None and not isinstance(record[key], dict):
+            return f"metadata.{METADATA_KEY}.{key}", f"is a {_kind(record[key])}, not a mapping"
+    for key in ("files", "input_problems"):
+        if record.get(key) is not None and not (
+                isinstance(record[key], list) and all(isinstance(item, dict) for item in record[key])):
+            return f"metadata.{METADATA_KEY}.{key}", "is not a list of mappings"
+    for index, cell in enumerate(nb["cells"]):
+        where = f"cells[{index}]"
+        if not isinstance(cell, dict):
+            return where, f"cell {index} is a {_kind(cell)}, not a mapping"
+        source = cell.get("source", "")
+        if not isinstance(source, str) and not (isinstance(source, list) and all(isinstance(s, str) for s in source)):
+            return f"{where}.source", f"cell {index}'s source is a {_kind(source)}, not text or a list of lines"
+        outputs = cell.get("outputs", [])
+        if outputs is None:
+            continue
+        if not isinstance(outputs, list):
+            return f"{where}.outputs", f"cell {index}'s outputs are a {_kind(outputs)}, not a list"
+        for number, output in enumerate(outputs):
+            at = f"{where}.outputs[{number}]"
+            if not isinstance(output, dict):
+                return at, f"output {number} of cell {index} is a {_kind(output)}, not a mapping"
+            for key in ("data", "metadata"):
+                if output.get(key) is not None and not isinstance(output[key], dict):
+                    return f"{at}.{key}", (f"output {number} of cell {index}: {key} is a {_kind(output[key])}, "
+                                           "not a mapping")
+            scrap = (output.get("data") or {}).get(SCRAP_MIME)
+            if isinstance(scrap, dict) and scrap.get("data") is not None and not isinstance(scrap["data"], dict):
+                return f"{at}.data", f"output {number} of cell {index}: the stored record is a {_kind(scrap['data'])}"
+            meta = (output.get("metadata") or {}).get(SCRAP_MIME)
+            if meta is not None and not isinstance(meta, dict):
+                return f"{at}.metadata", f"output {number} of cell {index}: its metadata is a {_kind(meta)}"
+    return None
 
 
 def read(path: Path) -> Audit:
