@@ -20,6 +20,7 @@ from .importers.markdown import (
     approval_table,
     bracketed_duration,
     core_title,
+    front_matter,
     heading_text,
     outline,
     plain_header_line,
@@ -137,6 +138,9 @@ class _Linter:
     def __init__(self, text: str, name: str) -> None:
         self.name = name
         self.lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        matter = front_matter(self.lines)
+        if matter is not None:  # YAML front matter is the document's metadata, as the importer reads it
+            self.lines[:matter + 1] = [""] * (matter + 1)
         self.blocks = split_blocks(self.lines)
         self.sections = outline(self.lines, self.blocks)
         self.by_key = {s.key: s for s in self.sections if not s.kept}

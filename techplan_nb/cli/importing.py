@@ -47,7 +47,17 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     m.add_argument("-o", "--output", type=Path, default=None, metavar="OUT",
                    help="inputs file to write (default: print to standard output)")
     m.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
+    m.add_argument("--issue", type=_issue_number, default=None, metavar="N",
+                   help="the issue number (wins over any the document states; needed when it states none)")
+    m.add_argument("--title", default=None, metavar="TEXT", help="the plan's title (wins over the document's)")
     m.set_defaults(handler=_markdown)
+
+
+def _issue_number(value: str) -> int:
+    text = value.strip().lstrip("#")
+    if not text.isdigit() or not 1 <= int(text) <= 10**9:
+        raise argparse.ArgumentTypeError(f"{value!r} is not an issue number (1 or more, e.g. 57 or #57)")
+    return int(text)
 
 
 def _read(source: str) -> tuple[str, str]:
@@ -192,7 +202,7 @@ def _markdown(args: argparse.Namespace) -> int:
     from ..output import atomic_write
 
     text, name = _read(args.file)
-    result = import_markdown(text, name)
+    result = import_markdown(text, name, issue=args.issue, title=args.title)
     shown = str(args.output) if args.output else "<stdout>"
     comments = [f"Inputs recovered from the Markdown plan {name} by `techplan import markdown`.",
                 "What the plan holds beyond the template's fields is under `extra:`, verbatim."]

@@ -20,6 +20,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
+import yaml
 from markdown_it.token import Token
 
 from .. import mdescape
@@ -28,7 +29,7 @@ from ..model import HTTP_METHODS, LEVEL_ALIASES, REVIEW_STATUSES, STATUSES
 from ..plan_format import sections as catalogue
 from ..verbatim import code_spans, parser
 from . import ImportResult, strip_invisible
-from .mdtext import TextReader, split_unescaped, table_cells, unescape
+from .mdtext import TextReader, plain, split_unescaped, table_cells, unescape
 
 NOT_SPECIFIED = "_Not specified._"
 
@@ -365,12 +366,16 @@ class MarkdownImporter:
     def __init__(self, text: str, name: str) -> None:
         self.name = name
         self.lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        self.lines_raw = list(self.lines)
         self.env: dict[str, Any] = {}
         self.reader = TextReader(self.env)
         self.notes: list[str] = []
         self.data: dict[str, Any] = {}
         self.extra: dict[str, dict[str, str]] = {}
         self.leading: dict[str, list[str]] = {}  # list items kept just above a field's list
+        self.issue_number: int | None = None  # --issue: wins over the document
+        self.title: str | None = None  # --title: wins over the document
+        self.metadata: dict[str, tuple[int, str, int]] = {}  # field -> (rank, value, line), front matter & lists
 
     # -- helpers --
 
@@ -582,6 +587,9 @@ class MarkdownImporter:
     # -- sections --
 
     def run(self) -> ImportResult:
+        matter = front_matter(self.lines)
+        if matter is not None:
+            self.read_front_matter(matter)
         blocks = split_blocks(self.lines, self.env)
         sections = outline(self.lines, blocks)
         for previous, following in itertools.pairwise(sections):
@@ -596,12 +604,19 @@ class MarkdownImporter:
                 continue
             consumed = self.read_section(section)
             self.distribute(section, consumed)
+        self.read_document_metadata(sections[0])
+        if self.issue_number is not None:
+            self.set("issue.number", self.issue_number)
+        if self.title is not None:
+            self.set("issue.title", self.title)
         if "issue" not in self.data or "number" not in self.data.get("issue", {}):
-            raise InputError.single(self.name, "no issue number found; the plan needs a line like "
-                                               "'**Issue Number**: #57' under its title", field="issue.number")
+            raise InputError.single(self.name, "no issue number found in the document (no '**Issue Number**: #57', "
+                                               "'Issue:' or issue link); give one with --issue N",
+                                    field="issue.number")
         if not self.data["issue"].get("title"):
-            raise InputError.single(self.name, "no title found; the plan needs a first line like "
-                                               "'# Technical Plan: Export roasts to CSV'", line=1, field="issue.title")
+            raise InputError.single(self.name, "no title found; the plan needs a first line like '# Technical "
+                                               "Plan: Export roasts to CSV', or give one with --title TEXT",
+                                    line=1, field="issue.title")
         cleaned = {key: {k: v for k, v in slot.items() if v.strip()} for key, slot in self.extra.items()}
         cleaned = {key: slot for key, slot in cleaned.items() if slot}
         if cleaned:
@@ -611,6 +626,143 @@ class MarkdownImporter:
             self.notes.append(f"{self.name}: Markdown formatting (emphasis, links) in field text became plain "
                               f"text; lines {lines}")
         return ImportResult(self.data, self.notes)
+
+    # -- a document's own metadata: front matter, "* Status: Accepted" lists, "Author(s):" lines --
+
+    def read_front_matter(self, end: int) -> None:
+        """YAML front matter (lines 0..end): the values a header takes are read; the block is kept as
+        written above the title, and blanked here so the Markdown parser does not read it as a rule and
+        a heading."""
+        text = "\n".join(self.lines[1:end])
+        kept = self.source(0, end + 1)
+        for number in range(end + 1):
+            self.lines[number] = ""
+        self.keep("header", "before", kept)
+        try:
+            values = yaml.safe_load(text) if len(text) <= 65_536 else None
+        except yaml.YAMLError:
+            self.note(0, "the front matter is not YAML; it is kept as written")
+            return
+        if not isinstance(values, dict):
+            return
+        for offset, (label, value) in enumerate(values.items()):
+            if isinstance(value, (list, tuple)):
+                value = ", ".join(str(v) for v in value if not isinstance(v, (dict, list)))
+            elif isinstance(value, (dt.date, dt.datetime)):
+                value = value.isoformat()
+            elif isinstance(value, dict) or value is None:
+                continue
+            line = next((n for n in range(1, end) if self.lines_raw[n].lstrip().startswith(str(label))), offset + 1)
+            self.metadata_value(str(label), str(value), line)
+
+    def read_document_metadata(self, header: Section) -> None:
+        """Header values a design document states in its own way, read into the fields the template's
+        header has not set: "* Status: **Implemented (Swift 5.5)**", "- Start Date: 2018-03-07",
+        "Author(s): Austin Clements", "| Status | Accepted |", "Discussion at https://golang.org/issue/N",
+        a number in the title ("# KEP-2232: ..."). The lines stay as written (their words are the
+        document's); only what the template's header lines did not give is taken."""
+        for block in header.blocks:
+            if header.heading is not None and block.start < header.heading.start and block.kind == "heading":
+                continue
+            if block.kind == "paragraph":
+                for offset, raw in enumerate(self.lines[block.start:block.end]):
+                    self.metadata_line(raw, block.start + offset)
+            elif block.kind in ("bullet_list", "ordered_list"):
+                for item, text in self.items(block):
+                    if text is not None:
+                        self.metadata_line(text, item.start)
+            elif block.kind == "table":
+                for offset, raw in enumerate(self.lines[block.start:block.end]):
+                    cells = table_cells(raw)
+                    if offset != 1 and len(cells) == 2:
+                        self.metadata_value(cells[0], cells[1], block.start + offset)
+        if header.heading is not None:
+            src = heading_text(self.lines, header.heading)
+            ident = _TITLE_NUMBER.match(unescape(src))
+            if ident:
+                self.metadata_candidate("number", 5, ident.group(1), header.heading.start)
+        else:
+            # No '# Title': a document whose first block is a heading the catalogue does not know
+            # (a Setext "Title\n----") is titled by it.
+            first = next((b for b in header.blocks if b.kind != "html_block"), None)
+            if first is not None and first.kind == "heading" and first.level <= 2 and \
+                    not _is_section_name(core_title(heading_text(self.lines, first))):
+                self.metadata_candidate("title", 1, self.reader.heading(heading_text(self.lines, first), first.start),
+                                        first.start)
+        issue = self.data.setdefault("issue", {})
+        number = self.metadata.get("number")
+        if "number" not in issue and number is not None:
+            self.set("issue.number", int(number[1]))
+            self.note(number[2], f"issue number {number[1]} read from the document's own header")
+        url = self.metadata.get("url")
+        if not issue.get("url") and url is not None:
+            self.set("issue.url", url[1])
+        title = self.metadata.get("title")
+        if not issue.get("title") and title is not None and title[1].strip():
+            self.set("issue.title", title[1].strip()[:200])
+        for field_name in ("created_by", "created", "last_updated"):
+            found = self.metadata.get(field_name)
+            if found is not None and field_name not in self.data:
+                self.set(field_name, found[1])
+        status = self.metadata.get("status")
+        if status is not None and "status" not in self.data:
+            self.read_status(status[1], status[2])
+        if not issue:
+            del self.data["issue"]
+
+    def metadata_line(self, raw: str, line: int) -> None:
+        text = raw.strip()
+        text = re.sub(r"^(?:[-*+]|\d+[.)])\s+", "", text)
+        discussion = re.match(r"^discussion at:?\s+<?(https?://\S+?)>?\.?$", text, re.IGNORECASE)
+        if discussion:
+            self.metadata_value("discussion", discussion.group(1), line)
+            return
+        match = _META_LINE.match(text)
+        if match:
+            self.metadata_value(match.group("label"), match.group("value"), line)
+
+    def metadata_value(self, label_src: str, value_src: str, line: int) -> None:
+        label = re.sub(r"[*_`]", "", unescape(label_src)).strip().rstrip(":").strip().lower()
+        label = " ".join(label.replace("-", " ").split())
+        value = value_src.strip()
+        if not value or len(value) > 2000:
+            return
+        target = _META_LABELS.get(label)
+        if target is None:
+            return
+        # A link shows its words only: "[John McCall](https://github.com/rjmccall)" is "John McCall".
+        shown, _ = plain(re.sub(r"(?<!!)\[([^\]]*)\]\([^)]*\)", r"\1", value) if target != "number" else value,
+                         env=self.env)
+        shown = " ".join(shown.split())
+        if target == "number":
+            rank = 4 if re.search(r"issue|ticket|tracking|discussion", label) else 2
+            url = re.search(r"https?://[^\s)>\]]+", value)
+            number = re.search(r"/(?:issues?|pull)/(\d+)\b", url.group(0)) if url else None
+            number = number or re.search(r"#(\d+)\b", shown) or re.match(r"\s*[A-Za-z]{1,6}-0*(\d+)\b", shown) or \
+                re.fullmatch(r"\s*0*(\d+)\s*", shown) or re.match(r"\s*0*(\d+)\s*,", shown)
+            if number is not None and 1 <= int(number.group(1)) <= 10**9:
+                self.metadata_candidate("number", rank, number.group(1), line)
+                if url is not None and rank == 4 and len(url.group(0)) <= 500:
+                    self.metadata_candidate("url", rank, url.group(0), line)
+        elif target in ("created", "last_updated"):
+            iso = re.search(r"\b(\d{4}-\d{2}-\d{2})\b", shown)
+            day = iso.group(1) if iso else human_date(shown)
+            if day is not None:
+                try:
+                    dt.date.fromisoformat(day)
+                except ValueError:
+                    return
+                self.metadata_candidate(target, 1, day, line)
+        elif target == "created_by":
+            self.metadata_candidate(target, 1, shown[:200], line)
+        elif target == "status":
+            self.metadata_candidate(target, 1, shown, line)
+        elif target == "title":
+            self.metadata_candidate(target, 1 if label == "title" else 0, shown, line)
+
+    def metadata_candidate(self, target: str, rank: int, value: str, line: int) -> None:
+        if value and (target not in self.metadata or self.metadata[target][0] < rank):
+            self.metadata[target] = (rank, value, line)
 
     def distribute(self, section: Section, consumed: builtins.set[int]) -> None:
         """What a section did not read: before its first read block, or after it."""
@@ -881,8 +1033,13 @@ class MarkdownImporter:
                 if note_src:
                     self.set("status_note", self.reader.inline(note_src, line))
                 return
-        self.set("status", "Draft")
+        mapped = workflow_status(value)
+        self.set("status", mapped or "Draft")
         self.set("status_note", self.reader.inline(value, line))
+        if mapped is not None:
+            self.note(line, f"status {value!r} is not Draft, Under Review or Approved; it means {mapped} and is "
+                            "imported so, with the words kept as status_note")
+            return
         self.note(line, f"status {value!r} is not Draft, Under Review or Approved; imported as Draft with the "
                         "words kept as status_note; set `status` in the inputs")
 
@@ -1600,6 +1757,64 @@ class MarkdownImporter:
         return {"role": role, "approved": True} if role else None
 
 
+# --- a design document's own metadata ---------------------------------------------------------
+
+_META_LABELS: dict[str, str] = {}
+for _target, _labels in {
+    "created_by": ("author", "authors", "author(s)", "owner", "owners", "owner(s)", "written by", "proposed by",
+                   "champion", "champions", "champion(s)", "created by", "creator", "drivers", "driver"),
+    "created": ("date", "start date", "created", "created date", "created at", "created on", "proposed",
+                "proposed on", "published", "creation date"),
+    "last_updated": ("last updated", "updated", "last modified", "last update", "updated at", "last revised"),
+    "status": ("status", "state", "stage", "decision status"),
+    "number": ("issue", "issues", "issue number", "ticket", "tracking issue", "rust issue", "react issue",
+               "github issue", "discussion", "discussion at", "enhancement issue", "related issues",
+               "proposal", "rfc pr", "pr", "pull request", "kep number", "rfc", "implementation"),
+    "title": ("title", "feature name", "feature"),
+}.items():
+    for _label in _labels:
+        _META_LABELS[_label] = _target
+_META_LINE = re.compile(r"^(?:\*\*|__)?(?P<label>[A-Za-z][A-Za-z ()#/_-]{0,40}?)(?:\*\*|__)?\s*:(?:\*\*|__)?\s+"
+                        r"(?P<value>\S.*)$")
+_TITLE_NUMBER = re.compile(r"^\s*(?:KEP|RFC|SE|ADR|OTEP|PEP|MCP|GEP|AIP)[- ]?0*(\d{1,9})\b\s*[:.—–-]", re.IGNORECASE)
+
+
+def front_matter(lines: list[str]) -> int | None:
+    """The closing line of YAML front matter ("---" first, "---" or "..." within 200 lines), or None."""
+    if not lines or lines[0].rstrip() != "---":
+        return None
+    for number in range(1, min(len(lines), 200)):
+        if lines[number].rstrip() in ("---", "...") and number > 1:
+            return number
+    return None
+
+
+# Other workflows' statuses by the one they mean here; a status that ends the plan's life (Rejected,
+# Withdrawn, Superseded) has no place in Draft -> Under Review -> Approved and is kept as a note on Draft.
+_WORKFLOW_WORDS = {
+    "Approved": ("accepted", "implemented", "approved", "final", "released", "done", "merged", "completed",
+                 "complete", "shipped", "active", "adopted", "agreed", "decided", "landed", "stable", "ga",
+                 "implementable", "in effect"),
+    "Under Review": ("under review", "in review", "review", "active review", "reviewing", "final comment period",
+                     "fcp", "last call", "awaiting review", "scheduled for review", "ready for review"),
+    "Draft": ("proposed", "draft", "provisional", "wip", "work in progress", "in progress", "pre draft", "open",
+              "new", "idea", "exploring", "pitch", "awaiting implementation", "pending", "discussion",
+              "experimental", "alpha", "beta", "planned"),
+}
+
+
+def workflow_status(value: str) -> str | None:
+    """The workflow status another process's word means ("Accepted" -> Approved), by its first words;
+    None when it is not clear."""
+    words = " ".join(re.sub(r"[^\w\s]", " ", unescape(value)).lower().replace("-", " ").split())
+    best: tuple[int, str] | None = None
+    for status, names in _WORKFLOW_WORDS.items():
+        for name in names:
+            if (words == name or words.startswith(name + " ")) and (best is None or len(name) > best[0]):
+                best = (len(name), status)
+    return best[1] if best else None
+
+
 _APPROVED_MARKS = ("✅", "✔️", "✔", "☑️", "☑", "✓")
 _APPROVAL_MARK = re.compile(r"^(✅|✔️|✔|☑️|☑|✓|❌|✖️|✖|⬜|☐|⏳)\s*")
 
@@ -1792,12 +2007,16 @@ def _review_blocks(blocks: list[Block], consumed: set[int], bad_lines: set[int])
     return keep
 
 
-def import_markdown(text: str, name: str) -> ImportResult:
-    """A plan's Markdown as inputs data (validated by the caller with the usual loader)."""
+def import_markdown(text: str, name: str, *, issue: int | None = None, title: str | None = None) -> ImportResult:
+    """A plan's Markdown as inputs data (validated by the caller with the usual loader). `issue` and
+    `title` (the command's --issue and --title) win over what the document states."""
     if not text.strip():
         raise InputError.single(name, "the plan is empty; give a Markdown Technical Plan", line=1)
     text, removed = strip_invisible(text)
-    result = MarkdownImporter(text, name).run()
+    importer = MarkdownImporter(text, name)
+    importer.issue_number = issue
+    importer.title = " ".join(title.split())[:200] if title and title.strip() else None
+    result = importer.run()
     if removed:
         shown = "; ".join(removed[:8]) + ("; ..." if len(removed) > 8 else "")
         result.notes.append(f"{name}: invisible control characters were removed ({shown})")

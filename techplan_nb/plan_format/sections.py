@@ -147,7 +147,8 @@ SECTIONS: tuple[SectionSpec, ...] = (
                 ("assumptions and constraints",), "assumptions"),
     SectionSpec("reviews", "Review Feedback", 2, None, ("review feedback", "reviews"), (), "reviews"),
     SectionSpec("approval", "Approval", 2, None, ("approval", "approvals", "sign-off", "sign off", "sign-offs"),
-                ("approvers", "signoff"), "approvals", defaulted=True),
+                ("approvers", "signoff", "release signoff checklist", "sign off checklist"), "approvals",
+                defaulted=True),
 )
 
 
