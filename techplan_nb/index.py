@@ -17,9 +17,8 @@ from pathlib import Path
 from . import mdescape, workflow
 from .errors import InputError, TechPlanError, UsageError
 from .model import STATUSES, PlanInput
+from .plan_folder import INPUTS_FILE, PLAN_FILE
 
-INPUTS_FILE = "inputs.yaml"
-PLAN_FILE = "technical-plan.md"
 INDEX_FILE = "README.md"
 _LAST_UPDATED = re.compile(r"^\*\*Last Updated\*\*:\s*(\d{4}-\d{2}-\d{2})\s*$", re.MULTILINE)
 

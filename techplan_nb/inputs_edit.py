@@ -129,6 +129,21 @@ class InputsDocument:
                 return
         raise KeyError(round_number)  # the caller checked the round exists
 
+    def replace_data(self, data: Mapping[str, Any]) -> None:
+        """Make the document hold `data` (the form's values), touching only what differs: values
+        that did not change keep their comments, quoting and layout."""
+        for key in [key for key in self.data if key not in data]:
+            self._touched.add(str(key))
+            del self.data[key]
+        for key, value in data.items():
+            old = self.data.get(key)
+            if key in self.data and _plain(old) == value:
+                continue
+            self._touched.add(key)
+            if key in self.data and _merge_into(old, value):
+                continue
+            self.set_top(key, _commented(value))
+
     def ensure_approvals(self, roles: Sequence[str]) -> None:
         """Write out the approval list (the template's roles) if the file relies on the default."""
         approvals = self.data.get("approvals")
@@ -176,6 +191,58 @@ class InputsDocument:
         seq = CommentedSeq()
         self.set_top(key, seq)
         return seq
+
+
+def _plain(value: Any) -> Any:
+    """A round-trip value as the plain data the form holds (dates as ISO text, as the loader reads them)."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, str):
+        return str(value)
+    return value
+
+
+def _commented(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        out = CommentedMap()
+        for k, v in value.items():
+            out[k] = _commented(v)
+        return out
+    if isinstance(value, list):
+        return CommentedSeq([_commented(v) for v in value])
+    return value
+
+
+def _merge_into(old: Any, new: Any) -> bool:
+    """Change `old` in place to equal `new`, keeping what is the same; False when it cannot."""
+    if isinstance(old, CommentedMap) and isinstance(new, Mapping):
+        for key in [key for key in old if key not in new]:
+            del old[key]
+        for key, value in new.items():
+            if key in old and _plain(old[key]) == value:
+                continue
+            if key in old and _merge_into(old[key], value):
+                continue
+            if key in old:
+                old[key] = _commented(value)
+            else:
+                _set_key_keeping_trailer(old, key, _commented(value))
+        return True
+    if isinstance(old, CommentedSeq) and isinstance(new, list):
+        for index, value in enumerate(new):
+            if index < len(old):
+                if _plain(old[index]) != value and not _merge_into(old[index], value):
+                    old[index] = _commented(value)
+            else:
+                _append(old, _commented(value))
+        while len(old) > len(new):
+            del old[len(new)]
+        return True
+    return False
 
 
 # --- ruamel set-up -----------------------------------------------------------------------------

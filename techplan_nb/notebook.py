@@ -19,20 +19,11 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from . import __version__
-from .errors import InputError, OutputError, TechPlanError
+from .errors import InputError, TechPlanError
 from .inputs import load_bytes
 from .model import PlanInput
-from .output import (
-    atomic_write,
-    check_writable,
-    child_path,
-    edited_by_hand,
-    plan_dir_name,
-    record_generated,
-    sha256_bytes,
-    sha256_file,
-    write_generated,
-)
+from .output import child_path, plan_dir_name, sha256_bytes
+from .plan_folder import CHART_FILES, PLAN_FILE, PlanFolder, inputs_copy_name
 
 if TYPE_CHECKING:  # pragma: no cover
     from .analysis import Analysis
@@ -41,12 +32,6 @@ SCRAP_MIME = "application/vnd.techplan.scrap+json"
 """Output mime type of the data a run stores in its notebook (a mapping {"name", "data"})."""
 
 RECORD_SCHEMA = "techplan-nb/record@1"
-PLAN_FILE = "technical-plan.md"
-CHART_FILES = {
-    "risk_heatmap": "risk-heatmap.png",
-    "gantt": "schedule-gantt.png",
-    "finish_distribution": "finish-distribution.png",
-}
 VERSIONED = ("techplan-nb", "papermill", "nbclient", "jinja2", "matplotlib", "numpy", "pydantic")
 
 
@@ -344,61 +329,35 @@ def versions() -> dict[str, str]:
     return found
 
 
-def inputs_copy_name(inputs_path: str) -> str:
-    """The name of the inputs copy in a plan folder (`techplan review` and `update` edit inputs.yaml)."""
-    return "inputs.json" if str(inputs_path).lower().endswith(".json") else "inputs.yaml"
-
-
-def check_inputs_copy(folder: Path, name: str, raw: bytes, *, source: str, force: bool) -> None:
-    """Refuse, before any work, to replace a folder's inputs copy that changed since techplan wrote it.
-
-    `techplan review` and `approve` record their rounds in the copy itself, so a re-run from the
-    (older) source file would silently undo them. A copy equal to the new inputs loses nothing.
-    """
-    path = child_path(Path(folder), name)
-    if path.is_dir():
-        raise OutputError(f"{path}: is a folder; the plan folder keeps its copy of the inputs in the file {name}")
-    if force or not edited_by_hand(path) or sha256_file(path) == sha256_bytes(raw):
-        return
-    raise OutputError(
-        f"{path} has changed since techplan copied the inputs there (`techplan review`, `approve` or a "
-        f"person edited it) and differs from {source}; refusing to replace it. Run `techplan update "
-        f"{path.parent}` to regenerate the plan from the folder's inputs, or rerun with --force to replace "
-        f"it with {source} (the current one is kept as {name}.bak)")
-
-
-def _write_inputs_copy(path: Path, raw: bytes, *, force: bool) -> None:
-    if force and edited_by_hand(path) and path.read_bytes() != raw:
-        atomic_write(path.with_name(path.name + ".bak"), path.read_bytes())
-    atomic_write(path, raw)
-    # Recorded so the next run can tell its own copy from one a review command has edited since.
-    record_generated(path, raw)
-
-
 def write_outputs(run: Run) -> None:
-    """Write charts, the inputs copy and, last, the plan; show where they went; store the record."""
+    """Install charts, the inputs copy and the plan together (plan_folder.Transaction: all or none,
+    under the folder's lock); show where they went; store the record."""
     files: list[dict[str, Any]] = []
     if run.output_dir:
-        folder = child_path(Path(run.output_dir), run.folder_name)
+        folder = PlanFolder(child_path(Path(run.output_dir), run.folder_name))
         inputs_name = inputs_copy_name(run.inputs_path)
         payloads: list[tuple[str, bytes]] = [(CHART_FILES[key], png) for key, png in run.charts.items()]
         payloads.append((inputs_name, run.inputs_raw))
-        # The plan goes last, so a failure anywhere before leaves no plan behind.
         plan_bytes = run.plan_text.encode("utf-8")
-        check_writable(folder / PLAN_FILE, force=run.force)
-        check_inputs_copy(folder, inputs_name, run.inputs_raw, source=run.inputs_path, force=run.force)
-        for name, data in payloads:
-            if name == inputs_name:
-                _write_inputs_copy(child_path(folder, name), data, force=run.force)
-            else:
-                atomic_write(child_path(folder, name), data)
-            files.append({"name": name, "bytes": len(data), "sha256": sha256_bytes(data)})
-        write_generated(folder / PLAN_FILE, run.plan_text, force=run.force)
-        files.append({"name": PLAN_FILE, "bytes": len(plan_bytes), "sha256": sha256_bytes(plan_bytes)})
-        for key, name in CHART_FILES.items():
-            # A chart an earlier run drew (the plan had risks then, say) must not outlive its link.
-            if key not in run.charts:
-                child_path(folder, name).unlink(missing_ok=True)
+        payloads.append((PLAN_FILE, plan_bytes))
+        with folder.locked("notebook run"):
+            folder.check_plan_replaceable(force=run.force)
+            folder.check_inputs_replaceable(inputs_name, run.inputs_raw, source=run.inputs_path, force=run.force)
+            txn = folder.transaction("notebook run")
+            for name, data in payloads:
+                current = folder.path / name
+                recorded = name in (inputs_name, PLAN_FILE)
+                if (recorded and run.force and current.is_file() and folder.edited_by_hand(name)
+                        and current.read_bytes() != data):
+                    txn.backup(name, current.read_bytes())
+                txn.write(name, data, record=recorded)
+                files.append({"name": name, "bytes": len(data), "sha256": sha256_bytes(data)})
+            for key, name in CHART_FILES.items():
+                # A chart an earlier run drew (the plan had risks then, say) must not outlive its link.
+                if key not in run.charts:
+                    txn.remove(name)
+            txn.keep_generated(run.plan_text, {"seed": run.seed, "template": run.template or ""})
+            txn.commit()
         rows: list[list[object]] = [[f"`{run.shown_path(f['name'])}`", f["bytes"], f["sha256"][:16] + "…"]
                                     for f in files]
         markdown("### Files written\n\n" + _table(["File", "Bytes", "SHA-256"], rows))

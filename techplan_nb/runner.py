@@ -20,6 +20,7 @@ What ../shared/KERNELS.md measured shapes the choices here:
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 import importlib.metadata
 import os
@@ -61,12 +62,10 @@ from traitlets import CaselessStrEnum, default
 
 from . import __version__, audit, isolation
 from .errors import InputError, NotebookRunError, OutputError, RenderError, UsageError
-from .output import atomic_write, check_writable, child_path, plan_dir_name, sha256_file
+from .output import atomic_write, child_path, plan_dir_name, sha256_file
+from .plan_folder import FAILED_NOTEBOOK_FILE, NOTEBOOK_FILE, PLAN_FILE, PlanFolder, inputs_copy_name
 
 KERNEL_NAME = NATIVE_KERNEL_NAME  # "python3": resolved to this interpreter, see _NativeSpecs
-PLAN_FILE = "technical-plan.md"
-NOTEBOOK_FILE = "technical-plan.ipynb"
-FAILED_NOTEBOOK_FILE = "technical-plan.failed.ipynb"
 PARAMETERS = ("inputs_path", "as_of", "seed", "output_dir", "template", "force")
 REQUIRED_PARAMETERS = ("inputs_path", "output_dir")
 DEFAULT_TIMEOUT = 600.0
@@ -645,6 +644,8 @@ class PlanJob:
     # Where the caller installs the plan folder's files when out_dir is only a staging folder
     # (`techplan update` runs there so that hand edits are never touched by the kernel).
     installed_in: Path | None = None
+    # False for the staging folder of a run's own install (an implementation detail, not recorded).
+    record_staging: bool = True
 
     def parameters(self) -> dict[str, Any]:
         # An inputs path that is a link loop cannot be resolved; the kernel then reports it as
@@ -707,13 +708,12 @@ def job_for(inputs_path: Path, out_dir: Path, *, as_of: dt.date, seed: int, temp
     folder_name = plan_dir_name(plan.issue.number, plan.issue.title)
     job = PlanJob(inputs_path=inputs_path, out_dir=out_dir, as_of=as_of, seed=seed, template=template,
                   force=force, folder_name=folder_name)
-    check_writable(job.folder / PLAN_FILE, force=force)  # type: ignore[operator]
-    # The kernel checks again before it writes (plain papermill runs have only that check); here
-    # a refusal comes before any kernel starts, with nothing written.
-    from .notebook import check_inputs_copy, inputs_copy_name
-
-    check_inputs_copy(job.folder, inputs_copy_name(str(inputs_path)), raw,  # type: ignore[arg-type]
-                      source=str(inputs_path), force=force)
+    # Checked again under the folder's lock before the files are installed; here a refusal comes
+    # before any kernel starts, with nothing written.
+    assert job.folder is not None
+    folder = PlanFolder(job.folder)
+    folder.check_plan_replaceable(force=force)
+    folder.check_inputs_replaceable(inputs_copy_name(str(inputs_path)), raw, source=str(inputs_path), force=force)
     return job
 
 
@@ -750,6 +750,43 @@ def check_template(template: Path | None) -> None:
 
 def execute_job(job: PlanJob, source: NotebookNode, source_path: Path, kernel: Kernel, *,
                 timeout: float | None) -> tuple[PlanResult, Execution]:
+    """Run one plan's notebook in `kernel`; install the plan folder's files together.
+
+    The folder's lock is held from the checks to the install. The kernel writes into a staging
+    folder inside the plan folder; the plan, inputs copy, charts, executed notebook and records
+    are then installed in one transaction (plan_folder.Transaction), so a failure or a kill at any
+    point leaves the folder's previous files, all of them. A caller that installs the files
+    itself (`installed_in`, as regeneration does) gets them in job.out_dir as before.
+    """
+    if job.folder is None or job.installed_in is not None:
+        return _execute_in_place(job, source, source_path, kernel, timeout=timeout)
+    from .inputs import read_inputs
+
+    folder = PlanFolder(job.folder)
+    with folder.locked("run"):
+        folder.check_plan_replaceable(force=job.force)
+        inputs_name = inputs_copy_name(str(job.inputs_path))
+        folder.check_inputs_replaceable(inputs_name, read_inputs(job.inputs_path), source=str(job.inputs_path),
+                                        force=job.force)
+        with folder.staging_area() as stage:
+            staged = dataclasses.replace(job, out_dir=stage, installed_in=job.out_dir, record_staging=False)
+            result, execution = _execute_in_place(staged, source, source_path, kernel, timeout=timeout)
+            made = staged.folder
+            assert made is not None
+            txn = folder.transaction("run")
+            if result.status == "succeeded":
+                settings = {"seed": job.seed, "template": str(job.template) if job.template else ""}
+                folder.stage_run_outputs(txn, made, inputs_name=inputs_name, force=job.force, settings=settings)
+            elif (made / FAILED_NOTEBOOK_FILE).is_file():
+                txn.write(FAILED_NOTEBOOK_FILE, (made / FAILED_NOTEBOOK_FILE).read_bytes())
+            txn.commit()
+    result.notebook = str(folder.path / Path(result.notebook).name) if result.notebook else None
+    result.plan = str(folder.plan_path) if result.plan else None
+    return result, execution
+
+
+def _execute_in_place(job: PlanJob, source: NotebookNode, source_path: Path, kernel: Kernel, *,
+                      timeout: float | None) -> tuple[PlanResult, Execution]:
     """Run one plan's notebook in `kernel` and write the executed notebook with its audit record."""
     if job.folder is not None:
         target = job.folder / NOTEBOOK_FILE
@@ -771,7 +808,8 @@ def execute_job(job: PlanJob, source: NotebookNode, source_path: Path, kernel: K
                          parameters=job.recorded_parameters(), notebook_path=str(source_path),
                          notebook_sha256=source.metadata.get("techplan_source_sha256", ""),
                          versions=dict(versions()),
-                         staged_in=str(job.out_dir.resolve()) if job.installed_in is not None else None)
+                         staged_in=(str(job.out_dir.resolve()) if job.installed_in is not None
+                                    and job.record_staging else None))
     if execution.status == "failed" and job.folder is not None:
         target = job.folder / FAILED_NOTEBOOK_FILE
         execution.nb.metadata.papermill["output_path"] = str(recorded_path.with_name(FAILED_NOTEBOOK_FILE))

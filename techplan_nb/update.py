@@ -27,21 +27,18 @@ reads and writes plan folders.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Literal
 
-from .errors import UsageError
-
-PLAN_FILE = "technical-plan.md"
-INPUTS_FILE = "inputs.yaml"
 HEADER = "header"
 COMPUTED_SECTIONS = frozenset({HEADER, "risk assessment", "implementation timeline", "review feedback", "approval"})
 
 Action = Literal["unchanged", "regenerated", "updated", "kept", "same", "added", "removed", "conflict",
-                 "replaced", "kept-added", "kept-removed"]
+                 "replaced", "kept-added", "kept-removed", "moved"]
+Take = Literal["inputs", "mine"]
 
 
 # --- sections --------------------------------------------------------------------------------------
@@ -119,6 +116,10 @@ class MergeResult:
     text: str
     outcomes: tuple[Outcome, ...]
     had_base: bool
+    # Conflicts still open after this merge, to record with the generated text: key -> {"title",
+    # "mine" (SHA-256 of the hand-edited section), "diff"}. An update reports them again until the
+    # section is edited, or --take inputs / --take mine settles them.
+    open_conflicts: dict[str, dict[str, str]] | None = None
 
     def with_action(self, *actions: Action) -> list[Outcome]:
         return [outcome for outcome in self.outcomes if outcome.action in actions]
@@ -136,6 +137,20 @@ class MergeResult:
     def kept(self) -> list[Outcome]:
         return self.with_action("kept", "kept-added", "kept-removed", "conflict")
 
+    @property
+    def moved(self) -> list[Outcome]:
+        return self.with_action("moved")
+
+    @property
+    def loses_hand_text(self) -> bool:
+        """True when a person's text is not in the merged plan (it must be kept in a backup)."""
+        return bool(self.replaced or self.moved or not self.had_base)
+
+
+def section_sha(section: Section) -> str:
+    text = "\n".join(line.rstrip() for line in section.text.split("\n"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
 
 def _diff(before: Section | None, after: Section | None, labels: tuple[str, str]) -> str:
     old = before.text.split("\n") if before else []
@@ -143,8 +158,17 @@ def _diff(before: Section | None, after: Section | None, labels: tuple[str, str]
     return "\n".join(difflib.unified_diff(old, new, *labels, lineterm="", n=1))
 
 
-def merge_sections(base: str | None, ours: str, theirs: str) -> MergeResult:
-    """Merge a fresh render (theirs) into a hand-edited plan (ours); see the module docstring."""
+def merge_sections(base: str | None, ours: str, theirs: str, *, take: Take | None = None,
+                   pending: dict[str, dict[str, str]] | None = None) -> MergeResult:
+    """Merge a fresh render (theirs) into a hand-edited plan (ours); see the module docstring.
+
+    `pending`: conflicts an earlier merge reported and recorded; one whose section still holds the
+    same hand edit is a conflict again (it was never settled), however often update runs.
+    `take`: settle every conflict with the inputs' version ("inputs") or the hand edit ("mine").
+    """
+    pending = pending or {}
+    settle = take
+    still_open: dict[str, dict[str, str]] = {}
     b = {s.key: s for s in split_sections(base)} if base is not None else None
     o_list = split_sections(ours)
     o = {s.key: s for s in o_list}
@@ -164,9 +188,11 @@ def merge_sections(base: str | None, ours: str, theirs: str) -> MergeResult:
         else:
             _decide_prose(key, title, before, mine, new)
 
-    def take(section: Section | None) -> None:
+    def choose(section: Section | None) -> None:
         if section is not None:
             chosen[section.key] = section
+
+    take_section = choose
 
     def note(key: str, title: str, action: Action, detail: str = "", diff: str = "") -> None:
         outcomes.append(Outcome(key, title, action, detail, diff))
@@ -176,12 +202,12 @@ def merge_sections(base: str | None, ours: str, theirs: str) -> MergeResult:
         edited = (mine is not None and not _same(mine, before)) if b is not None else not _same(mine, new)
         if new is None:
             if mine is not None and edited:
-                take(mine)
+                choose(mine)
                 note(key, title, "kept", "the template no longer makes this section; your text is kept")
             elif mine is not None:
                 note(key, title, "removed")
             return
-        take(new)
+        choose(new)
         if edited and mine is not None and not _same(mine, new):
             note(key, title, "replaced", "computed from the inputs: your edit here was replaced (see the .bak "
                                          "file); change inputs.yaml instead")
@@ -195,7 +221,7 @@ def merge_sections(base: str | None, ours: str, theirs: str) -> MergeResult:
     def _decide_prose(key: str, title: str, before: Section | None, mine: Section | None,
                       new: Section | None) -> None:
         if mine is None and before is None:
-            take(new)
+            choose(new)
             note(key, title, "added")
         elif mine is None:
             if _same(new, before):
@@ -204,38 +230,54 @@ def merge_sections(base: str | None, ours: str, theirs: str) -> MergeResult:
                 note(key, title, "conflict", "you deleted this section, and the inputs changed it; it stays "
                                              "deleted", _diff(before, new, ("generated before", "generated now")))
         elif _same(mine, before):
-            take(new)
+            choose(new)
             if new is None:
                 note(key, title, "removed")
             else:
                 note(key, title, "unchanged" if _same(new, before) else "updated")
         elif new is None and before is None:
-            take(mine)
+            choose(mine)
             note(key, title, "kept-added", "a section you added")
+        elif _same(new, before) and key in pending and section_sha(mine) == pending[key].get("mine"):
+            conflict(key, title, mine, new, "an earlier update found that you edited this section and the "
+                                            "inputs changed it too; still unsettled", pending[key].get("diff", ""))
         elif _same(new, before):
-            take(mine)
+            choose(mine)
             note(key, title, "kept", "your edit is kept")
         elif _same(mine, new):
-            take(new)
+            choose(new)
             note(key, title, "same", "your edit and the inputs agree")
         else:
-            take(mine)
-            note(key, title, "conflict", "you edited this section and the inputs changed it too; your text is "
-                                         "kept and the inputs' change below was NOT applied",
-                 _diff(before, new, ("generated before", "generated now")))
+            conflict(key, title, mine, new, "you edited this section and the inputs changed it too",
+                     _diff(before, new, ("generated before", "generated now")))
+
+    def conflict(key: str, title: str, mine: Section, new: Section | None, why: str, diff: str) -> None:
+        if settle == "inputs":
+            take_section(new)
+            note(key, title, "replaced", f"{why}; --take inputs: the inputs' version replaced your edit "
+                                         "(kept in the backup)", diff)
+        elif settle == "mine":
+            take_section(mine)
+            note(key, title, "kept", f"{why}; --take mine: your edit is kept and the conflict is settled")
+        else:
+            take_section(mine)
+            still_open[key] = {"title": title, "mine": section_sha(mine), "diff": diff}
+            note(key, title, "conflict", f"{why}; your text is kept and the inputs' change below was NOT "
+                                         "applied (settle it: edit the section, or --take inputs / --take mine)",
+                 diff)
 
     def _decide_without_base(key: str, title: str, mine: Section | None, new: Section | None) -> None:
         if mine is None:
-            take(new)
+            choose(new)
             note(key, title, "added")
         elif new is None:
-            take(mine)
+            choose(mine)
             note(key, title, "kept-added", "not in the generated plan; kept")
         elif _same(mine, new):
-            take(new)
+            choose(new)
             note(key, title, "unchanged")
         else:
-            take(mine)
+            choose(mine)
             note(key, title, "conflict", "differs from the new render, and there is no record of the previously "
                                          "generated plan to tell a hand edit from an inputs change; your text is "
                                          "kept", _diff(mine, new, ("this plan", "generated now")))
@@ -245,9 +287,42 @@ def merge_sections(base: str | None, ours: str, theirs: str) -> MergeResult:
         decide(key)
     order = _order([s.key for s in t_list], [s.key for s in o_list])
     merged = [chosen[key] for key in order if key in chosen]
+    for key, after in _moved([s.key for s in o_list], [s.key for s in merged]):
+        title = o[key].title
+        anchor = f"below {o[after].title}" if after else "to the top"
+        note(key, title, "moved", f"you moved this section {anchor}; it is back in the template's order "
+                                  "(your order is in the backup)")
     by_position = {key: index for index, key in enumerate(order)}
     outcomes.sort(key=lambda outcome: by_position.get(outcome.key, len(order)))
-    return MergeResult(join_sections(merged), tuple(outcomes), base is not None)
+    return MergeResult(join_sections(merged), tuple(outcomes), base is not None, still_open)
+
+
+def _moved(ours: list[str], merged: list[str]) -> list[tuple[str, str | None]]:
+    """Sections whose place among the others differs between ours and the merged plan: the fewest
+    sections that, taken out, leave both orders the same (a longest common subsequence)."""
+    common = [key for key in ours if key in set(merged)]
+    target = [key for key in merged if key in set(common)]
+    n, m = len(common), len(target)
+    table = [[0] * (m + 1) for _ in range(n + 1)]
+    for i in range(n - 1, -1, -1):
+        for j in range(m - 1, -1, -1):
+            table[i][j] = (table[i + 1][j + 1] + 1 if common[i] == target[j]
+                           else max(table[i + 1][j], table[i][j + 1]))
+    stay: set[str] = set()
+    i = j = 0
+    while i < n and j < m:
+        if common[i] == target[j]:
+            stay.add(common[i])
+            i, j = i + 1, j + 1
+        elif table[i + 1][j] >= table[i][j + 1]:
+            i += 1
+        else:
+            j += 1
+    moved = []
+    for index, key in enumerate(ours):
+        if key in set(common) and key not in stay:
+            moved.append((key, ours[index - 1] if index else None))
+    return moved
 
 
 def _order(theirs: list[str], ours: list[str]) -> list[str]:
@@ -261,301 +336,10 @@ def _order(theirs: list[str], ours: list[str]) -> list[str]:
     return order
 
 
-# --- plan folders ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PlanFolder:
-    path: Path
-
-    @property
-    def plan_path(self) -> Path:
-        return self.path / PLAN_FILE
-
-    @property
-    def inputs_path(self) -> Path:
-        return self.path / INPUTS_FILE
-
-    @classmethod
-    def open(cls, path: str | Path) -> PlanFolder:
-        folder = Path(path)
-        if not folder.is_dir():
-            what = ("is a file, not a plan folder; give the folder that holds inputs.yaml" if folder.exists()
-                    else "no such plan folder; plans live in plans/issue-<number>-<slug>/")
-            raise UsageError(f"{folder}: {what}")
-        inputs = folder / INPUTS_FILE
-        if inputs.is_dir():
-            raise UsageError(f"{inputs}: is a folder; a plan folder holds its inputs in the file inputs.yaml")
-        if not inputs.is_file():
-            raise UsageError(f"{inputs}: missing; a plan folder holds its inputs as inputs.yaml "
-                             "(`techplan run FILE --out plans/` writes it, or copy your inputs file there)")
-        plan = folder / PLAN_FILE
-        if plan.is_dir():
-            raise UsageError(f"{plan}: is a folder, where the plan file goes; move it away (nothing was written)")
-        if plan.exists() or plan.is_symlink():  # a pipe would hang every later read; 5 GB would fill memory
-            from .safe_files import MAX_PLAN_BYTES, read_file
-
-            read_file(plan, MAX_PLAN_BYTES, what="Markdown plan file")
-        return cls(folder)
-
-    def audit_notebooks(self) -> list[Path]:
-        return sorted(self.path.glob("*.ipynb"))
-
-
-@dataclass(frozen=True)
-class Regenerated:
-    plan_path: Path
-    written: bool
-    merge: MergeResult | None = None
-    backup: Path | None = None
-    notes: tuple[str, ...] = field(default_factory=tuple)
-
-
-Renderer = Callable[[], str]
-"""Makes the fresh plan text (in-process render, or a notebook run)."""
-
-
-def previous_settings(folder: PlanFolder) -> dict[str, object]:
-    from .output import generated_copy
-
-    copy = generated_copy(folder.plan_path)
-    if copy:
-        return copy[1]
-    for record in _audit_records(folder):  # a folder made by `techplan run`: its record says how
-        template = record.get("template")
-        path = template.get("path") if isinstance(template, dict) else ""
-        return {"seed": record.get("seed", 0), "template": path if isinstance(path, str) else ""}
-    return {}
-
-
-def generated_base(folder: PlanFolder) -> str | None:
-    """The plan text techplan last generated here, if it can be trusted (its hash is recorded)."""
-    from .output import generated_copy, recorded_hash, sha256_bytes
-
-    copy = generated_copy(folder.plan_path)
-    if copy is not None:
-        return copy[0]
-    recorded = recorded_hash(folder.plan_path)
-    if recorded is None:
-        return None
-    for text in _audit_plan_texts(folder):
-        if sha256_bytes(text.encode("utf-8")) == recorded:
-            return text
-    return None
-
-
-def _audit_records(folder: PlanFolder) -> list[dict[str, object]]:
-    """The run records stored in the folder's executed notebooks (`techplan run` keeps one)."""
-    import json
-
-    from .safe_files import MAX_NOTEBOOK_BYTES, read_file
-
-    records: list[dict[str, object]] = []
-    for notebook in folder.audit_notebooks():
-        try:
-            data = json.loads(read_file(notebook, MAX_NOTEBOOK_BYTES, what="Jupyter notebook file (.ipynb)"))
-        except ValueError:  # not JSON, or not UTF-8: no record to use (a pipe or 5 GB: refused, naming it)
-            continue
-        for cell in data.get("cells", []) if isinstance(data, dict) else []:
-            for output in cell.get("outputs", []) if isinstance(cell, dict) else []:
-                for value in (output.get("data") or {}).values() if isinstance(output, dict) else []:
-                    if (isinstance(value, dict) and value.get("name") == "record"
-                            and isinstance(value.get("data"), dict)):
-                        records.append(value["data"])
-    return records
-
-
-def _audit_plan_texts(folder: PlanFolder) -> list[str]:
-    texts = []
-    for record in _audit_records(folder):
-        plan = record.get("plan")
-        if isinstance(plan, dict) and isinstance(plan.get("text"), str):
-            texts.append(plan["text"])
-    return texts
-
-
-def audit_is_stale(folder: PlanFolder) -> bool:
-    """True when the folder's audit notebook was made from other inputs than inputs.yaml holds now."""
-    from .output import sha256_file
-
-    path = folder.path / NOTEBOOK_FILE
-    if not path.is_file():
-        return False
-    current = sha256_file(folder.inputs_path)
-    for record in _audit_records(PlanFolder(folder.path)):
-        inputs = record.get("inputs")
-        if isinstance(inputs, dict) and inputs.get("sha256") == current:
-            return False
-    return True
-
-
 def differs_beyond_last_updated(a: str, b: str) -> bool:
     """True when two plans differ in more than their "Last Updated" line."""
     pattern = re.compile(r"^\*\*Last Updated\*\*:.*$", re.MULTILINE)
     return pattern.sub("", a) != pattern.sub("", b)
 
 
-_LOOK_IT_UP = object()
-
-
-def regenerate(folder: PlanFolder, fresh: str, *, force: bool = False, new_inputs: str | None = None,
-               settings: dict[str, object] | None = None, base: object = _LOOK_IT_UP) -> Regenerated:
-    """Write `fresh` as the folder's plan, merged with any hand edits (or over them with force).
-
-    `new_inputs`, when given, is the edited inputs.yaml: it is written first, right before the
-    plan, after every check has passed, so a refused or failed command leaves both untouched.
-    `base` is the previously generated text when the caller looked it up before replacing the
-    audit notebook that may hold it.
-    """
-    from .output import atomic_write
-
-    if new_inputs is None:
-        return _write_plan(folder, fresh, force=force, settings=settings, base=base, before_plan=None)
-    from .inputs import MAX_BYTES
-    from .safe_files import MAX_PLAN_BYTES, read_file
-
-    previous = read_file(folder.inputs_path, MAX_BYTES, what="inputs file (.yaml, .yml or .json)")
-    plan_before = (read_file(folder.plan_path, MAX_PLAN_BYTES, what="Markdown plan file")
-                   if folder.plan_path.is_file() else None)
-    plan_written = False
-
-    def write_inputs() -> None:
-        atomic_write(folder.inputs_path, new_inputs)
-
-    def mark_written() -> None:
-        nonlocal plan_written
-        plan_written = True
-
-    try:
-        return _write_plan(folder, fresh, force=force, settings=settings, base=base, before_plan=write_inputs,
-                           after_plan=mark_written)
-    except BaseException:
-        # The plan could not be written: put the inputs back, so the two still agree and the command
-        # can simply be run again (it would otherwise find its change made, and say "nothing changed").
-        if not plan_written:
-            try:
-                atomic_write(folder.inputs_path, previous)
-                if plan_before is not None and folder.plan_path.read_bytes() != plan_before:
-                    atomic_write(folder.plan_path, plan_before)
-            except Exception:  # noqa: BLE001 - the first failure is the one to report
-                pass
-        raise
-
-
-def _write_plan(folder: PlanFolder, fresh: str, *, force: bool, settings: dict[str, object] | None, base: object,
-                before_plan: Callable[[], None] | None, after_plan: Callable[[], None] | None = None) -> Regenerated:
-    from .output import edited_by_hand, keep_generated_copy, write_generated, write_keeping_edits
-
-    path = folder.plan_path
-    hand_edited = edited_by_hand(path)
-    merge: MergeResult | None = None
-    backup: Path | None = None
-    if hand_edited and not force:
-        from .safe_files import MAX_PLAN_BYTES, read_file
-
-        ours = read_file(path, MAX_PLAN_BYTES, what="Markdown plan file").decode("utf-8")
-        previous = generated_base(folder) if base is _LOOK_IT_UP else base
-        merge = merge_sections(previous if isinstance(previous, str) else None, ours, fresh)
-        if before_plan is not None:
-            before_plan()
-        if merge.text == fresh:
-            # Every hand edit was in computed sections and got replaced; force keeps them in .bak.
-            write_generated(path, fresh, force=True)
-            if after_plan is not None:
-                after_plan()
-            keep_generated_copy(path, fresh, settings)
-            return Regenerated(path, True, merge, path.with_name(path.name + ".bak"))
-        # Without a base no one can tell what the person changed in computed sections: keep a copy.
-        keep = ours.encode("utf-8") if merge.replaced or not merge.had_base else None
-        if keep is not None:
-            backup = path.with_name(path.name + ".bak")
-        written = merge.text != ours
-        write_keeping_edits(path, merge.text, fresh, backup=keep, settings=settings)
-        if after_plan is not None:
-            after_plan()
-        return Regenerated(path, written, merge, backup)
-    if before_plan is not None:
-        before_plan()
-    if hand_edited:
-        backup = path.with_name(path.name + ".bak")
-    written = write_generated(path, fresh, force=force)
-    if after_plan is not None:
-        after_plan()
-    keep_generated_copy(path, fresh, settings)
-    return Regenerated(path, written, None, backup)
-
-
-# --- regenerating through the notebook --------------------------------------------------------------
-# A folder made by `techplan run` holds the executed notebook as its audit record. Regenerating it
-# with the in-process renderer would leave that record (and the charts) describing old inputs, so
-# by default such folders are regenerated by running the same notebook again.
-
-NOTEBOOK_FILE = "technical-plan.ipynb"
-FAILED_NOTEBOOK_FILE = "technical-plan.failed.ipynb"
-CHART_FILES = ("risk-heatmap.png", "schedule-gantt.png", "finish-distribution.png")
-
-
-def has_audit_notebook(folder: PlanFolder) -> bool:
-    return (folder.path / NOTEBOOK_FILE).is_file()
-
-
-@dataclass(frozen=True)
-class NotebookRun:
-    plan_text: str
-    files: dict[str, bytes]   # the executed notebook and the charts, to copy into the plan folder
-    stale: tuple[str, ...]    # charts of the previous run that this run did not make
-    seconds: float
-
-
-def run_notebook(folder: PlanFolder, inputs_text: str | None, *, as_of: object, seed: int,
-                 template: Path | None) -> NotebookRun:
-    """Run the plan notebook on the folder's inputs (with `inputs_text` written first, if given).
-
-    The kernel reads PLAN_DIR/inputs.yaml itself, so the audit record names the real inputs
-    file; it writes into a temporary folder, so a person's edits in the plan are never touched
-    by the run. If the run fails, inputs.yaml is put back as it was and the failed notebook is
-    kept as PLAN_DIR/technical-plan.failed.ipynb.
-    """
-    import tempfile
-
-    from .errors import NotebookRunError
-    from .inputs import MAX_BYTES
-    from .output import atomic_write
-    from .runner import run_plan
-    from .safe_files import read_file
-
-    previous = read_file(folder.inputs_path, MAX_BYTES, what="inputs file (.yaml, .yml or .json)")
-    if inputs_text is not None:
-        atomic_write(folder.inputs_path, inputs_text)
-    try:
-        with tempfile.TemporaryDirectory(prefix=".techplan-run-", dir=folder.path.parent) as scratch:
-            result = run_plan(folder.inputs_path, Path(scratch), as_of=as_of, seed=seed,  # type: ignore[arg-type]
-                              template=template, force=False, installed_in=folder.path.parent)
-            if result.status != "succeeded" or result.plan is None:
-                if result.notebook and Path(result.notebook).is_file():
-                    atomic_write(folder.path / FAILED_NOTEBOOK_FILE, Path(result.notebook).read_bytes())
-                raise NotebookRunError(
-                    f"the notebook run failed ({result.message}); nothing changed in {folder.path}, and the "
-                    f"failed notebook is kept as {folder.path / FAILED_NOTEBOOK_FILE}",
-                    executed_path=str(folder.path / FAILED_NOTEBOOK_FILE))
-            made = Path(result.plan).parent
-            files = {name: (made / name).read_bytes() for name in (NOTEBOOK_FILE, *CHART_FILES)
-                     if (made / name).is_file()}
-            text = Path(result.plan).read_text("utf-8")
-    except BaseException:
-        if inputs_text is not None:
-            atomic_write(folder.inputs_path, previous)
-        raise
-    stale = tuple(name for name in CHART_FILES if name not in files and (folder.path / name).is_file())
-    return NotebookRun(text, files, stale, result.seconds)
-
-
-def install_run_files(folder: PlanFolder, run: NotebookRun) -> None:
-    """Put the run's notebook and charts into the plan folder (before the plan itself is written)."""
-    from .output import atomic_write
-
-    for name, data in run.files.items():
-        atomic_write(folder.path / name, data)
-    for name in run.stale:
-        (folder.path / name).unlink(missing_ok=True)
-    (folder.path / FAILED_NOTEBOOK_FILE).unlink(missing_ok=True)
+# Plan folders: see plan_folder.py; regenerating one: see services/regenerate.py.

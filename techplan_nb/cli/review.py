@@ -1,27 +1,26 @@
 """review add/resolve, approve, status, update, index: carry a plan folder through its review.
 
-Each editing command reads PLAN_DIR/inputs.yaml, asks techplan_nb.workflow whether the change
-is allowed, edits the file in place (comments and key order kept), sets Last Updated to the
-as-of date and regenerates PLAN_DIR/technical-plan.md, keeping any hand edits (see update.py).
-A refused change exits 2 with the reason and writes nothing.
+Argument parsing and printing only: the use cases live in techplan_nb.services.review (the form
+calls them too). A refused change exits 2 with the reason and writes nothing.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from ..errors import UsageError
+from ..plan_folder import PLAN_FILE
 from . import common
 
 if TYPE_CHECKING:
-    from ..inputs_edit import InputsDocument
-    from ..model import PlanInput
-    from ..update import PlanFolder, Regenerated
+    from ..services.regenerate import Regeneration
+    from ..services.review import Edited, Options
+
+T = TypeVar("T")
 
 STATUS_CHOICES = ("Draft", "Under Review", "Approved")
 REVIEW_CHOICES = ("Changes Requested", "Approved")
@@ -35,9 +34,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
     p = actions.add_parser(
         "add", help="record a new review round",
-        description="Add the next review round. A Draft moves to Under Review; \"Changes Requested\" on an "
-                    "Approved plan reopens it (Under Review) and withdraws the approvals given, which must "
-                    "be given again after the changes (unless --keep-approvals).")
+        description="Add the next review round. A Draft moves to Under Review; \"Changes Requested\" "
+                    "reopens an Approved plan (Under Review) and, whatever the status, withdraws the "
+                    "approvals given, which must be given again after the changes (unless --keep-approvals).")
     _plan_dir(p)
     p.add_argument("--reviewer", required=True, metavar="NAME", help="who reviewed the plan")
     p.add_argument("--status", required=True, type=_review_status, metavar="STATUS",
@@ -59,6 +58,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p.add_argument("--round", required=True, type=_positive, metavar="N", help="the review round's number")
     p.add_argument("--resolution", nargs="+", action="extend", required=True, metavar="TEXT",
                    help="how the feedback was addressed, one item per argument (repeatable)")
+    p.add_argument("--append", action="store_true",
+                   help="add the items to a round that already has a resolution (without it, such a round is "
+                        "refused: exit 2, nothing written)")
     _regeneration(p)
     p.set_defaults(handler=_review_resolve)
 
@@ -92,11 +94,17 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
                     "(header, Risk Assessment, Implementation Timeline, Review Feedback, Approval) are "
                     "regenerated; prose sections edited by hand are kept; a section both edited by hand and "
                     "changed by the inputs keeps the hand edit and is reported with the inputs' change. "
-                    "Exit 1 when such a conflict was reported.")
+                    "Exit 1 when such a conflict was reported; every update reports it again until it is settled "
+                    "(edit the section, or --take inputs / --take mine).")
     _plan_dir(p)
     p.add_argument("--force", action="store_true",
-                   help="overwrite the plan with a fresh render, discarding hand edits (a .bak copy is kept)")
-    p.add_argument("--dry-run", action="store_true", help="report what would change and write nothing")
+                   help="overwrite the plan with a fresh render, discarding hand edits (kept in a numbered "
+                        ".bak copy)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="report exactly what the same command without --dry-run would do, and write nothing")
+    p.add_argument("--take", choices=("inputs", "mine"), default=None,
+                   help="settle the reported conflicts: 'inputs' takes the inputs' version of each section (your "
+                        "text is kept in a numbered backup), 'mine' keeps your text and stops reporting them")
     _regeneration(p)
     p.set_defaults(handler=_update)
 
@@ -173,133 +181,73 @@ def _non_negative(text: str) -> int:
     return value
 
 
-def _clean(option: str, values: list[str]) -> list[str]:
-    """Text from the command line, checked like inputs text (no invisible control characters)."""
-    from ..inputs import MAX_TEXT
-    from ..model import _strip_line
+# --- calling the services, printing what they did ---------------------------------------------------
 
-    cleaned = []
-    for value in values:
-        try:
-            text = _strip_line(value)  # as the inputs file will read it: zero-width ends are blank too
-        except ValueError as exc:
-            raise UsageError(f"{option}: {exc}") from None
-        if not text:
-            raise UsageError(f"{option}: an item is empty; give the text")
-        if len(text) > MAX_TEXT:  # refused here, not as a line of the inputs file it never reached
-            raise UsageError(f"{option}: an item is {len(text):,} characters long; a text is limited to {MAX_TEXT:,}")
-        cleaned.append(text)
-    return cleaned
+_OPTIONS = {"reviewer": "--reviewer", "feedback": "--feedback", "resolution": "--resolution", "by": "--by",
+            "template": "--template", "append": "--append", "take": "--take"}
 
 
-# --- the edit-and-regenerate cycle ----------------------------------------------------------------------
+def _call(use_case: Callable[[], T]) -> T:
+    """Run a use case; a refused field is reported under the option that carried it."""
+    from ..services import FieldError
 
-Change = Callable[["PlanInput", "InputsDocument", dt.date], list[str]]
+    try:
+        return use_case()
+    except FieldError as exc:
+        if exc.field == "template":  # its message already names the option and the fix
+            raise UsageError(exc.message) from None
+        raise exc.shown_as(_OPTIONS.get(exc.field, exc.field)) from None
 
 
-def _edit(args: argparse.Namespace, change: Change) -> int:
-    """Open the folder, apply `change` (which may refuse), then write inputs and plan together."""
-    from ..inputs_edit import InputsDocument
-    from ..update import PlanFolder
+def _options(args: argparse.Namespace) -> Options:
+    from ..services.review import Options
 
-    folder = PlanFolder.open(args.plan_dir)
-    document = InputsDocument.open(folder.inputs_path)
-    plan = document.validate()
-    as_of = args.as_of or common.today()
-    messages = change(plan, document, as_of)
-    if not document.changed:
-        for message in messages:
+    return Options(as_of=args.as_of or common.today(), seed=args.seed, template=args.template, fast=args.fast)
+
+
+def _print_edit(args: argparse.Namespace, edited: Edited) -> int:
+    result = edited.regeneration
+    if result is None:
+        for message in edited.messages:
             print(message, file=sys.stderr)
         return 0
-    document.set_last_updated(as_of)
-    edited = document.validate()
-    settings = _settings(args, folder)
-    result = _regenerate(args, folder, edited, document.text(), as_of, settings)
-    print(f"updated: {folder.inputs_path}", file=sys.stderr)
-    for message in messages:
+    _print_run(result)
+    print(f"updated: {result.folder.inputs_path}", file=sys.stderr)
+    for message in edited.messages:
         print(message, file=sys.stderr)
     return _report(result)
 
 
-def _regenerate(args: argparse.Namespace, folder: PlanFolder, plan: PlanInput, inputs_text: str | None,
-                as_of: dt.date, settings: dict[str, object], *, force: bool = False) -> Regenerated:
-    """Through the audit notebook when the folder has one (unless --fast), else in-process."""
-    from ..update import audit_is_stale, generated_base, has_audit_notebook, install_run_files, regenerate, run_notebook
-
-    if has_audit_notebook(folder) and not args.fast:
-        base = generated_base(folder)  # may live in the notebook the run is about to replace
-        template = settings.get("template")
-        run = run_notebook(folder, inputs_text, as_of=as_of, seed=int(settings.get("seed", 0) or 0),  # type: ignore[call-overload]
-                           template=Path(str(template)) if template else None)
-        install_run_files(folder, run)
-        print(f"ran the plan notebook again: {folder.path / 'technical-plan.ipynb'} is the new audit record "
-              f"({run.seconds:.1f} s)", file=sys.stderr)
-        return regenerate(folder, run.plan_text, force=force, settings=settings, base=base)
-    result = regenerate(folder, _render(plan, folder, as_of, settings), force=force, new_inputs=inputs_text,
-                        settings=settings)
-    if has_audit_notebook(folder) and audit_is_stale(folder):
-        print(f"note: --fast: {folder.path / 'technical-plan.ipynb'} and the charts still describe the previous "
-              f"inputs; run `techplan update {folder.path}` without --fast to bring them up to date",
-              file=sys.stderr)
-    return result
-
-
-def _settings(args: argparse.Namespace, folder: PlanFolder) -> dict[str, object]:
-    """Seed and template for a re-render. The recorded seed is data and is reused; a recorded
-    template is not: it runs as code, and the folder's files (a pull request's, say) may name any
-    template, so only the person running the command chooses one, with --template."""
-    from ..render import DEFAULT_TEMPLATE, default_template_dir
-    from ..update import previous_settings
-
-    previous = previous_settings(folder)
-    seed = args.seed if args.seed is not None else previous.get("seed", 0)
-    recorded = previous.get("template")
-    if args.template:
-        template = str(args.template)
-    elif recorded:
-        raise UsageError(
-            f"{folder.path}: the folder's records say this plan was made with the template {recorded!r}; "
-            "a template runs as code, so techplan uses one only when you name it: check that template and "
-            f"pass --template PATH (e.g. --template {recorded}), or --template "
-            f"{default_template_dir() / DEFAULT_TEMPLATE} for the house template; nothing was written")
-    else:
-        template = ""
-    return {"seed": seed if isinstance(seed, int) else 0, "template": template}
-
-
-def _render(plan: PlanInput, folder: PlanFolder, as_of: dt.date, settings: dict[str, object]) -> str:
-    from ..render import render_plan
-
-    template = settings.get("template")
-    return render_plan(plan, as_of=as_of, seed=int(settings.get("seed", 0) or 0),  # type: ignore[call-overload]
-                       template_path=Path(str(template)) if template else None, charts=_chart_links(folder))
-
-
-def _chart_links(folder: PlanFolder) -> dict[str, str]:
-    """Keep linking the charts `techplan run` left in the folder."""
-    from ..render import CHART_KEYS
-
-    names = {"risk_heatmap": "risk-heatmap.png", "gantt": "schedule-gantt.png",
-             "finish_distribution": "finish-distribution.png"}
-    return {key: names[key] for key in CHART_KEYS if key in names and (folder.path / names[key]).is_file()}
+def _print_run(result: Regeneration) -> None:
+    notebook = result.folder.notebook_path
+    if result.notebook_seconds is not None:
+        verb = "would run" if result.dry_run else "ran"
+        print(f"{verb} the plan notebook again: {notebook} is the new audit record"
+              + ("" if result.dry_run else f" ({result.notebook_seconds:.1f} s)"), file=sys.stderr)
+    if result.stale_audit_note:
+        print(f"note: --fast: {notebook} and the charts still describe the previous inputs; run "
+              f"`techplan update {result.folder.path}` without --fast to bring them up to date", file=sys.stderr)
 
 
 _LABELS = {"regenerated": "regenerated", "updated": "updated", "kept": "kept", "same": "same",
            "added": "added", "removed": "removed", "conflict": "CONFLICT", "replaced": "REPLACED",
-           "kept-added": "kept", "kept-removed": "kept out"}
+           "kept-added": "kept", "kept-removed": "kept out", "moved": "MOVED BACK"}
 
 
-def _report(result: Regenerated) -> int:
+def _report(result: Regeneration) -> int:
     merge = result.merge
+    verb = ("would write" if result.plan_written else "unchanged") if result.dry_run else (
+        "wrote" if result.plan_written else "unchanged")
+    backups = ", ".join(str(path) for path in result.backups)
     if merge is None:
-        print(f"{'wrote' if result.written else 'unchanged'}: {result.plan_path}"
-              + (f" (previous file kept as {result.backup})" if result.backup and result.written else ""),
+        print(f"{verb}: {result.plan_path}" + (f" (previous file kept as {backups})" if backups else ""),
               file=sys.stderr)
         return 0
     kept = len(merge.with_action("kept", "kept-added", "kept-removed"))
-    print(f"{'wrote' if result.written else 'unchanged'}: {result.plan_path} (hand edits kept in {kept} "
-          f"section{'s' if kept != 1 else ''}; {len(merge.conflicts)} conflict"
-          f"{'s' if len(merge.conflicts) != 1 else ''})", file=sys.stderr)
+    moved = len(merge.moved)
+    print(f"{verb}: {result.plan_path} (hand edits kept in {kept} section{'s' if kept != 1 else ''}"
+          + (f"; {moved} moved section{'s' if moved != 1 else ''} put back" if moved else "")
+          + f"; {len(merge.conflicts)} conflict{'s' if len(merge.conflicts) != 1 else ''})", file=sys.stderr)
     if not merge.had_base:
         print("  note: no record of the previously generated plan, so every differing prose section is kept "
               "as it is and reported", file=sys.stderr)
@@ -310,8 +258,8 @@ def _report(result: Regenerated) -> int:
         print(line + (f": {outcome.detail}" if outcome.detail else ""), file=sys.stderr)
         for diff_line in outcome.diff.splitlines():
             print(f"      {diff_line}", file=sys.stderr)
-    if result.backup is not None:
-        print(f"  the previous plan is kept as {result.backup}", file=sys.stderr)
+    if backups:
+        print(f"  the previous plan is {'to be ' if result.dry_run else ''}kept as {backups}", file=sys.stderr)
     return 1 if merge.conflicts else 0
 
 
@@ -319,196 +267,52 @@ def _report(result: Regenerated) -> int:
 
 
 def _review_add(args: argparse.Namespace) -> int:
-    from .. import workflow
+    from ..services.review import add_review
 
-    reviewer = _clean("--reviewer", [args.reviewer])[0]
-    feedback = _clean("--feedback", args.feedback)
-    if args.status == workflow.CHANGES_REQUESTED and not feedback:
-        raise UsageError('--feedback is required with --status "Changes Requested": say what should change')
-
-    def change(plan: PlanInput, document: InputsDocument, as_of: dt.date) -> list[str]:
-        number = workflow.next_round_number(plan)
-        document.add_review(round=number, date=args.date or as_of, reviewer=reviewer, status=args.status,
-                            feedback=feedback)
-        messages = [f"recorded review round {number} by {reviewer}: {args.status}"]
-        new_status = workflow.status_after_review(plan, args.status)
-        if new_status != plan.status:
-            document.set_status(new_status, as_of)
-            messages.append(f"status: {plan.status} -> {new_status}")
-        if args.status == workflow.CHANGES_REQUESTED and not args.keep_approvals:
-            withdrawn = document.clear_approvals()
-            if withdrawn:
-                messages.append("approvals withdrawn (the plan will change; approve again after the "
-                                f"resolution): {', '.join(withdrawn)}")
-        return messages
-
-    return _edit(args, change)
+    return _print_edit(args, _call(lambda: add_review(
+        args.plan_dir, _options(args), reviewer=args.reviewer, status=args.status, feedback=args.feedback,
+        date=args.date, keep_approvals=args.keep_approvals)))
 
 
 def _review_resolve(args: argparse.Namespace) -> int:
-    from .. import workflow
+    from ..services.review import resolve_review
 
-    items = _clean("--resolution", args.resolution)
-
-    def change(plan: PlanInput, document: InputsDocument, as_of: dt.date) -> list[str]:
-        review = workflow.find_round(plan, args.round)
-        document.add_resolution(review.round, items)
-        return [f"recorded the resolution of review round {review.round} ({len(items)} item"
-                f"{'s' if len(items) != 1 else ''})"]
-
-    return _edit(args, change)
+    return _print_edit(args, _call(lambda: resolve_review(
+        args.plan_dir, _options(args), round_number=args.round, resolution=args.resolution, append=args.append)))
 
 
 def _approve(args: argparse.Namespace) -> int:
-    from .. import workflow
-    from ..model import DEFAULT_APPROVALS
+    from ..services.review import approve
 
-    by = _clean("--by", [args.by])[0] if args.by.strip() else ""
-
-    def change(plan: PlanInput, document: InputsDocument, as_of: dt.date) -> list[str]:
-        role = workflow.find_role(plan, args.role)
-        state = next(s for s in workflow.role_states(plan) if s.role == role)
-        if args.revoke:
-            if not state.approved:
-                return [f"{role}: no approval to withdraw; nothing changed"]
-            document.set_approval(role, approved=False, by="", date=None)
-            after = document.validate()
-            messages = [f"withdrew the approval of {role}"]
-            new_status = workflow.status_after_revoke(after)
-            if new_status != plan.status:
-                document.set_status(new_status, as_of)
-                messages.append(f"status: {plan.status} -> {new_status} (approval no longer holds)")
-            return messages
-        workflow.check_can_approve(plan, role)
-        if state.approved:
-            who = f" by {state.by}" if state.by else ""
-            when = f" on {state.date}" if state.date else ""
-            return [f"{role} already approved{who}{when}; nothing changed"]
-        if not plan.approvals:
-            document.ensure_approvals(DEFAULT_APPROVALS)
-        document.set_approval(role, approved=True, by=by, date=as_of)
-        after = document.validate()
-        given, needed = workflow.approvals_tally(after)
-        messages = [f"approved: {role}" + (f" by {by}" if by else "")]
-        if not state.required:
-            messages.append(f"  note: {role} is {state.note}; recorded anyway")
-        messages.append(f"required approvals: {given} of {needed}")
-        blockers = workflow.approval_blockers(after)
-        if after.status == workflow.UNDER_REVIEW and not blockers:
-            messages.append(f"every requirement for approval is met: techplan status {args.plan_dir} Approved")
-        return messages
-
-    return _edit(args, change)
+    return _print_edit(args, _call(lambda: approve(args.plan_dir, _options(args), role=args.role, by=args.by,
+                                                   revoke=args.revoke)))
 
 
 def _status(args: argparse.Namespace) -> int:
-    from .. import workflow
+    from ..services.review import set_status, status_lines
 
     if args.new_status is None:
-        return _show_status(args)
-
-    def change(plan: PlanInput, document: InputsDocument, as_of: dt.date) -> list[str]:
-        if args.new_status == plan.status:
-            return [f"status is already {plan.status}; nothing changed"]
-        workflow.check_transition(plan, args.new_status)
-        document.set_status(args.new_status, as_of)
-        return [f"status: {plan.status} -> {args.new_status}"]
-
-    return _edit(args, change)
-
-
-def _show_status(args: argparse.Namespace) -> int:
-    from .. import workflow
-    from ..inputs import load_path
-    from ..update import PlanFolder
-
-    folder = PlanFolder.open(args.plan_dir)
-    plan = load_path(folder.inputs_path)
-    out: list[str] = []
-    since = f" since {plan.status_since}" if plan.status_since else ""
-    updated = f"; last updated {plan.last_updated}" if plan.last_updated else ""
-    out.append(f"{folder.path}: #{plan.issue.number} {plan.issue.title}")
-    out.append(f"Status: {plan.status}{since}{updated}")
-    if plan.reviews:
-        out.append("Review rounds:")
-        for review in sorted(plan.reviews, key=lambda r: r.round):
-            verdict: str = review.status
-            if review.status == workflow.CHANGES_REQUESTED:
-                verdict += ", resolved" if review.resolution else ", NOT resolved"
-            out.append(f"  {review.round}. {review.date or 'no date'} {review.reviewer}: {verdict}")
-    else:
-        out.append("Review rounds: none")
-    given, needed = workflow.approvals_tally(plan)
-    out.append(f"Approvals: {given} of {needed} required")
-    for state in workflow.role_states(plan):
-        mark = "[x]" if state.approved else "[ ]"
-        detail = ""
-        if state.approved:
-            detail = " — " + " ".join(part for part in (state.by, f"({state.date})" if state.date else "") if part)
-        if not state.required:
-            detail += f" ({state.note})"
-        out.append(f"  {mark} {state.role}{detail.rstrip(' —')}")
-    if plan.status == workflow.APPROVED:
-        blockers = workflow.approval_blockers(plan)
-        out.append("Approved." if not blockers else "Approved, but approval no longer holds:")
-    else:
-        blockers = workflow.transition_blockers(plan, workflow.UNDER_REVIEW if plan.status == workflow.DRAFT
-                                                else workflow.APPROVED)
-        target = "Under Review" if plan.status == workflow.DRAFT else "Approved"
-        out.append(f"Can move to {target}: " + ("yes" if not blockers else "no"))
-    out.extend(f"  - {reason}" for reason in blockers)
-    print("\n".join(out))
-    return 0
+        print("\n".join(status_lines(args.plan_dir)))
+        return 0
+    return _print_edit(args, _call(lambda: set_status(args.plan_dir, _options(args), args.new_status)))
 
 
 def _update(args: argparse.Namespace) -> int:
-    from ..inputs_edit import InputsDocument
-    from ..output import edited_by_hand
-    from ..update import (
-        PlanFolder,
-        audit_is_stale,
-        differs_beyond_last_updated,
-        generated_base,
-        has_audit_notebook,
-        merge_sections,
-    )
+    from ..services.review import update
 
-    folder = PlanFolder.open(args.plan_dir)
-    document = InputsDocument.open(folder.inputs_path)
-    plan = document.validate()
-    as_of = args.as_of or common.today()
-    settings = _settings(args, folder)
-    fresh = _render(plan, folder, as_of, settings)
-    base = generated_base(folder)
-    inputs_changed = base is None or differs_beyond_last_updated(fresh, base)
-    if inputs_changed and plan.last_updated != as_of and folder.plan_path.exists():
-        document.set_last_updated(as_of)
-        plan = document.validate()
-        fresh = _render(plan, folder, as_of, settings)
+    updated = _call(lambda: update(args.plan_dir, _options(args), force=args.force, dry_run=args.dry_run,
+                                   take=args.take))
+    result = updated.regeneration
     if args.dry_run:
-        if not folder.plan_path.exists():
-            print(f"would write: {folder.plan_path}", file=sys.stderr)
-            return 0
-        from ..safe_files import MAX_PLAN_BYTES, read_file
-
-        ours = read_file(folder.plan_path, MAX_PLAN_BYTES, what="Markdown plan file").decode("utf-8")
-        if args.force or not edited_by_hand(folder.plan_path):
-            print(f"would {'overwrite' if ours != fresh else 'leave unchanged'}: {folder.plan_path}", file=sys.stderr)
-            return 0
-        from ..update import Regenerated
-
-        merge = merge_sections(base, ours, fresh)
         print("dry run: nothing written", file=sys.stderr)
-        return _report(Regenerated(folder.plan_path, merge.text != ours, merge, None))
-    stale_audit = has_audit_notebook(folder) and not args.fast and audit_is_stale(folder)
-    if not inputs_changed and not stale_audit and not args.force and folder.plan_path.exists():
-        hand = " (hand edits kept)" if edited_by_hand(folder.plan_path) else ""
-        print(f"up to date: {folder.plan_path}{hand}", file=sys.stderr)
+    _print_run(result)
+    if not result.changed and not result.conflicts:
+        hand = " (hand edits kept)" if result.folder.edited_by_hand(PLAN_FILE) else ""
+        print(f"up to date: {result.plan_path}{hand}", file=sys.stderr)
         return 0
-    result = _regenerate(args, folder, plan, document.text() if document.changed else None, as_of, settings,
-                         force=args.force)
-    if document.changed:
-        print(f"updated: {folder.inputs_path} (last_updated: {as_of})", file=sys.stderr)
+    if result.inputs_written:
+        verb = "would update" if args.dry_run else "updated"
+        print(f"{verb}: {result.folder.inputs_path} (last_updated: {_options(args).as_of})", file=sys.stderr)
     return _report(result)
 
 

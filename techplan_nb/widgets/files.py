@@ -7,67 +7,12 @@ and reads it back before replacing anything, so a saved file always means what t
 
 from __future__ import annotations
 
-import json
-import re
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from ..errors import InputError, OutputError
+from ..errors import InputError
 from ..inputs import decode, parse_text
-from ..output import atomic_write
-
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-HEADER = (
-    "# Technical Plan inputs, written by the techplan form.\n"
-    "# Check with `techplan validate FILE`; render with `techplan render FILE`.\n"
-)
-
-
-class _Dumper(yaml.SafeDumper):
-    def ignore_aliases(self, data: Any) -> bool:
-        return True  # the loader refuses anchors and aliases, so never write them
-
-
-def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    if "\n" in value.rstrip("\n") or (value.endswith("\n") and value.strip()):
-        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
-    if _ISO_DATE.match(value):
-        # Written plain (2026-11-20, not '2026-11-20'); the loader reads dates as text either way.
-        return dumper.represent_scalar("tag:yaml.org,2002:timestamp", value)
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
-
-
-def _represent_list(dumper: yaml.SafeDumper, value: list[Any]) -> yaml.SequenceNode:
-    short = all(isinstance(v, (int, float)) or (isinstance(v, str) and "\n" not in v and len(v) <= 24)
-                for v in value)
-    flow = bool(value) and short and sum(len(str(v)) + 2 for v in value) <= 60
-    return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=flow)
-
-
-_Dumper.add_representer(str, _represent_str)
-_Dumper.add_representer(list, _represent_list)
-
-
-def dump_yaml(data: Any, *, header: bool = True) -> str:
-    text = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False,
-                     width=100, indent=2)
-    return (HEADER if header else "") + text
-
-
-def dump_json(data: Any) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-
-
-def inputs_text(data: dict[str, Any], name: str) -> str:
-    """The inputs file's text: JSON for a .json name, YAML otherwise; checked to read back the same."""
-    text = dump_json(data) if name.lower().endswith(".json") else dump_yaml(data)
-    again = parse_text(text, name).data
-    if again != data:
-        # A bug in the writer, never the user's fault: refuse to write a file that means something else.
-        raise OutputError(f"{name}: the saved file would not read back as the form's values; nothing was written")
-    return text
+from ..inputs_dump import HEADER, dump_json, dump_yaml, inputs_text  # noqa: F401 - re-exported
 
 
 def read_raw(path: str | Path) -> bytes:
@@ -86,11 +31,7 @@ def read_bytes(raw: bytes, name: str) -> Any:
 
 
 def save_inputs(path: str | Path, data: dict[str, Any]) -> Path:
-    """Write the inputs atomically; an existing file is replaced only once the new text is checked."""
-    path = Path(path)
-    if path.suffix.lower() not in (".yaml", ".yml", ".json"):
-        raise OutputError(f"{path}: save inputs as .yaml, .yml or .json")
-    if path.is_dir():
-        raise OutputError(f"{path} is a folder; give a file name ending in .yaml")
-    atomic_write(path, inputs_text(data, path.name))
-    return path
+    """Save the inputs (services.generate.save_inputs: comments kept, a plan folder's lock held)."""
+    from ..services.generate import save_inputs as save
+
+    return save(Path(path), data)

@@ -24,6 +24,7 @@ from ..errors import InputError, TechPlanError
 from ..inputs import Document, decode, validate_document
 from ..model import Loc, PlanInput
 from ..output import plan_dir_name
+from ..plan_folder import INPUTS_FILE, PLAN_FILE
 from . import files, notation
 from .editors import Context
 from .importing import from_github_export, from_markdown_plan, is_markdown_plan, looks_like_github_export
@@ -449,7 +450,7 @@ class PlanForm:
             return
         out_dir = self._resolve(self.output_dir.value.strip() or "plans")
         folder = out_dir / plan_dir_name(self.plan.issue.number, self.plan.issue.title)
-        inputs_path = folder / "inputs.yaml"
+        inputs_path = folder / INPUTS_FILE
         data = self.to_dict()
         job = _Job(inputs_path=inputs_path, data=data, out_dir=out_dir, as_of=self.as_of, seed=self.seed,
                    template=self.template, notebook=self.notebook, force=bool(self.force.value))
@@ -564,10 +565,10 @@ class _Job:
         self.force = force
 
     def run(self) -> Any:
-        from ..runner import run_plan
+        from ..services.generate import generate
 
-        files.save_inputs(self.inputs_path, self.data)
-        return run_plan(self.inputs_path, self.out_dir, as_of=self.as_of, seed=self.seed, template=self.template,
+        # The folder's inputs.yaml is checked (reviewed rounds are never replaced) before anything is written.
+        return generate(self.data, self.out_dir, as_of=self.as_of, seed=self.seed, template=self.template,
                         notebook=self.notebook, force=self.force)
 
 
@@ -582,7 +583,7 @@ _ORDER = ["the plan", "audit notebook", "inputs", "chart"]
 
 
 def _kind(path: Path) -> str:
-    if path.name == "technical-plan.md":
+    if path.name == PLAN_FILE:
         return "the plan"
     if path.suffix == ".ipynb":
         return "audit notebook" if "failed" not in path.name else "failed run"

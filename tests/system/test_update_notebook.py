@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from techplan_nb.output import sha256_file
-from techplan_nb.update import PlanFolder, _audit_records
+from techplan_nb.plan_folder import PlanFolder
 
 from helpers import BUNDLED_EXAMPLE, run_techplan
 
@@ -25,7 +25,7 @@ def run_folder(root: Path) -> Path:
 
 
 def recorded_inputs_sha(folder: Path) -> str:
-    (record,) = _audit_records(PlanFolder(folder))
+    (record,) = PlanFolder(folder).audit_records()
     inputs = record["inputs"]
     assert isinstance(inputs, dict)
     return str(inputs["sha256"])
@@ -46,7 +46,8 @@ def test_a_review_round_reruns_the_notebook_and_the_audit_record_matches(tmp_pat
     import nbformat
     nb = nbformat.read(str(folder / "technical-plan.ipynb"), as_version=4)
     assert nb.metadata.techplan["parameters"]["output_dir"] == str((tmp_path / "plans").resolve())
-    assert ".techplan-run-" in str(nb.metadata.techplan.get("staged_in", ""))
+    assert ".techplan-staging-" in str(nb.metadata.techplan.get("staged_in", ""))
+    assert not list(folder.glob(".techplan-staging-*")) and not (folder / ".techplan-journal.json").exists()
 
 
 def test_hand_edits_survive_a_notebook_rerun(tmp_path: Path) -> None:
