@@ -8,7 +8,6 @@ reads these results instead of computing its own.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -151,36 +150,41 @@ def mermaid_label(text: str, fallback: str = "task") -> str:
     return flat or fallback
 
 
-def _moment(day: dt.date, fraction: float) -> str:
-    minutes = round(fraction * 24 * 60)
-    moment = dt.datetime.combine(day, dt.time()) + dt.timedelta(minutes=minutes)
-    return moment.strftime("%Y-%m-%d %H:%M")
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MERMAID_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _excludes(s: Schedule) -> str | None:
+    """The `excludes` line: the weekend days (`weekends` for Sat and Sun) and every holiday the
+    schedule skips (listed, and the country's inside its range), so Mermaid shades them too."""
+    cal = s.calendar
+    parts: list[str] = []
+    if set(cal.weekends) == {"Sat", "Sun"}:
+        parts.append("weekends")
+    else:
+        parts.extend(_MERMAID_DAYS[_WEEKDAYS.index(day)] for day in cal.weekends if day in _WEEKDAYS)
+    days = sorted({*cal.holidays, *(day for day, _name in cal.in_range)})
+    parts.extend(day.isoformat() for day in days)
+    return f"    excludes {', '.join(parts)}" if parts else None
 
 
 def mermaid_gantt(analysis: Analysis, title: str) -> str | None:
     """The schedule as a Mermaid gantt (None without a start date or tasks).
 
-    Working day k is drawn on its calendar date, a fraction f of it as f x 24 hours, so the chart
-    keeps the fractional model exactly: a task the network starts when its predecessors finish
-    is written `after` them, and Mermaid puts it where the plan's dates say. There is no
-    `excludes` line: Mermaid stretches every end given with a time of day across excluded days,
-    which would count weekends and holidays twice (the dates already skip them).
+    Day-granular, as the plan's task lines: each bar runs from its first working day to the end
+    of its last (`dateFormat YYYY-MM-DD`, the end written as the next calendar day, which Mermaid
+    takes as given and does not stretch). Weekends and holidays are listed in `excludes`, so the
+    chart shades the days the schedule skips; the bars' dates already skip them.
     """
     s = analysis.schedule
     if not s.tasks or s.calendar.first_day is None:
         return None
     ids = {t.id: f"t{n}" for n, t in enumerate(s.tasks, start=1)}
-    ends = {t.id: t.end_offset for t in s.tasks}
-
-    def at(offset: float) -> str:
-        rounded = round(offset, 6)
-        whole = math.floor(rounded)
-        day = s.working_day(whole)
-        assert day is not None
-        return _moment(day, rounded - whole)
-
-    lines = ["gantt", f"    title {mermaid_label(title, 'Schedule')}", "    dateFormat YYYY-MM-DD HH:mm",
+    lines = ["gantt", f"    title {mermaid_label(title, 'Schedule')}", "    dateFormat YYYY-MM-DD",
              "    axisFormat %d %b"]
+    excludes = _excludes(s)
+    if excludes:
+        lines.append(excludes)
     by_phase: dict[str, list[TaskSchedule]] = {}
     for t in s.tasks:
         by_phase.setdefault(t.phase_id, []).append(t)
@@ -189,15 +193,10 @@ def mermaid_gantt(analysis: Analysis, title: str) -> str | None:
         if not tasks:
             continue
         lines.append(f"    section {mermaid_label(phase.name, phase.id)}")
-        # Tasks that finish exactly when this phase may start: what a phase dependency waits for.
-        upstream = [t.id for q in phase.depends_on for t in by_phase.get(q, [])
-                    if abs(t.end_offset - phase.start_offset) <= 1e-9]
         for t in tasks:
+            assert t.start is not None and t.end is not None  # a start date gives every task dates
             tags = [tag for tag, on in (("done", t.done), ("crit", t.critical)) if on]
-            preds = list(dict.fromkeys([*t.depends_on, *(upstream if t.start_offset <= phase.start_offset + 1e-9
-                                                           else [])]))
-            driven = bool(preds) and abs(max(ends[p] for p in preds) - t.start_offset) <= 1e-9
-            start = "after " + " ".join(ids[p] for p in preds) if driven else at(t.start_offset)
-            meta = ", ".join([*tags, ids[t.id], start, at(t.end_offset)])
+            end = t.end + dt.timedelta(days=1)
+            meta = ", ".join([*tags, ids[t.id], t.start.isoformat(), end.isoformat()])
             lines.append(f"    {mermaid_label(t.name, t.id)} :{meta}")
     return "\n".join(lines)

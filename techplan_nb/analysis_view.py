@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from . import numfmt
 from .analysis import Analysis, mermaid_gantt
 from .mdescape import SafeMarkdown, cell, inline
 from .model import Phase, PlanInput, Task, ThreePoint
@@ -135,7 +136,7 @@ def timeline_summary(plan: PlanInput, analysis: Analysis) -> list[tuple[str, Saf
         f"each open High risk adds {exact(rule.high_risk_percent)}% of the P80 duration × score / "
         f"{analysis.risk.max_score}, at most {exact(rule.max_percent)}% in all"))
     if not s.tasks:
-        return [*rows, ("Monte Carlo runs", SafeMarkdown(str(tl.simulations))), rule_row]
+        return [*rows, ("Monte Carlo runs", SafeMarkdown(numfmt.count(tl.simulations))), rule_row]
     finish = f", finishing {s.expected_finish.isoformat()}" if s.expected_finish else ""
     rows.append(("Expected duration", SafeMarkdown(
         f"{fmt_days(s.expected_days)} working days (PERT expected times along the critical path{finish})")))
@@ -147,7 +148,7 @@ def timeline_summary(plan: PlanInput, analysis: Analysis) -> list[tuple[str, Saf
                 "working days")
     mean = fmt_days(s.mean_days or 0.0)
     rows.append(("Finish (Monte Carlo)", SafeMarkdown(
-        f"{pcts} ({s.samples} runs, seed {s.seed}; mean {mean} working days)")))
+        f"{pcts} ({numfmt.count(s.samples)} runs, seed {s.seed}; mean {mean} working days)")))
     if s.contingency_risks:
         count = len(s.contingency_risks)
         which = ", ".join(str(inline(r)) for r in s.contingency_risks)

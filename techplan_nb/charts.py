@@ -20,6 +20,7 @@ import matplotlib.patches
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from . import numfmt
 from .schedule import percentiles
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -239,7 +240,7 @@ def finish_distribution(analysis: Analysis) -> bytes:
             frame.line([x, x], [0, top], color=colour, linestyle=styles[name], linewidth=1.2)
             frame.text(x, top * 0.98, f" {name}", color=colour, fontsize=8, ha="left", va="top")
         dates = ", ".join(f"{name} {when.isoformat()}" for name, _, when in marks if when)
-        _title(fig, f"Monte Carlo finish ({len(samples):,} runs)" + (f": {dates}" if dates else ""), 0.9)
+        _title(fig, f"Monte Carlo finish ({numfmt.count(len(samples))} runs)" + (f": {dates}" if dates else ""), 0.9)
         return _png(fig)
 
 

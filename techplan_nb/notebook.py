@@ -18,7 +18,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from . import __version__
+from . import __version__, numfmt
 from .errors import InputError, TechPlanError
 from .inputs import load_bytes
 from .model import PlanInput
@@ -271,7 +271,7 @@ def show_risks(run: Run) -> None:
         markdown("### Risk register\n\nNo risks listed.")
     else:
         rows: list[list[object]] = [[r.id or "", r.risk, r.probability, r.impact, r.score, r.level,
-                                     r.owner or "", r.status] for r in risk.register]
+                                     r.owner or "", r.status.capitalize()] for r in risk.register]
         counts = ", ".join(f"{count} {level}" for level, count in risk.counts.items() if count)
         text = (f"### Risk register\n\nOverall risk: **{risk.overall}** ({counts or 'none open'}).\n\n"
                 + _table(["ID", "Risk", "Probability", "Impact", "Score", "Level", "Owner", "Status"], rows))
@@ -294,9 +294,9 @@ def show_schedule(run: Run) -> None:
         markdown("### Schedule\n\nNo tasks in the timeline, so there is nothing to schedule.")
     else:
         rows: list[list[object]] = [
-            [t.id, t.name, t.phase_id or "", _date(t.start), _date(t.end), f"{t.expected_days:g}",
-             f"{t.slack:g}", "yes" if t.critical else ""] for t in schedule.tasks]
-        summary = (f"Expected length **{schedule.expected_days:g} working days**; finish P50 "
+            [t.id, t.name, t.phase_id or "", _date(t.start), _date(t.end), numfmt.days(t.expected_days),
+             numfmt.days(t.slack), "yes" if t.critical else ""] for t in schedule.tasks]
+        summary = (f"Expected length **{numfmt.days(schedule.expected_days)} working days**; finish P50 "
                    f"{_date(schedule.p50)}, **P80 {_date(schedule.p80)}**, P90 {_date(schedule.p90)} "
                    f"(P80 with contingency {_date(schedule.p80_with_contingency)}).\n\n"
                    f"Critical path: {' → '.join(schedule.critical_path) or 'none'}.")

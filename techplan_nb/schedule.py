@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from . import numfmt
 from .errors import ScheduleError
 from .model import Calendar, Loc, PlanInput, ThreePoint, Timeline
 
@@ -66,10 +67,7 @@ _WEEKDAY_INDEX = {"Mon": 0, "Tue": 1, "Wed": 2, "Thu": 3, "Fri": 4, "Sat": 5, "S
 # --- small formatting helpers shared with plan_view ----------------------------------------
 
 
-def fmt_days(value: float) -> str:
-    """1 -> "1", 1.5 -> "1.5", 4.1666 -> "4.2": one decimal, no trailing zero."""
-    rounded = round(value, 1)
-    return str(int(rounded)) if float(rounded).is_integer() else f"{rounded:g}"
+fmt_days = numfmt.days  # the one number format (techplan_nb.numfmt), under its old name
 
 
 def days_label(low: float, high: float) -> str:

@@ -99,7 +99,7 @@ def test_markdown_format_prints_the_plans_risk_and_timeline_sections() -> None:
     assert result.returncode == 0, result.stderr
     text = result.stdout
     assert text.startswith("# Analysis: Export roast profiles to CSV and share them by link (#57)\n")
-    assert "| Risk | Probability | Impact | Mitigation | Score | Level | Owner | Status | # |" in text
+    assert "| Risk | Probability | Impact | Mitigation | Score | Level |\n" in text
     assert "#### Risk matrix (probability × impact)" in text and "```mermaid\ngantt\n" in text
     assert "### Phase 1: Foundation (4-8 days)" in text
     assert "## Dependencies" not in text

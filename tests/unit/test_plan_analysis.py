@@ -37,8 +37,10 @@ def gantt_of(plan: str) -> list[str]:
 def test_shared_example_plan_shows_the_whole_analysis() -> None:
     plan = render_plan(load_path(shared_example()), as_of=AS_OF_DATE)
     risks = section(plan, "Risk Assessment")
-    assert risks.index("| **R1**:") < risks.index("| **R3**:") < risks.index("| **R2**:") < risks.index("| **R4**:")
-    assert "| Quote-prefix formula-like cells; test with known payloads | 6 | High |  | open | 1 |" in risks
+    # The inputs' order (an id-less risk is "risk N", the Nth row), the house four columns first.
+    assert risks.index("| **R1**:") < risks.index("| **R2**:") < risks.index("| **R3**:") < risks.index("| **R4**:")
+    assert "| Risk | Probability | Impact | Mitigation | Score | Level |\n" in risks
+    assert "| Quote-prefix formula-like cells; test with known payloads | 6 | High |\n" in risks
     assert "| **Medium** | Low (2) | Medium (4): R3 | **High (6): R1** |" in risks
     assert "- **Overall risk**: High" in risks and "R1 (High, score 6) has no owner" in risks
     timeline = section(plan, "Implementation Timeline")
@@ -51,7 +53,11 @@ def test_shared_example_plan_shows_the_whole_analysis() -> None:
     lines = gantt_of(plan)
     assert lines[:2] == ["gantt", "    title Export roast profiles to CSV and share them by link"]
     crit = [line for line in lines if ":crit, " in line]
-    assert len(crit) == 6 and "    SharePanel and ExportMenu :t4, after t3, 2026-11-19 04:00" in lines
+    assert len(crit) == 6 and "    SharePanel and ExportMenu :t4, 2026-11-16, 2026-11-20" in lines
+    # Day-granular bars (no clock times); weekends and the listed holidays shaded as Mermaid excludes.
+    assert lines[2:5] == ["    dateFormat YYYY-MM-DD", "    axisFormat %d %b",
+                          "    excludes weekends, 2026-11-26, 2026-11-27"]
+    assert not any(re.search(r"\d\d:\d\d", line) for line in lines)
 
 
 def test_phase_headings_carry_network_day_ranges() -> None:
@@ -75,8 +81,8 @@ def test_gantt_labels_cannot_break_the_chart_or_the_document() -> None:
                    "timeline": {"start": "2026-11-09", "phases": [{"name": "Phase: #A; b", "tasks": tasks}]}})
     lines = gantt_of(plan)
     assert lines[1] == "    title Issue∶ ＃1； `x`"
-    assert lines[4] == "    section Phase∶ ＃A； b"
-    task_lines = lines[5:]
+    assert lines[5] == "    section Phase∶ ＃A； b"
+    task_lines = lines[6:]
     assert len(task_lines) == len(HOSTILE_NAMES)
     for line in task_lines:
         match = GANTT_TASK.match(line)
@@ -88,16 +94,20 @@ def test_gantt_labels_cannot_break_the_chart_or_the_document() -> None:
     assert "## not a heading" not in headings
 
 
-def test_gantt_uses_after_exactly_when_the_network_starts_a_task_at_its_predecessors_end() -> None:
-    plan = render({"issue": {"number": 1, "title": "t"}, "timeline": {"start": "2026-11-09", "phases": [
-        {"id": "p1", "name": "One", "tasks": [{"id": "a", "name": "A", "estimate": 1.5},
-                                             {"id": "b", "name": "B", "estimate": 1, "depends_on": []}]},
-        {"id": "p2", "name": "Two", "tasks": [{"id": "c", "name": "C", "estimate": 1, "depends_on": ["b"]}]}]}})
+def test_gantt_bars_are_whole_days_from_first_to_last_working_day() -> None:
+    """Mermaid draws an end written with a time of day across excluded days (counting a weekend
+    twice); whole-day ends are taken as given, and the excluded days are shaded."""
+    plan = render({"issue": {"number": 1, "title": "t"}, "timeline": {
+        "start": "2026-11-09", "calendar": {"weekends": ["Fri", "Sat"], "holidays": ["2026-11-11"]}, "phases": [
+            {"id": "p1", "name": "One", "tasks": [{"id": "a", "name": "A", "estimate": 1.5},
+                                                 {"id": "b", "name": "B", "estimate": 1, "depends_on": []}]},
+            {"id": "p2", "name": "Two", "tasks": [{"id": "c", "name": "C", "estimate": 1, "depends_on": ["b"]}]}]}})
     lines = gantt_of(plan)
-    assert "    A :crit, t1, 2026-11-09 00:00, 2026-11-10 12:00" in lines
-    assert "    B :t2, 2026-11-09 00:00, 2026-11-10 00:00" in lines
-    # c waits for b, but its phase waits for all of One: it starts when a ends, at noon on day 2.
-    assert "    C :crit, t3, after t2 t1, 2026-11-11 12:00" in lines
+    assert "    excludes friday, saturday, 2026-11-11" in lines
+    assert "    A :crit, t1, 2026-11-09, 2026-11-11" in lines
+    assert "    B :t2, 2026-11-09, 2026-11-10" in lines
+    # c's phase waits for all of One: it starts on day 2 (a ends at noon), the 10th; the 11th is a holiday.
+    assert "    C :crit, t3, 2026-11-10, 2026-11-13" in lines
 
 
 # --- reading the documented formats back --------------------------------------------------------
@@ -127,19 +137,26 @@ def ids_in(text: str) -> list[str]:
 
 def read_back(plan: str) -> dict[str, Any]:
     """A reader written only from README's "How the analysis appears in the plan"."""
-    risks: list[tuple[int, dict[str, Any]]] = []
+    risks: list[dict[str, Any]] = []
     risk_part = section(plan, "Risk Assessment")
+    header: list[str] = []
     for line in risk_part.splitlines():
         cells = [c.strip() for c in re.split(r"(?<!\\)\|", line)[1:-1]]
-        if len(cells) != 9 or not cells[-1].isdigit():
+        if cells[:6] == ["Risk", "Probability", "Impact", "Mitigation", "Score", "Level"]:
+            header = cells  # then Owner and Status when some risk has an owner or is closed
             continue
-        head = re.match(r"^\*\*(.+?)\*\*: (.*)$", cells[0])
+        if not header or len(cells) != len(header) or set(cells[0]) <= {"-"}:
+            continue
+        row = dict(zip(header, cells, strict=True))
+        head = re.match(r"^\*\*(.+?)\*\*: (.*)$", row["Risk"])
         risk: dict[str, Any] = {"id": unescape(head[1]), "risk": unescape(head[2])} if head else {
-            "risk": unescape(cells[0])}
-        for key, value in (("probability", cells[1]), ("impact", cells[2])):
+            "risk": unescape(row["Risk"])}
+        for key in ("probability", "impact"):
+            value = row[key.capitalize()]
             risk[key] = int(value) if value.isdigit() else value
-        risk.update(mitigation=unescape(cells[3]), owner=unescape(cells[6]), status=cells[7])
-        risks.append((int(cells[8]), risk))
+        risk.update(mitigation=unescape(row["Mitigation"]), owner=unescape(row.get("Owner", "")),
+                    status=row.get("Status", "Open").lower())
+        risks.append(risk)
     scale = int(re.search(r"`risk_scale: (\d)`", risk_part)[1])  # type: ignore[index]
 
     timeline_part = section(plan, "Implementation Timeline")
@@ -152,9 +169,9 @@ def read_back(plan: str) -> dict[str, Any]:
     timeline["calendar"]["holidays"] = [] if summary["Holidays"] == "none" else summary["Holidays"].split(", ")
     if summary["Country holidays"] != "none":
         timeline["calendar"]["country"] = ids_in(summary["Country holidays"])[0]
-    runs = re.search(r"(\d+) runs", summary.get("Finish (Monte Carlo)", "")) or re.match(
+    runs = re.search(r"([\d,]+) runs", summary.get("Finish (Monte Carlo)", "")) or re.match(
         r"(\d+)", summary.get("Monte Carlo runs", ""))
-    timeline["simulations"] = int(runs[1])  # type: ignore[index]
+    timeline["simulations"] = int(runs[1].replace(",", ""))  # type: ignore[index]
     rule = re.search(r"adds ([\d.]+)% of the P80 duration .* at most ([\d.]+)%", summary["Contingency rule"])
     timeline["contingency"] = {"high_risk_percent": float(rule[1]), "max_percent": float(rule[2])}  # type: ignore[index]
 
@@ -192,7 +209,7 @@ def read_back(plan: str) -> dict[str, Any]:
                 phase["items"].append({"text": unescape(item[2]), "done": item[1] == "x"})
         phases.append(phase)
     timeline["phases"] = phases
-    return {"risk_scale": scale, "risks": [r for _, r in sorted(risks, key=lambda pair: pair[0])],
+    return {"risk_scale": scale, "risks": risks,
             "timeline": timeline}
 
 

@@ -17,13 +17,17 @@ CHARTS = {"risk_heatmap": "risk-heatmap.png", "gantt": "schedule-gantt.png",
           "finish_distribution": "finish-distribution.png"}
 
 
-def test_charts_are_linked_with_relative_paths_under_their_sections() -> None:
+def test_only_the_finish_distribution_is_linked_the_gantt_and_matrix_are_text() -> None:
+    """The Gantt is the Mermaid block and the risk matrix the table: their PNGs stay in the
+    notebook and the HTML export, not twice in the Markdown."""
     text = render_plan(load_path(BUNDLED_EXAMPLE), as_of=AS_OF, charts=CHARTS)
-    risk = text.index("## Risk Assessment")
     timeline = text.index("## Implementation Timeline")
     deps = text.index("## Dependencies")
-    assert risk < text.index("](risk-heatmap.png)") < timeline
-    assert timeline < text.index("](schedule-gantt.png)") < text.index("](finish-distribution.png)") < deps
+    assert "](risk-heatmap.png)" not in text and "](schedule-gantt.png)" not in text
+    assert timeline < text.index("](finish-distribution.png)") < deps
+    assert text.count("```mermaid") == 1 and text.count("#### Risk matrix") == 1
+    # A plan pasted elsewhere shows the alt text where the image breaks: it says where the chart is.
+    assert "![Monte Carlo distribution of the finish date (the chart file finish-distribution.png beside" in text
 
 
 def test_without_charts_the_plan_links_no_images() -> None:
