@@ -435,6 +435,17 @@ def _check_summaries_writable(options: BatchOptions) -> None:
                 "overwrite it (a .bak copy is kept)")
 
 
+def _name_for_json(path: str | Path) -> str:
+    # JSON escapes a newline or an escape character itself, so the name stays exact there; only
+    # bytes that are not UTF-8 cannot be written into JSON text and are shown escaped instead.
+    name = os.fsdecode(path)
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return shown_name(name)
+    return name
+
+
 def _write_summary(results: list[dict[str, Any]], options: BatchOptions, started_at: dt.datetime, seconds: float,
                    kernels: dict[str, int]) -> Outcome:
     root = options.out_dir
@@ -442,7 +453,7 @@ def _write_summary(results: list[dict[str, Any]], options: BatchOptions, started
     for result in results:
         kernel = result.get("kernel") or {}
         rows.append({
-            "input": shown_name(result["inputs_path"]),  # a name with a newline or a stray byte, escaped
+            "input": _name_for_json(result["inputs_path"]),
             "status": result["status"],
             "plan": _relative(result.get("plan"), root),
             "notebook": _relative(result.get("notebook"), root),
