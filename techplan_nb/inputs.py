@@ -7,6 +7,7 @@ stay text until the schema parses them.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import json
 import re
@@ -232,7 +233,10 @@ def parse_yaml(text: str, name: str) -> Document:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         if isinstance(exc, yaml.composer.ComposerError):
-            _refuse_anchors(text, name, always=True)  # an alias without its anchor: say so first
+            # An alias without its anchor: say so first. The full parse this takes reads past
+            # where compose stopped (a second document), so it may meet a syntax error of its own.
+            with contextlib.suppress(yaml.YAMLError):
+                _refuse_anchors(text, name, always=True)
         raise _yaml_problem(name, exc, text) from None
     except RecursionError:
         raise InputError.single(name, f"nesting is too deep (limit {MAX_DEPTH} levels)") from None
