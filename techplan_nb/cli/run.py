@@ -126,6 +126,10 @@ def _audit(args: argparse.Namespace) -> int:
 def _verify(args: argparse.Namespace) -> int:
     from ..audit import verify
     from ..errors import printable
+    from ..plan_folder import PlanFolder
 
+    # A command killed half-way through installing the folder's files left a journal: roll it back
+    # first, so what is verified is a complete set of files (the previous one).
+    PlanFolder(Path(args.plan).parent).recover_if_interrupted("verify")
     print(printable(verify(args.plan, args.notebook)))
     return 0
