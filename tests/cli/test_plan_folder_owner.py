@@ -18,7 +18,7 @@ from techplan_nb.inputs import load_path
 from techplan_nb.plan_folder import PlanFolder
 from techplan_nb.update import split_sections
 
-from helpers import ROOT, BUNDLED_EXAMPLE, example_data, files_under, run_techplan
+from helpers import BUNDLED_EXAMPLE, ROOT, example_data, files_under, run_techplan
 
 AUTHZ = "- **Authorization**: Only the roast's owner may export or share it"
 HAND_AUTHZ = AUTHZ + "; support staff need a ticket number (SEC-112)"
@@ -266,7 +266,8 @@ def test_a_section_moved_by_hand_is_reported_and_kept_in_a_backup(tmp_path: Path
 
 def test_hand_edits_replaced_by_two_commands_are_both_kept(tmp_path: Path) -> None:
     folder = make_folder(tmp_path)
-    hand_edit(folder, "## Implementation Timeline", "NOTE-ONE: a note in Risk Assessment.\n\n## Implementation Timeline")
+    hand_edit(folder, "## Implementation Timeline",
+              "NOTE-ONE: a note in Risk Assessment.\n\n## Implementation Timeline")
     ok("review", "add", folder, "--reviewer", "Dana", "--status", "Changes Requested", "--feedback", "Owner for R1",
        "--as-of", "2026-11-21")
     hand_edit(folder, "- [ ] Stakeholder", "- [ ] Stakeholder NOTE-TWO")
@@ -283,11 +284,13 @@ def test_hand_edits_replaced_by_two_commands_are_both_kept(tmp_path: Path) -> No
 def test_resolving_a_resolved_round_is_refused_unless_appending(tmp_path: Path) -> None:
     folder = make_folder(tmp_path)
     before = snapshot(folder)
-    refused = run_techplan("review", "resolve", folder, "--round", "1", "--resolution", "again", "--as-of", "2026-11-21")
+    refused = run_techplan("review", "resolve", folder, "--round", "1", "--resolution", "again",
+                           "--as-of", "2026-11-21")
     # Before: exit 0, and the items were appended a second time.
     assert refused.returncode == 2 and "--append: review round 1 is already resolved" in refused.stderr
     assert snapshot(folder) == before
-    ok("review", "resolve", folder, "--round", "1", "--resolution", "One more item", "--append", "--as-of", "2026-11-21")
+    ok("review", "resolve", folder, "--round", "1", "--resolution", "One more item", "--append",
+       "--as-of", "2026-11-21")
     (round_one,) = [r for r in load_path(folder / "inputs.yaml").reviews if r.round == 1]
     assert round_one.resolution[-1] == "One more item" and round_one.resolution.count("One more item") == 1
 
