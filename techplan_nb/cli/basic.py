@@ -18,11 +18,16 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p.add_argument("files", nargs="+", type=Path, metavar="FILE", help="inputs files (.yaml, .yml, .json)")
     p.set_defaults(handler=_validate)
 
-    p = commands.add_parser("render", help="render an inputs file into the Markdown plan",
-                            description="Render the Technical Plan for one inputs file. Prints to standard "
-                                        "output unless -o is given. Refuses to overwrite a plan edited by hand.")
-    p.add_argument("file", type=Path, metavar="FILE", help="inputs file (.yaml, .yml, .json)")
+    p = commands.add_parser("render", help="render an inputs file into the Markdown (or HTML) plan",
+                            description="Render the Technical Plan for one inputs file, or for a plan folder "
+                                        "(its inputs.yaml). Prints to standard output unless -o is given. "
+                                        "Refuses to overwrite a plan edited by hand. --format html writes one "
+                                        "self-contained HTML file: the plan with its charts inline, no outside "
+                                        "references, ready to share or print (needs the [notebook] extra).")
+    p.add_argument("file", type=Path, metavar="FILE", help="inputs file (.yaml, .yml, .json) or a plan folder")
     p.add_argument("-o", "--output", type=Path, default=None, metavar="OUT", help="write the plan to this file")
+    p.add_argument("--format", choices=("md", "html"), default="md",
+                   help="md: the Markdown plan (default); html: one self-contained HTML file with the charts")
     common.add_as_of(p)
     common.add_seed(p)
     common.add_template(p)
@@ -70,8 +75,21 @@ def _render(args: argparse.Namespace) -> int:
 
     if args.output is not None:
         check_writable(args.output, force=args.force)
-    plan = load_path(args.file)
-    text = render_plan(plan, as_of=args.as_of or common.today(), seed=args.seed, template_path=args.template)
+    if args.file.is_dir():
+        from ..inputs import load_bytes
+        from ..plan_folder import PlanFolder
+
+        folder = PlanFolder.open(args.file)
+        plan = load_bytes(folder.read_inputs(), str(folder.inputs_path))
+    else:
+        plan = load_path(args.file)
+    as_of = args.as_of or common.today()
+    if args.format == "html":
+        from ..html_export import plan_html
+
+        text = plan_html(plan, as_of=as_of, seed=args.seed, template_path=args.template)
+    else:
+        text = render_plan(plan, as_of=as_of, seed=args.seed, template_path=args.template)
     common.emit(text, args.output, force=args.force)
     return 0
 
