@@ -23,7 +23,48 @@ from .markdown import Block, has_image, split_blocks
 from .mdtext import plain
 
 DEFAULT_MAPPING = Path(__file__).with_name("issue_form_mapping.yaml")
-EMPTY_ANSWERS = {"_no response_", "none", "n/a", "na", "-", "no response"}
+EMPTY_ANSWERS = {"_no response_", "none", "n/a", "na", "-", "no response", "_tbc_", "tbc", "tbd", "_tbd_", "todo",
+                 "...", "…", "_none_", "no"}
+# An issue template's own hint text, left in a body unanswered: never content. Whole lines only
+# (outside code), matched after list marks and emphasis are set aside.
+_HINTS = re.compile(
+    r"^(?:a clear and concise description\b.*|steps to reproduce the behaviou?r:?|"
+    r"(?:go to|click on|scroll down to|run command)\s+'\.{2,}'.*|see error\.?|"
+    r"if applicable, add screenshots to help explain your problem\.?|"
+    r"add any other context (?:or screenshots )?about the (?:problem|feature request) here\.?|"
+    r"please complete the following information:?|"
+    r"\[(?:e\.g\.|describe|first step|second step|and so on|add|if applicable)[^\]]*\]\.?|"
+    r".{0,40}:?\s*\[e\.g\.?[^\]]*\]|\.\.\.[^.]{0,80}\.\.\.)$", re.IGNORECASE)
+
+
+def is_hint(line: str) -> bool:
+    """A line that is an issue template's hint or a placeholder, not the author's words."""
+    text = re.sub(r"^\s*(?:[-*+]|\d+[.)])\s*", "", line.strip())
+    text = text.strip().strip("*_").strip()
+    return bool(text) and (text.lower() in EMPTY_ANSWERS or _HINTS.match(text) is not None)
+
+
+def drop_hints(text: str) -> tuple[str, int]:
+    """The body without template hint lines (outside code fences), and how many were dropped."""
+    out: list[str] = []
+    dropped = 0
+    fence: str | None = None
+    for line in text.split("\n"):
+        stripped = line.strip()
+        marker = re.match(r"^(`{3,}|~{3,})", stripped)
+        if fence is None and marker:
+            fence = marker.group(1)[0] * len(marker.group(1))
+        elif fence is not None and stripped.startswith(fence):
+            fence = None
+        elif fence is None and is_hint(line):
+            dropped += 1
+            continue
+        out.append(line)
+    return "\n".join(out), dropped
+
+
+# A classic Markdown template's labels as bold lines ("**Describe the bug**"), read like form headings.
+_BOLD_HEADING = re.compile(r"^(?:\*\*|__)(?P<label>[^*_\n]{1,80}?)(?:\*\*|__)\s*:?\s*$")
 
 BULLET_TARGETS = {
     "requirements.out_of_scope", "architecture.context", "database.migration_strategy", "api.modified_endpoints",
@@ -294,19 +335,36 @@ class BodyReader:
         self.summary: list[str] = []
         self.extra: list[str] = []
         self.notes: list[str] = []
+        self.marks: dict[int, str] = {}
+        self.heading_marks: dict[int, str] = {}
+        self.heading_of = ""
 
     def note(self, message: str) -> None:
         self.notes.append(f"#{self.issue.number}: {message}")
 
     def run(self) -> None:
         text = _drop_comments(self.issue.body.replace("\r\n", "\n").replace("\r", "\n"))
-        lines = text.split("\n")
+        text, dropped = drop_hints(text)
+        if dropped:
+            self.note(f"{dropped} line{'s' if dropped > 1 else ''} of the issue template's hints and placeholders "
+                      "(\"A clear and concise description...\", \"[e.g. iOS]\", _TBC_) left out")
+        # "**Describe the bug**" on a line of its own, in a form the mapping knows: read as a heading,
+        # and kept as written.
+        lines: list[str] = []
+        for line in text.split("\n"):
+            bold = _BOLD_HEADING.match(line.strip())
+            if bold and normalise_label(bold.group("label")) in self.mapping:
+                self.marks[len(lines)] = line.strip()
+                lines.append("### " + bold.group("label").strip())
+            else:
+                lines.append(line)
         blocks = split_blocks(lines)
         sections = self.form_sections(lines, blocks)
         if sections is None:
             self.free_form(lines, blocks)
         else:
             for label, start, end in sections:
+                self.heading_of = self.heading_marks.get(start, f"#### {label}")
                 self.answer(label, "\n".join(lines[start:end]).strip("\n"))
 
     def form_sections(self, lines: list[str], blocks: list[Block]) -> list[tuple[str | None, int, int]] | None:
@@ -327,9 +385,12 @@ class BodyReader:
         sections: list[tuple[str | None, int, int]] = []
         if heads[0][1] > 0 and "\n".join(lines[:heads[0][1]]).strip():
             sections.append((None, 0, heads[0][1]))
-        for index, (label, _start, end) in enumerate(heads):
+        self.heading_marks = {}
+        for index, (label, start, end) in enumerate(heads):
             stop = heads[index + 1][1] if index + 1 < len(heads) else len(lines)
             sections.append((label, end, stop))
+            # The answer keeps its heading as the issue wrote it ("## Steps", "**Describe the bug**").
+            self.heading_marks[end] = self.marks.get(start, lines[start].strip())
         return sections
 
     def answer(self, label: str | None, value: str) -> None:
@@ -339,7 +400,7 @@ class BodyReader:
         if target == "ignore":
             return
         if target == "extra":
-            self.extra.append(f"#### {label}\n\n{value}")
+            self.extra.append(f"{self.heading_of or '#### ' + str(label)}\n\n{value}")
             return
         lines = value.split("\n")
         blocks = split_blocks(lines)
@@ -379,7 +440,8 @@ class BodyReader:
             index += 1
         if index < len(blocks):
             rest = "\n".join(lines[blocks[index].start:blocks[-1].end])
-            self.extra.append(f"#### {label}\n\n{rest}" if label and not self.summary else rest)
+            self.extra.append(f"{self.heading_of or '#### ' + str(label)}\n\n{rest}" if label and not self.summary
+                              else rest)
 
     def items_of(self, lines: list[str], blocks: list[Block], label: str | None) -> list[tuple[str, bool | None]]:
         """(text, checked) per item: list items, or one per line of a plain answer."""
@@ -411,7 +473,7 @@ class BodyReader:
                 leftovers.append(block)
         if leftovers or kept_items:
             rest = "\n\n".join(kept_items + ["\n".join(lines[b.start:b.end]) for b in leftovers])
-            self.extra.append(f"#### {label}\n\n{rest}" if label else rest)
+            self.extra.append(f"{self.heading_of or '#### ' + str(label)}\n\n{rest}" if label else rest)
             if kept_items:
                 self.note(f"list items with sub-items or several paragraphs under '{label}' are kept as written "
                           "under the summary")
@@ -613,7 +675,14 @@ def read_export(text: str, name: str, mapping: dict[str, str], as_of: dt.date) -
         labels = issue.labels + [x for x in body.get("issue", {}).get("labels", []) if x not in issue.labels]
         if labels:
             inputs["issue"]["labels"] = labels
-        inputs["created"] = as_of.isoformat()
+        # The plan starts the day the issue was opened, by the person who opened it.
+        opened = re.match(r"^(\d{4}-\d{2}-\d{2})", issue.created_at or "")
+        try:
+            inputs["created"] = dt.date.fromisoformat(opened.group(1)).isoformat() if opened else as_of.isoformat()
+        except ValueError:
+            inputs["created"] = as_of.isoformat()
+        if issue.author:
+            inputs["created_by"] = f"@{issue.author}"
         inputs["status"] = "Draft"
         for key, value in body.items():
             if key != "issue":

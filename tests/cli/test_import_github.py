@@ -36,7 +36,9 @@ def test_gh_issue_form_with_crlf_and_no_response_maps_each_answer(tmp_path: Path
         "CSV injection in spreadsheets", "Medium", "High", "quote formula-like cells")
     assert (second.probability, second.impact) == ("Medium", "Medium")
     assert "gives no probability or impact" in result.stderr
-    assert str(plan.created) == AS_OF
+    # The plan starts when the issue was opened, by who opened it (not the import day and a placeholder).
+    assert (str(plan.created), plan.created_by) == ("2026-10-30", "@" + json.loads(
+        (CASES / "gh-issue-form.json").read_text("utf-8"))["author"]["login"])
     # No carriage return survives anywhere in the file.
     assert "\r" not in out.read_text("utf-8")
 
@@ -47,7 +49,7 @@ def test_gh_issue_form_keeps_code_stray_hashes_and_unmapped_answers_verbatim(tmp
     after = load_path(out).extra["issue_summary"].after
     assert "### not a heading: a comment in code" in after  # inside the code block of an answer
     assert "###\nA stray hash line above, typed into the answer." in after
-    assert "#### Browser\n\nFirefox 130" in after  # an answer the mapping does not know
+    assert "### Browser\n\nFirefox 130" in after  # its heading as written  # an answer the mapping does not know
     assert "Code of Conduct" not in out.read_text("utf-8")  # mapped to `ignore`
 
 

@@ -78,8 +78,8 @@ def test_an_issue_form_with_unknown_headings_screenshots_and_hashes_in_code(tmp_
     # The screenshot stays an image (not "screenshot (url)" in the summary); the unknown answers
     # keep their headings; the "###" inside the code block is code, not a new answer.
     assert kept.startswith("![screenshot](https://user-images.githubusercontent.com/1/over-roast.png)\n\n")
-    assert "#### Browser / Device\n\nSafari on iPad" in kept
-    assert "#### Logs\n\n```text\n### not a heading\nERROR probe 2 disconnected\n```" in kept
+    assert "### Browser / Device\n\nSafari on iPad" in kept
+    assert "### Logs\n\n```text\n### not a heading\nERROR probe 2 disconnected\n```" in kept
     assert "\r" not in (out / "issue-103-over-roast-alert" / "inputs.yaml").read_text("utf-8")
 
 
@@ -166,7 +166,7 @@ def test_acceptance_criteria_with_sub_items_are_kept_whole_not_dropped(tmp_path:
     plan = load_path(out)
     assert [(r.text, r.done) for r in plan.requirements.functional] == [("Share link", False)]
     assert plan.extra["issue_summary"].after == (
-        "#### Acceptance criteria\n\n- [ ] CSV export\n  - [ ] with headers\n  - [ ] UTF-8\n"
+        "### Acceptance criteria\n\n- [ ] CSV export\n  - [ ] with headers\n  - [ ] UTF-8\n"
         "- [x] ZIP export\n\n  with a second paragraph")
     assert "kept as written" in result.stderr
     assert "risks: []" not in out.read_text("utf-8")
