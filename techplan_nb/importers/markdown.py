@@ -645,7 +645,11 @@ class MarkdownImporter:
             return
         if not isinstance(values, dict):
             return
-        for offset, (label, value) in enumerate(values.items()):
+        flat: list[tuple[Any, Any]] = []
+        for label, value in values.items():
+            # One level of nesting ("meta: {ember-issue: URL}") is read by the inner names.
+            flat.extend(value.items() if isinstance(value, dict) else [(label, value)])
+        for offset, (label, value) in enumerate(flat):
             if isinstance(value, (list, tuple)):
                 value = ", ".join(str(v) for v in value if not isinstance(v, (dict, list)))
             elif isinstance(value, (dt.date, dt.datetime)):
@@ -727,7 +731,7 @@ class MarkdownImporter:
         value = value_src.strip()
         if not value or len(value) > 2000:
             return
-        target = _META_LABELS.get(label)
+        target = _META_LABELS.get(label) or ("number" if re.search(r"\bissues?$", label) else None)
         if target is None:
             return
         # A link shows its words only: "[John McCall](https://github.com/rjmccall)" is "John McCall".
@@ -745,7 +749,7 @@ class MarkdownImporter:
                 if url is not None and rank == 4 and len(url.group(0)) <= 500:
                     self.metadata_candidate("url", rank, url.group(0), line)
         elif target in ("created", "last_updated"):
-            iso = re.search(r"\b(\d{4}-\d{2}-\d{2})\b", shown)
+            iso = re.search(r"(?<!\d)(\d{4}-\d{2}-\d{2})(?!\d)", shown)  # "2014-10-24T00:00:00Z" too
             day = iso.group(1) if iso else human_date(shown)
             if day is not None:
                 try:
