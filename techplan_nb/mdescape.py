@@ -31,6 +31,8 @@ _ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
 # GitHub pings `@name` wherever the `@` follows no ASCII letter, digit or `_` ("x-@alice",
 # "(@bob)", "é@carol" all ping; "a@b" does not). A zero-width space after the `@` stops it.
 _MENTION = re.compile(r"(?<![A-Za-z0-9_])@(?=[A-Za-z0-9])")
+# In Markdown printed as written, a "_" before the "@" may be emphasis ("_@alice_"), gone on the page.
+_MENTION_IN_MARKDOWN = re.compile(r"(?<![A-Za-z0-9])@(?=[A-Za-z0-9])")
 # A web address GitHub turns into a link (a dotted host): an `@` inside it is part of the link,
 # which pings no one, and a zero-width space there would break the address.
 WEB_ADDRESS = re.compile(r"(?i)(?:https?://|www\.)[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)+[^\s<>]*")
@@ -49,8 +51,17 @@ def _escape_plain(text: str, hashes: bool = False) -> str:
         text = text.replace("#", "\\#")
     text = _UNDERSCORE.sub(r"\\_", text)
     text = _ENTITY.sub("&amp;", text)
-    text = _MENTION.sub("@" + _ZWSP, text)
-    return text
+    return defuse_mentions(text)
+
+
+def defuse_mentions(text: str, *, markdown: bool = False) -> str:
+    """Every `@name` that would ping on GitHub, with a zero-width space after its `@`; `markdown`:
+    the text is Markdown printed as written, not text escaped here."""
+    if "@" not in text:
+        return text
+    links = [m.span() for m in WEB_ADDRESS.finditer(text)] if ("//" in text or "www." in text.lower()) else []
+    pattern = _MENTION_IN_MARKDOWN if markdown else _MENTION
+    return pattern.sub(lambda m: m.group() if any(a < m.start() < b for a, b in links) else "@" + _ZWSP, text)
 
 
 def _code_spans(text: str) -> list[tuple[int, int]]:

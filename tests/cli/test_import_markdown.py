@@ -192,10 +192,12 @@ def test_a_plan_without_its_issue_is_refused_clearly(tmp_path: Path, content: st
     ("<script>alert(1)</script>", "&lt;script>alert(1)&lt;/script>"),
     ("a <img src=x onerror=alert(1)> b", "a &lt;img src=x onerror=alert(1)> b"),
     ("<details open>\n<summary>S</summary>\n\nbody\n\n</details>", "<details open>\n<summary>S</summary>\n\nbody\n\n</details>"),
-    ("<b onclick=x>bold</b>", "&lt;b onclick=x>bold</b>"),
+    # The closing tag has nothing to close once its opening tag is defused: it is defused too.
+    ("<b onclick=x>bold</b>", "&lt;b onclick=x>bold&lt;/b>"),
     ("`<script>` in code is literal", "`<script>` in code is literal"),
     ("```html\n<script>x</script>\n```", "```html\n<script>x</script>\n```"),
-    ("    <script>indented code</script>", "    <script>indented code</script>"),
+    # Fenced: after a list, indented lines would continue the list as live HTML.
+    ("    <script>indented code</script>", "```\n<script>indented code</script>\n```"),
     ("<div>\n`<script>` in an HTML block\n</div>", "&lt;div>\n`&lt;script>` in an HTML block\n&lt;/div>"),
     ("see <https://example.com> and <javascript:alert(1)>", "see <https://example.com> and &lt;javascript:alert(1)>"),
     ("<!-- a comment --> and <!-- unclosed", "<!-- a comment --> and &lt;!-- unclosed"),
