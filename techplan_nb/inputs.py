@@ -389,7 +389,11 @@ def validate_document(doc: Document) -> PlanInput:
     try:
         plan = PlanInput.model_validate(doc.data)
     except ValidationError as exc:
-        raise InputError(_capped(list(_issues_from(exc, doc)))) from None
+        from .inputs_partial import cross_field_issues
+
+        # Every problem at once: dependencies, cycles and the calendar are checked on what did parse.
+        structural = list(_issues_from(exc, doc))
+        raise InputError(_capped(structural + cross_field_issues(doc, structural))) from None
     problems = cross_field_problems(plan)
     if problems:
         raise InputError(_capped([InputIssue(doc.name, doc.line_of(loc), _path(loc), msg) for loc, msg in problems]))
