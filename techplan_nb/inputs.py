@@ -20,7 +20,8 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .errors import InputError, InputIssue
-from .model import ID_PATTERN, Loc, PlanInput, cross_field_problems
+from .model import ID_PATTERN, Loc, PlanInput
+from .rules import cross_field_problems
 
 MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 40

@@ -13,6 +13,7 @@ from .analysis import Analysis, analyse
 from .analysis_view import AnalysisView, TaskLine, analysis_view, phase_meta, task_line
 from .mdescape import SafeMarkdown
 from .model import DEFAULT_APPROVALS, Approval, CheckItem, Phase, PlanInput
+from .model import has_any as has_any  # re-exported: its home moved to the model (workflow needs it)
 from .plain import to_plain
 from .schedule import PhaseSchedule, Schedule, build_schedule
 from .schedule import days_label as days_label  # re-exported: its home moved to schedule
@@ -55,21 +56,6 @@ def approvals(plan: PlanInput) -> list[Approval]:
     if plan.approvals:
         return list(plan.approvals)
     return [Approval(role=role) for role in DEFAULT_APPROVALS]
-
-
-def has_any(value: Any) -> bool:
-    """True when a section holds any user content (used to print "_Not specified._")."""
-    if value is None:
-        return False
-    if isinstance(value, str):
-        return bool(value.strip())
-    if isinstance(value, (list, tuple)):
-        return any(has_any(v) for v in value)
-    if isinstance(value, dict):
-        return any(has_any(v) for v in value.values())
-    if hasattr(value, "model_dump"):
-        return any(has_any(getattr(value, name)) for name in type(value).model_fields)
-    return True
 
 
 # Not for templates: the raw Monte Carlo samples (10,000 numbers the charts draw; a plan prints

@@ -19,8 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .errors import UsageError
-from .model import DEFAULT_APPROVALS, STATUSES, Approval, PlanInput, Review
-from .plan_view import has_any
+from .model import DEFAULT_APPROVALS, STATUSES, Approval, PlanInput, Review, has_any
 
 DRAFT, UNDER_REVIEW, APPROVED = STATUSES
 CHANGES_REQUESTED = "Changes Requested"
