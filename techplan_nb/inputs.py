@@ -7,6 +7,7 @@ stay text until the schema parses them.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import difflib
 import json
@@ -56,19 +57,55 @@ class Document:
         return None
 
 
+# --- lines -----------------------------------------------------------------------------------
+
+_BREAK = re.compile(r"\r\n?|\n")
+_BREAK_BYTES = re.compile(rb"\r\n?|\n")
+
+
+class Lines:
+    """Line numbers as a text editor counts them: \n, \r\n and a lone \r end a line.
+
+    Every error's line comes from here. A YAML mark's own .line is not used: PyYAML and libyaml
+    also count U+0085 (NEL), U+2028 and U+2029 as line breaks, which editors show inside a line,
+    so every problem after one was reported a line (or more) too late. A mark's .index (characters
+    into the same decoded text) is counted here instead."""
+
+    def __init__(self, text: str | bytes) -> None:
+        pattern = _BREAK_BYTES if isinstance(text, bytes) else _BREAK
+        self._ends = [match.end() for match in pattern.finditer(text)]  # type: ignore[arg-type]
+
+    def at(self, index: int) -> int:
+        """The line of the character at `index` (the \n of a \r\n is on the \r's line)."""
+        return bisect.bisect_right(self._ends, index) + 1
+
+    def of(self, mark: Any) -> int:
+        return self.at(mark.index)
+
+
+def line_at(text: str | bytes, index: int) -> int:
+    """The line of one position, counted once (for the many of one file, build Lines)."""
+    return Lines(text[:index + 1]).at(index)
+
+
+def _shown_key(key: str) -> str:
+    """A key as messages quote it: at most 60 characters, so a 100,000-character key is not printed whole."""
+    return repr(key) if len(key) <= 60 else repr(key[:60]) + "…"
+
+
 # --- decoding --------------------------------------------------------------------------------
 
 
 def nul_line(raw: bytes) -> int | None:
     """The line of the first NUL byte, which no text file holds (UTF-16 and binary files do)."""
     at = raw.find(b"\x00")
-    return None if at == -1 else raw[:at].count(b"\n") + 1
+    return None if at == -1 else line_at(raw, at)
 
 
 def decode(raw: bytes, name: str) -> str:
     if len(raw) > MAX_BYTES:
         # The line where the limit is passed points at what grew (often a pasted log or dump).
-        line = raw[:MAX_BYTES].count(b"\n") + 1
+        line = line_at(raw, MAX_BYTES)
         raise InputError.single(
             name, f"file is over {MAX_BYTES:,} bytes (1 MiB), the limit for inputs files; it passes the limit "
                   "on this line", line=line)
@@ -84,7 +121,7 @@ def decode(raw: bytes, name: str) -> str:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
+        line = line_at(raw, exc.start)
         raise InputError.single(
             name, f"byte 0x{raw[exc.start]:02x} is not valid UTF-8; save the file as UTF-8", line=line) from None
     if not text.strip():
@@ -95,19 +132,35 @@ def decode(raw: bytes, name: str) -> str:
 # --- YAML ------------------------------------------------------------------------------------
 
 
+_YAML_ONLY_BREAKS = {"\x85": "U+0085 (NEL)", "\u2028": "U+2028 (LINE SEPARATOR)",
+                     "\u2029": "U+2029 (PARAGRAPH SEPARATOR)"}
+
+
 def _yaml_problem(name: str, exc: yaml.YAMLError, text: str) -> InputError:
     if isinstance(exc, yaml.reader.ReaderError):
-        # libyaml refuses control characters before parsing; it gives a position, not a line.
+        # libyaml refuses control characters before parsing; it gives a position, not a line: in
+        # bytes of the UTF-8 text (libyaml) or characters (the pure-Python reader).
         char = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        raw = text.encode("utf-8")
+        at_byte = raw[exc.position:exc.position + len(char.encode("utf-8"))] == char.encode("utf-8")
         return InputError.single(
             name, f"the control character U+{ord(char):04X} is not allowed in YAML; remove it",
-            line=text[: exc.position].count("\n") + 1)
-    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    # At the end of the stream libyaml points one line past a last line with no newline.
-    line = min(mark.line + 1, text.count("\n") + 1) if mark is not None else None
-    problem = getattr(exc, "problem", None) or str(exc)
+            line=line_at(raw, exc.position) if at_byte else line_at(text, exc.position))
     context = getattr(exc, "context", None)
+    # A key with no ':' is found wanting where the next line starts; the line it stands on is the
+    # one to fix (and the one a U+0085 split in two).
+    marks = ("context_mark", "problem_mark") if context == "while scanning a simple key" else (
+        "problem_mark", "context_mark")
+    mark = getattr(exc, marks[0], None) or getattr(exc, marks[1], None)
+    line = line_at(text, mark.index) if mark is not None else None
+    problem = getattr(exc, "problem", None) or str(exc)
     message = f"not valid YAML: {problem}" + (f" ({context})" if context else "")
+    shown = _BREAK.split(text)[line - 1] if line is not None else ""  # not splitlines(): it splits at U+0085 too
+    breaks = [char for char in _YAML_ONLY_BREAKS if char in shown]
+    if breaks:
+        message += (f"; the line holds {' and '.join(_YAML_ONLY_BREAKS[c] for c in breaks)}, which YAML reads "
+                    "as a line break: replace it with a space, or write "
+                    f"{' or '.join(repr(c)[1:-1] for c in breaks)} inside double quotes")
     return InputError.single(name, message, line=line)
 
 
@@ -132,7 +185,7 @@ def _refuse_anchors(text: str, name: str, *, always: bool = False) -> None:
     for event in yaml.parse(text, Loader=_Loader):
         anchor = getattr(event, "anchor", None)
         if isinstance(event, yaml.AliasEvent) or anchor:
-            line = event.start_mark.line + 1 if event.start_mark else None  # the parser marks every event
+            line = line_at(text, event.start_mark.index) if event.start_mark else None  # the parser marks each
             raise InputError.single(
                 name, f"YAML anchors and aliases (&{anchor} / *{anchor}) are not allowed; write the value out",
                 line=line)
@@ -142,22 +195,26 @@ class _Converter:
     """Turns composed YAML nodes into plain data, refusing tags, duplicates, deep nesting and
     sizes no plan has (the checks validate_document makes on data that did not come this way)."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, text: str = "", max_values: int = MAX_VALUES) -> None:
         self.name = name
+        self.max_values = max_values
+        self.line_index = Lines(text)  # the text the nodes were composed from
         self.lines: dict[Loc, int] = {}
+        self.long_keys: dict[str, str] = {}  # a stand-in for a JSON key too long for libyaml -> the key
         self.problems: list[InputIssue] = []
         self.values = 0
 
     def convert(self, node: yaml.Node, loc: Loc) -> Any:
         if len(loc) > MAX_DEPTH:
-            raise InputError.single(self.name, f"nesting deeper than {MAX_DEPTH} levels", line=node.start_mark.line + 1,
-                                    field=_path(loc[:MAX_DEPTH]))
-        self.lines.setdefault(loc, node.start_mark.line + 1)
+            raise InputError.single(self.name, f"nesting deeper than {MAX_DEPTH} levels",
+                                    line=self.line_index.of(node.start_mark), field=_path(loc[:MAX_DEPTH]))
+        self.lines.setdefault(loc, self.line_index.of(node.start_mark))
         self.values += 1
-        if self.values > MAX_VALUES:
-            raise InputError.single(self.name, _too_many_values(), line=node.start_mark.line + 1, field=_path(loc))
+        if self.values > self.max_values:
+            raise InputError.single(self.name, _too_many_values(), line=self.line_index.of(node.start_mark),
+                                    field=_path(loc))
         if node.tag not in _ALLOWED_TAGS:
-            self.problems.append(InputIssue(self.name, node.start_mark.line + 1, _path(loc),
+            self.problems.append(InputIssue(self.name, self.line_index.of(node.start_mark), _path(loc),
                                             f"YAML tag {node.tag!r} is not allowed; remove it"))
             return None
         if isinstance(node, yaml.MappingNode):
@@ -177,11 +234,12 @@ class _Converter:
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
-                self.problems.append(InputIssue(self.name, key_node.start_mark.line + 1, _path(loc),
+                self.problems.append(InputIssue(self.name, self.line_index.of(key_node.start_mark), _path(loc),
                                                 "a key must be plain text"))
                 continue
-            key = key_node.value
-            line = key_node.start_mark.line + 1
+            key: str = key_node.value
+            key = self.long_keys.get(key, key)
+            line = self.line_index.of(key_node.start_mark)
             if key == "<<":
                 self.problems.append(InputIssue(self.name, line, _path(loc), "YAML merge keys (<<) are not allowed"))
                 continue
@@ -189,7 +247,7 @@ class _Converter:
                 first = self.lines.get((*loc, key))
                 self.problems.append(InputIssue(
                     self.name, line, _path((*loc, key)),
-                    f"duplicate key {key!r} (first given on line {first}); keep one"))
+                    f"duplicate key {_shown_key(key)} (first given on line {first}); keep one"))
                 continue
             self.lines[(*loc, key)] = line
             result[key] = self.convert(value_node, (*loc, key))
@@ -243,7 +301,7 @@ def parse_yaml(text: str, name: str) -> Document:
         raise InputError.single(name, f"nesting is too deep (limit {MAX_DEPTH} levels)") from None
     if node is None:
         raise InputError.single(name, "file holds no data; start from `techplan new -o FILE`", line=1)
-    converter = _Converter(name)
+    converter = _Converter(name, text)
     data = converter.convert(node, ())
     if converter.problems:
         raise InputError(converter.problems)
@@ -278,7 +336,8 @@ def parse_json(text: str, name: str) -> Document:
         data = json.loads(text, object_pairs_hook=pairs, parse_constant=_NonFinite,
                           parse_int=lambda digits: _int_or_text(digits, digits))
     except json.JSONDecodeError as exc:
-        raise InputError.single(name, f"not valid JSON: {exc.msg} (column {exc.colno})", line=exc.lineno) from None
+        line, column = json_error_at(text, exc.pos)
+        raise InputError.single(name, f"not valid JSON: {exc.msg} (column {column})", line=line) from None
     except RecursionError:
         data = None
     if data is None or _depth(data) > MAX_DEPTH:
@@ -293,6 +352,13 @@ def parse_json(text: str, name: str) -> Document:
     if problems:
         raise InputError(problems)
     return doc
+
+
+def json_error_at(text: str, pos: int) -> tuple[int, int]:
+    """(line, column) of a JSONDecodeError's position: json's own lineno counts only \n, so every
+    error in a file with lone-\r line ends was on line 1."""
+    start = max(text.rfind("\n", 0, pos), text.rfind("\r", 0, pos)) + 1
+    return line_at(text, pos), pos - start + 1
 
 
 def _json_value_problems(doc: Document, value: Any, loc: Loc) -> Iterator[InputIssue]:
@@ -321,30 +387,46 @@ _JSON_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|[\[\]{}\n]')
 
 def _json_too_deep_line(text: str) -> int:
     """The line where JSON nesting first passes MAX_DEPTH (strings skipped; only run when too deep)."""
-    depth, line = 0, 1
+    depth, lines = 0, Lines(text)
     for match in _JSON_TOKEN.finditer(text):
         token = match.group()
-        if token == "\n":
-            line += 1
-        elif token in "[{":
+        if token in "[{":
             depth += 1
             if depth > MAX_DEPTH:
-                return line
+                return lines.at(match.start())
         elif token in "]}":
             depth -= 1
-    return line
+    return lines.at(len(text))
 
 
 # libyaml refuses \uD83D-style escapes, which json.dumps writes for every emoji by default; an
 # escaped backslash is matched first so that `\\uD800` (a backslash, then text) is left alone.
 _SURROGATE_ESCAPE = re.compile(r"\\\\|\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_LONG_KEY = 1000
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_LONG_STRING = re.compile(r'"(?:[^"\\]|\\.){' + str(_LONG_KEY) + "}")  # a cheap test, before _JSON_STRING's pass
+_KEY_END = re.compile(r"[ \t\r\n]*:")
 
 
-def _json_converter(text: str, name: str) -> _Converter:
+def _json_converter(text: str, name: str, max_values: int = MAX_VALUES) -> _Converter:
     # JSON is (nearly) YAML, so the YAML composer gives line numbers (and where a duplicate key
     # sits) for free; the values themselves come from json.
-    converter = _Converter(name)
     as_yaml = _SURROGATE_ESCAPE.sub(lambda m: m.group() if m.group() == "\\\\" else "\\u0078", text)
+    # libyaml gives up on a key over 1,024 characters, and then no field had a line: such a key is
+    # composed as a short stand-in (on the same line) that the converter reads back as the key.
+    short_of: dict[str, str] = {}
+
+    def stand_in(match: re.Match[str]) -> str:
+        if len(match.group()) <= _LONG_KEY or not _KEY_END.match(as_yaml, match.end()):
+            return match.group()
+        key = json.loads(text[match.start():match.end()])  # the surrogate escapes kept the length
+        return json.dumps(short_of.setdefault(key, f"\ue000long key {len(short_of)}"))
+
+    if _LONG_STRING.search(as_yaml):
+        as_yaml = _JSON_STRING.sub(stand_in, as_yaml)
+    long_keys = {short: key for key, short in short_of.items()}
+    converter = _Converter(name, as_yaml, max_values)  # the same lines as `text`: JSON strings hold no line breaks
+    converter.long_keys = long_keys
     try:
         node = yaml.compose(as_yaml, Loader=_Loader)
         if node is None:  # never: json.loads has just read a value from this text
@@ -353,6 +435,12 @@ def _json_converter(text: str, name: str) -> _Converter:
     except (yaml.YAMLError, InputError, RecursionError):
         return _Converter(name)
     return converter
+
+
+def json_field_lines(text: str, name: str) -> dict[Loc, int]:
+    """The line of each field path in a JSON text json.loads has read, however many values it holds
+    (a GitHub export is no inputs file); empty past MAX_DEPTH."""
+    return _json_converter(text, name, max_values=len(text)).lines
 
 
 def _depth(data: Any) -> int:
@@ -515,7 +603,7 @@ def _message(error: Any, loc: Loc) -> str:
         key = loc[-1] if loc else "?"
         allowed = allowed_keys(loc[:-1])
         hint = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
-        text = f"unknown key {key!r}"
+        text = f"unknown key {_shown_key(key) if isinstance(key, str) else repr(key)}"
         if hint:
             return f"{text}; did you mean {hint[0]!r}?"
         return f"{text}; allowed keys here: {', '.join(allowed)}" if allowed else text
@@ -541,7 +629,7 @@ def _message(error: Any, loc: Loc) -> str:
         allowed = allowed_keys(loc[:1])
         hint = difflib.get_close_matches(str(loc[1]), allowed, n=1, cutoff=0.6)
         extra = f"; did you mean {hint[0]!r}?" if hint else f"; allowed keys here: {', '.join(allowed)}"
-        return f"unknown key {loc[1]!r}{extra}"
+        return f"unknown key {_shown_key(str(loc[1]))}{extra}"
     message: str = error["msg"]
     for prefix in ("Value error, ", "Assertion failed, "):
         if message.startswith(prefix):
@@ -596,7 +684,7 @@ def _path(loc: Loc) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            text = str(part)
+            text = str(part) if len(str(part)) <= 60 else str(part)[:60] + "…"
             # A key holding a zero-width space or a control character would print as a name that
             # looks right; shown escaped, the reader sees why it is unknown.
             out += ("." if out else "") + (text if text.isprintable() else repr(text)[1:-1])

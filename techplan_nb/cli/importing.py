@@ -62,7 +62,7 @@ def _issue_number(value: str) -> int:
 
 def _read(source: str) -> tuple[str, str]:
     """The input's text and the name used in messages."""
-    from ..inputs import nul_line
+    from ..inputs import line_at, nul_line
 
     if source == "-":
         raw = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
@@ -86,7 +86,7 @@ def _read(source: str) -> tuple[str, str]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
+        line = line_at(raw, exc.start)
         raise InputError.single(name, "is not UTF-8 text; save it as UTF-8", line=line) from None
     if not text.strip():
         raise InputError.single(name, "is empty", line=1)

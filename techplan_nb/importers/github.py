@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -116,17 +116,19 @@ def _read_mapping(path: Path) -> dict[str, str]:
     name = shown_name(path)
     # The inputs' own loader and caps: composed, never constructed, so aliases (a 379-byte
     # "billion laughs" expanded to 1.3 GB) and tags are refused, and sizes are bounded.
-    data = parse_yaml(decode(read_capped(path, MAX_BYTES, what="mapping file", report_over=False), name), name).data
+    doc = parse_yaml(decode(read_capped(path, MAX_BYTES, what="mapping file", report_over=False), name), name)
+    data = doc.data
     if not isinstance(data, dict) or not isinstance(data.get("headings"), dict) or set(data) - {"headings"}:
+        other = sorted(set(data) - {"headings"}, key=str) if isinstance(data, dict) else []
         raise InputError.single(name, "a mapping file holds one key, `headings:`, mapping each issue-form "
                                       "heading to a plan field (e.g. `Acceptance criteria: requirements.functional`)",
-                                field="headings")
+                                field="headings", line=doc.line_of((other[0],) if other else ("headings",)))
     mapping: dict[str, str] = {}
     problems: list[InputIssue] = []
     for heading, target in data["headings"].items():
         if not isinstance(heading, str) or not isinstance(target, str) or not valid_target(target.strip()):
             shown = repr(target) if len(repr(target)) <= 60 else repr(target)[:60] + "…"
-            problems.append(InputIssue(name, None, f"headings.{str(heading)[:60]}",
+            problems.append(InputIssue(name, doc.line_of(("headings", heading)), f"headings.{str(heading)[:60]}",
                                        f"{shown} is not a plan field to map to; use one of: {target_names()}"))
             continue
         mapping[normalise_label(heading)] = target.strip()
@@ -155,12 +157,15 @@ class Issue:
 
 
 def parse_json(text: str, name: str) -> Any:
+    from ..inputs import json_error_at
+
     try:
         return json.loads(text, parse_int=_int_or_text)
     except json.JSONDecodeError as exc:
-        raise InputError.single(name, f"not valid JSON: {exc.msg} (column {exc.colno}); give the output of "
+        line, column = json_error_at(text, exc.pos)  # json's own lineno counts \n only, not a lone \r
+        raise InputError.single(name, f"not valid JSON: {exc.msg} (column {column}); give the output of "
                                       "`gh issue view N --json number,title,body,...` or a REST API issue",
-                                line=exc.lineno) from None
+                                line=line) from None
     except RecursionError:
         raise InputError.single(name, "JSON nested too deeply") from None
 
@@ -690,4 +695,20 @@ def read_export(text: str, name: str, mapping: dict[str, str], as_of: dt.date) -
         if issue.state and issue.state.lower() == "closed":
             reader.note("the issue is closed")
         imports.append(IssueImport(issue, ImportResult(inputs, reader.notes), where))
-    return GithubExport(isinstance(data, list), imports, skipped, problems)
+    return GithubExport(isinstance(data, list), imports, skipped, _with_lines(problems, text, name))
+
+
+def _with_lines(problems: list[InputIssue], text: str, name: str) -> list[InputIssue]:
+    """Each problem with the line of its field in the export ("[2].labels[0]"; a missing field: its
+    issue's line). They had none: a list of fifty issues said which item, not where it is."""
+    if not problems:
+        return problems
+    from ..inputs import Document, json_field_lines
+
+    doc = Document(name, None, json_field_lines(text, name))
+    located = []
+    for problem in problems:
+        path = problem.field.split(" ")[0].removeprefix("(issue)")
+        loc = tuple(int(index) if index else key for index, key in re.findall(r"\[(\d+)\]|([^.\[\]]+)", path))
+        located.append(replace(problem, line=problem.line or doc.line_of(loc)))
+    return located

@@ -28,8 +28,8 @@ def test_a_list_with_a_pull_request_and_bad_items_writes_the_good_issues_and_exi
     assert folders(out) == ["issue-101-body-null-nothing-else", "issue-102-labels-as-objects-and-strings",
                             "issue-103-over-roast-alert", "issue-104-cafe-quotes", "issue-107-odd-metadata"]
     assert "skipped #105: a pull request" in result.stderr
-    assert f"{HOSTILE}: [5].title: is missing or empty" in result.stderr
-    assert f"{HOSTILE}: [7]: is not a JSON object" in result.stderr
+    assert f"{HOSTILE}:62: [5].title: is missing or empty" in result.stderr
+    assert f"{HOSTILE}:78: [7]: is not a JSON object" in result.stderr
     assert "2 items of the list not imported ([5], [7]; see above); the other 5 issues were written" in result.stderr
     for path in files_under(out):
         load_path(path)
@@ -41,7 +41,7 @@ def test_a_list_whose_every_issue_is_bad_writes_nothing(tmp_path: Path) -> None:
                       "utf-8")
     result = run_techplan("import", "github", source, "-o", tmp_path / "plans")
     assert result.returncode == 2
-    assert f"{source}: [0].title: is missing or empty" in result.stderr and "skipped #2" in result.stderr
+    assert f"{source}:1: [0].title: is missing or empty" in result.stderr and "skipped #2" in result.stderr
     assert not (tmp_path / "plans").exists()
 
 
@@ -128,7 +128,7 @@ def test_a_list_from_standard_input_goes_to_a_folder(tmp_path: Path) -> None:
     refused = run_techplan("import", "github", "-", stdin=text)
     assert refused.returncode == 2 and "-o FOLDER" in refused.stderr
     result = run_techplan("import", "github", "-", "-o", tmp_path / "plans", "--as-of", AS_OF, stdin=text)
-    assert result.returncode == 2 and "<stdin>: [5].title" in result.stderr
+    assert result.returncode == 2 and "<stdin>:62: [5].title" in result.stderr
     assert len(folders(tmp_path / "plans")) == 5
 
 
@@ -194,8 +194,9 @@ def test_issue_numbers_out_of_range_are_refused_naming_the_item_not_an_internal_
     result = run_techplan("import", "github", source, "-o", tmp_path / "plans", "--as-of", AS_OF)
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr and "internal error" not in result.stderr
-    assert f"{source}: [0].number: must be the issue's number (a whole number from 1 to 1,000,000,000)" in result.stderr
-    assert f"{source}: [1].number: must be the issue's number (a whole number from 1 to 1,000,000,000), got " \
+    assert f"{source}:1: [0].number: must be the issue's number (a whole number from 1 to 1,000,000,000)" \
+           in result.stderr
+    assert f"{source}:1: [1].number: must be the issue's number (a whole number from 1 to 1,000,000,000), got " \
            "1000000000000000000000000000000;" in result.stderr
     assert max(len(line) for line in result.stderr.splitlines() if ".number:" in line) < 300
     assert folders(tmp_path / "plans") == ["issue-7-fine"]

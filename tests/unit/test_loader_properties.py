@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 from typing import Any
 
 import yaml
@@ -36,7 +37,8 @@ def outcome(raw: bytes, name: str) -> PlanInput | InputError:
         for issue in exc.issues:
             assert issue.file == name
             assert issue.message.strip()
-            assert issue.line is None or 1 <= issue.line <= raw.count(b"\n") + 1
+            # lines as an editor counts them: \n, \r\n and a lone \r end one
+            assert issue.line is None or 1 <= issue.line <= len(re.findall(rb"\r\n?|\n", raw)) + 1
         return exc
     render_plan(plan, as_of=AS_OF).encode("utf-8")
     return plan
@@ -56,6 +58,8 @@ def outcome(raw: bytes, name: str) -> PlanInput | InputError:
 @example(b"a: !!python/object/apply:os.system [ls]", "in.yaml")
 @example(b"a: &x [1]\nb: *x", "in.yaml")
 @example(b"issue: {number: 1, title: t}\n\x85\xe2\x80\xa8", "in.yaml")
+@example(b"a: 1\r\rb: \"\x01\"\r", "in.yaml")
+@example(b"a:\r  \xc2\x85b\r  c: [\r", "in.yaml")
 def test_any_bytes_give_a_plan_or_an_input_error(raw: bytes, name: str) -> None:
     outcome(raw, name)
 
