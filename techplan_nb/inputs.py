@@ -161,6 +161,9 @@ def _yaml_problem(name: str, exc: yaml.YAMLError, text: str) -> InputError:
         message += (f"; the line holds {' and '.join(_YAML_ONLY_BREAKS[c] for c in breaks)}, which YAML reads "
                     "as a line break: replace it with a space, or write "
                     f"{' or '.join(repr(c)[1:-1] for c in breaks)} inside double quotes")
+    if "\t" in shown[:len(shown) - len(shown.lstrip(" \t"))]:
+        # "found character '\t' that cannot start any token" says nothing of indentation.
+        message += "; the line is indented with a tab, and YAML indents with spaces only: replace the tabs with spaces"
     return InputError.single(name, message, line=line)
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -38,12 +40,17 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p = commands.add_parser("schema", help="print the JSON Schema of the inputs format",
                             description="Print the JSON Schema of the inputs format, for editors that "
                                         "autocomplete and check YAML/JSON (e.g. yaml-language-server).")
-    p.add_argument("-o", "--output", type=Path, default=None, metavar="OUT", help="write the schema to this file")
+    p.add_argument("-o", "--output", type=Path, default=None, metavar="OUT",
+                   help="write the schema to this file ('-' for standard output, the default)")
     p.set_defaults(handler=_schema)
 
     p = commands.add_parser("new", help="write a commented starter inputs file",
-                            description="Write a commented starter inputs file that validates as it is.")
-    p.add_argument("-o", "--output", type=Path, required=True, metavar="FILE", help="where to write it")
+                            description="Write a commented starter inputs file that validates as it is, "
+                                        "created today and starting next Monday.")
+    p.add_argument("-o", "--output", type=Path, default=Path("inputs.yaml"), metavar="FILE",
+                   help="where to write it (default: inputs.yaml)")
+    p.add_argument("--as-of", type=common.iso_date, default=None, metavar="YYYY-MM-DD",
+                   help="the day to date it from (default: today)")
     p.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
     p.set_defaults(handler=_new)
 
@@ -98,7 +105,7 @@ def _schema(args: argparse.Namespace) -> int:
     from ..schema import json_schema
 
     text = json.dumps(json_schema(), indent=2, sort_keys=False) + "\n"
-    if args.output is None:
+    if args.output is None or str(args.output) == "-":
         sys.stdout.write(text)
     else:
         from ..output import atomic_write
@@ -109,10 +116,21 @@ def _schema(args: argparse.Namespace) -> int:
 
 def _new(args: argparse.Namespace) -> int:
     from ..output import atomic_write
-    from ..render import default_template_dir
 
     if args.output.exists() and not args.force:
         raise UsageError(f"{args.output} already exists; choose another name or pass --force")
-    atomic_write(args.output, (default_template_dir() / "starter-inputs.yaml").read_bytes())
+    atomic_write(args.output, starter_inputs(args.as_of or common.today()))
     print(f"wrote {args.output}; edit it, then: techplan render {args.output}", file=sys.stderr)
     return 0
+
+
+def starter_inputs(today: dt.date) -> bytes:
+    """The starter file with its dates from today: created today, the timeline starting next
+    Monday (its fixed example dates were in the past, so every new plan began late)."""
+    from ..render import default_template_dir
+
+    text = (default_template_dir() / "starter-inputs.yaml").read_text("utf-8")
+    start = today + dt.timedelta(days=7 - today.weekday())
+    text = re.sub(r"(?m)^created: \d{4}-\d{2}-\d{2}", f"created: {today.isoformat()}", text, count=1)
+    text = re.sub(r"(?m)^  start: \d{4}-\d{2}-\d{2}", f"  start: {start.isoformat()}", text, count=1)
+    return text.encode("utf-8")

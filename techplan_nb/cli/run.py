@@ -9,15 +9,24 @@ from pathlib import Path
 
 from . import common
 
+MAX_TIMEOUT = 86400
+
 
 def timeout_seconds(text: str) -> float:
+    """Whole seconds from 1 to 86400: the kernel client counts a cell's time in whole seconds
+    (a fractional value was an internal error once the run started, and failed every batch plan)."""
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not 0 < value <= 86400:
-        raise argparse.ArgumentTypeError("the timeout must be between 0 and 86400 seconds")
-    return value
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds; give a whole number "
+                                         f"from 1 to {MAX_TIMEOUT}") from None
+    if not 1 <= value <= MAX_TIMEOUT:
+        raise argparse.ArgumentTypeError(f"{text!r} is out of range; give a whole number of seconds from 1 to "
+                                         f"{MAX_TIMEOUT}")
+    if not value.is_integer():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of seconds; give a whole number "
+                                         f"from 1 to {MAX_TIMEOUT} (e.g. {round(value)})")
+    return float(int(value))
 
 
 def add_notebook(parser: argparse.ArgumentParser) -> None:
@@ -89,10 +98,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
     p = commands.add_parser(
         "verify", help="check a plan is byte-for-byte what a notebook's run produced",
-        description="Exit 0 when PLAN is byte-for-byte the plan recorded in NOTEBOOK's run; exit 1 "
-                    "naming the first differing line when it is not.")
+        description="Exit 0 when PLAN is byte-for-byte the plan recorded in NOTEBOOK's run (by "
+                    "default technical-plan.ipynb beside it); exit 1 naming the first differing line when "
+                    "it is not.")
     p.add_argument("plan", type=Path, metavar="PLAN.md", help="the plan file to check")
-    p.add_argument("notebook", type=Path, metavar="NOTEBOOK", help="the executed notebook of the run")
+    p.add_argument("notebook", type=Path, nargs="?", default=None, metavar="NOTEBOOK",
+                   help="the executed notebook of the run (default: technical-plan.ipynb beside the plan)")
     p.set_defaults(handler=_verify)
 
 
@@ -131,5 +142,13 @@ def _verify(args: argparse.Namespace) -> int:
     # A command killed half-way through installing the folder's files left a journal: roll it back
     # first, so what is verified is a complete set of files (the previous one).
     PlanFolder(Path(args.plan).parent).recover_if_interrupted("verify")
-    print(printable(verify(args.plan, args.notebook)))
+    notebook = args.notebook
+    if notebook is None:
+        from ..errors import UsageError
+
+        notebook = Path(args.plan).parent / "technical-plan.ipynb"
+        if not notebook.is_file():
+            raise UsageError(f"{notebook}: no notebook beside the plan; name the executed notebook of its run: "
+                             f"techplan verify {args.plan} NOTEBOOK")
+    print(printable(verify(args.plan, notebook)))
     return 0
