@@ -192,6 +192,7 @@ class PlanFolder:
         if not inputs.is_file():
             raise UsageError(f"{inputs}: missing; a plan folder holds its inputs as inputs.yaml "
                              "(`techplan run FILE --out plans/` writes it, or copy your inputs file there)")
+        self.read_inputs()  # unreadable (permissions, a pipe, too large): said of inputs.yaml, before any lock
         plan = folder / PLAN_FILE
         if plan.is_dir():
             raise UsageError(f"{plan}: is a folder, where the plan file goes; move it away (nothing was written)")
