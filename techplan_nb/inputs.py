@@ -485,7 +485,8 @@ def validate_document(doc: Document) -> PlanInput:
 
         # Every problem at once: dependencies, cycles and the calendar are checked on what did parse.
         structural = list(_issues_from(exc, doc))
-        raise InputError(_capped(structural + cross_field_issues(doc, structural))) from None
+        raise InputError(_capped(structural + cross_field_issues(doc, structural, data_loc=_data_loc,
+                                                                   path=_path))) from None
     problems = cross_field_problems(plan)
     if problems:
         raise InputError(_capped([InputIssue(doc.name, doc.line_of(loc), _path(loc), msg) for loc, msg in problems]))

@@ -11,23 +11,25 @@ those about an id that only a set-aside item held (the item's own error already 
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
 
 from .errors import InputIssue
 from .model import Loc, PlanInput
+from .rules import cross_field_problems
 
 MAX_ROUNDS = 8
 # A stand-in for a refused issue block: the cross-field checks never read it.
 _ISSUE_STAND_IN = {"number": 1, "title": "set aside"}
 
 
-def cross_field_issues(doc: Any, structural: list[InputIssue]) -> list[InputIssue]:
+def cross_field_issues(doc: Any, structural: list[InputIssue], *, data_loc: Callable[[Loc, Any], Loc],
+                       path: Callable[[Loc], str]) -> list[InputIssue]:
     """The cross-field problems of `doc` (an inputs.Document the schema refused), or [] when too
-    little of it parsed to check."""
-    from .inputs import _data_loc, _path, cross_field_problems  # wherever the loader takes them from
-
+    little of it parsed to check. The loader passes its own `data_loc` (pydantic's loc as the
+    file's field path) and `path` (a loc as printed)."""
     if not isinstance(doc.data, dict):
         return []
     data = copy.deepcopy(doc.data)
@@ -39,7 +41,7 @@ def cross_field_issues(doc: Any, structural: list[InputIssue]) -> list[InputIssu
             plan = PlanInput.model_validate(data)
             break
         except ValidationError as exc:
-            locs = {_data_loc(tuple(error["loc"]), data) for error in exc.errors(include_url=False)}
+            locs = {data_loc(tuple(error["loc"]), data) for error in exc.errors(include_url=False)}
             if not any(_set_aside(data, loc, origins, dropped_ids) for loc in sorted(locs, key=_order, reverse=True)):
                 return []
     if plan is None:
@@ -50,7 +52,7 @@ def cross_field_issues(doc: Any, structural: list[InputIssue]) -> list[InputIssu
         if any(f"'{ident}'" in message for ident in dropped_ids):
             continue
         original = _original(data, loc, origins)
-        issue = InputIssue(doc.name, doc.line_of(original), _path(original), message)
+        issue = InputIssue(doc.name, doc.line_of(original), path(original), message)
         if (issue.line, issue.field) not in known:
             issues.append(issue)
     return issues
