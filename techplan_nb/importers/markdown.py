@@ -28,7 +28,7 @@ from ..errors import InputError
 from ..model import HTTP_METHODS, LEVEL_ALIASES, REVIEW_STATUSES, STATUSES
 from ..plan_format import sections as catalogue
 from ..verbatim import code_spans, parser
-from . import ImportResult, strip_invisible
+from . import ImportResult, prose, strip_invisible
 from .mdtext import TextReader, plain, split_unescaped, table_cells, unescape
 
 NOT_SPECIFIED = "_Not specified._"
@@ -1166,6 +1166,63 @@ class MarkdownImporter:
                 continue
             if self.read_risk_table(block):
                 consumed.add(index)
+        if not consumed and "risks" not in self.data:
+            consumed = self.read_risk_list(blocks)
+        return consumed
+
+    def read_risk_list(self, blocks: list[Block]) -> builtins.set[int]:
+        """Risks written in words, above the section's first sub-heading: a list (each item one risk:
+        "X — mitigation: Y", "Risk: X. Mitigation: Y", or just the risk) and "Risk: ... Mitigation: ..."
+        paragraphs. The inputs need a probability and an impact: "probability: high" / "impact: low" in
+        the text are read, and a risk that states neither gets Medium, with a note to review it."""
+        consumed: set[int] = set()
+        risks: list[dict[str, Any]] = []
+        unlevelled: list[int] = []
+        listed = False
+
+        def add(src: str, line: int) -> bool:
+            parts = prose.risk_parts(src)
+            text = self.reader.inline(parts.risk, line) if parts is not None else ""
+            if parts is None or not text:
+                return False
+            risk: dict[str, Any] = {"risk": text, "probability": parts.probability or "Medium",
+                                    "impact": parts.impact or "Medium"}
+            mitigation = self.reader.inline(parts.mitigation, line) if parts.mitigation else ""
+            if mitigation:
+                risk["mitigation"] = mitigation
+            if parts.probability is None or parts.impact is None:
+                unlevelled.append(line)
+            risks.append(risk)
+            return True
+
+        for index, block in enumerate(blocks):
+            if block.kind == "heading":
+                break
+            if block.kind in ("bullet_list", "ordered_list") and not listed:
+                leftovers: list[Block] = []
+                first: int | None = None
+                for item, text in self.items(block):
+                    if text is not None and add(text, item.start):
+                        first = item.start if first is None else first
+                    else:
+                        leftovers.append(item)
+                if first is None:
+                    continue
+                listed = True
+                consumed.add(index)
+                if leftovers:
+                    self.keep_leftovers("risks", leftovers, first)
+                    self.note(leftovers[0].start, "list items with nested content are kept verbatim around the "
+                                                  f"list in '{TITLES['risks']}'")
+            elif block.kind == "paragraph" and block.inline is not None and \
+                    prose.is_labelled_risk(block.inline.content) and add(block.inline.content, block.start):
+                consumed.add(index)
+        if risks:
+            self.data["risks"] = risks
+        if unlevelled:
+            self.note(unlevelled[0], f"{len(unlevelled)} risk(s) written in words give no probability or impact "
+                                     "(levels were not given); they are imported as Medium, review them "
+                                     "(lines " + ", ".join(str(n + 1) for n in unlevelled[:12]) + ")")
         return consumed
 
     def marker_seen(self, blocks: list[Block], consumed: builtins.set[int]) -> bool:
@@ -1382,7 +1439,118 @@ class MarkdownImporter:
                 phase.pop(key)
         if phases:
             self.set("timeline.phases", phases)
+        elif not consumed:
+            consumed = self.read_work_plan(blocks, section.heading.level if section.heading is not None else 2)
         return consumed
+
+    def read_work_plan(self, blocks: list[Block], level: int) -> builtins.set[int]:
+        """Phases written the way prose documents write them, where there are no "Phase N" headings: a
+        milestone or phase table (`| Milestone | Date |`, `| Phase | Duration | Deliverables |`), or
+        else a numbered work plan above the section's first sub-heading ("1. Build X (2 weeks)"; a
+        bullet list too when its steps state durations). Each row or step is a phase; its duration is
+        the estimate, a date stays in the phase's name."""
+        for index, block in enumerate(blocks):
+            if block.kind == "table" and self.read_phase_table(block):
+                return {index}
+        milestones = self.read_milestone_headings(blocks, level)
+        if milestones:
+            return milestones
+        for index, block in enumerate(blocks):
+            if block.kind == "heading":
+                break
+            if block.kind not in ("bullet_list", "ordered_list"):
+                continue
+            steps = self.items(block)
+            if block.kind == "bullet_list" and not any(text and prose.states_duration(text) for _, text in steps):
+                continue
+            phases: list[dict[str, Any]] = []
+            leftovers: list[Block] = []
+            first: int | None = None
+            for item, text in steps:
+                if text is None or not text.strip():
+                    leftovers.append(item)
+                    continue
+                phase = self.read_phase(text, item.start, len(phases) + 1)
+                phase.pop("_heading_estimate", None)
+                phases.append(phase)
+                first = item.start if first is None else first
+            if first is None:
+                continue
+            self.set("timeline.phases", phases)
+            if leftovers:
+                self.keep_leftovers("timeline", leftovers, first)
+            self.note(first, f"the {'numbered ' if block.kind == 'ordered_list' else ''}list is read as the plan's "
+                             f"phases, one a step ({len(phases)})")
+            return {index}
+        return set()
+
+    def read_milestone_headings(self, blocks: list[Block], level: int) -> builtins.set[int]:
+        """Milestones as sub-headings each with its list ("#### Alpha" and its criteria, "#### Beta ->
+        GA"): a phase each, its items the list's. Read from the first such pair while they follow one
+        another; a sub-heading with other content between it and its list ends the run, and it stays
+        as written after the phases (so nothing changes order)."""
+        consumed: set[int] = set()
+        phases: list[dict[str, Any]] = []
+        index = next((i for i, b in enumerate(blocks) if b.kind == "heading"), len(blocks))
+        while index + 1 < len(blocks):
+            heading, body = blocks[index], blocks[index + 1]
+            if heading.kind != "heading" or heading.level <= level or body.kind not in ("bullet_list", "ordered_list"):
+                break
+            if index + 2 < len(blocks) and blocks[index + 2].kind != "heading":
+                break  # more under the milestone than its list: it stays as written
+            steps = self.items(body)
+            items = [self.list_value(item, text, True) for item, text in steps]
+            if not items or None in items:
+                break
+            phase = self.read_phase(heading_text(self.lines, heading), heading.start, len(phases) + 1)
+            phase.pop("_heading_estimate", None)
+            phase["items"] = items
+            phases.append(phase)
+            consumed.update((index, index + 1))
+            index += 2
+        if not phases:
+            return set()
+        self.set("timeline.phases", phases)
+        self.note(blocks[min(consumed)].start, f"the sub-headings with a list each are read as the plan's phases "
+                                               f"({len(phases)}), the lists as their items")
+        return consumed
+
+    def read_phase_table(self, block: Block) -> bool:
+        rows = [table_cells(line) for line in self.lines[block.start:block.end]]
+        columns = prose.phase_columns([core_title(unescape(cell)) for cell in rows[0]])
+        if columns is None:
+            return False
+        phases: list[dict[str, Any]] = []
+        rejected: list[int] = []
+        dated = False
+        for offset, cells in enumerate(rows[2:], start=2):
+            line = block.start + offset
+            row = dict(zip(columns, cells, strict=True)) if len(cells) == len(columns) else {}
+            name = row.get("name", "").strip()
+            if not name or not re.search(r"\w", unescape(name)):
+                rejected.append(line)
+                continue
+            title = name
+            if row.get("date", "").strip():
+                title, dated = f"{title} ({row['date'].strip()})", True
+            if row.get("duration", "").strip():
+                title = f"{title} ({row['duration'].strip()})"
+            phase = self.read_phase(title, line, len(phases) + 1)
+            phase.pop("_heading_estimate", None)
+            items = [self.reader.cell(cells[i], line) for i, part in enumerate(columns) if part == "items"]
+            if any(items):
+                phase["items"] = [item for item in items if item]
+            phases.append(phase)
+        if not phases:
+            return False
+        self.set("timeline.phases", phases)
+        self.note(block.start, f"the table is read as the plan's phases, one a row ({len(phases)})" +
+                  ("; a milestone's date is kept in its phase's name (a phase has an estimate, not a date)"
+                   if dated else ""))
+        if rejected:
+            self.keep("timeline", "after", "\n".join(self.lines[block.start:block.start + 2] +
+                                                     [self.lines[n] for n in rejected]))
+        return True
 
     def read_phase(self, title: str, line: int, position: int) -> dict[str, Any]:
         match = re.match(r"^\s*Phase\s+(\d+)\s*[:.\-–—]?\s*", title, re.IGNORECASE)

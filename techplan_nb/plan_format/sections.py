@@ -40,7 +40,7 @@ class SectionSpec:
 SECTIONS: tuple[SectionSpec, ...] = (
     SectionSpec("issue_summary", "Issue Summary", 2, None,
                 ("issue summary", "summary"),
-                ("abstract", "tl;dr", "tldr", "introduction", "overview", "executive summary", "context",
+                ("abstract", "tl;dr", "tldr", "introduction", "overview", "motivation", "executive summary", "context",
                  "context and problem statement", "problem statement", "problem", "description", "synopsis",
                  "describe the bug", "bug description", "what happened", "what happened?", "feature description",
                  "is your feature request related to a problem", "is your feature request related to a problem?",

@@ -18,6 +18,7 @@ import pytest
 
 from techplan_nb.importers.github import is_hint
 from techplan_nb.inputs import load_path
+from techplan_nb.plan_format import sections as catalogue
 from techplan_nb.render import render_plan
 from techplan_nb.verbatim import parser
 
@@ -93,6 +94,34 @@ def no_section_twice(rendered: str) -> None:
     assert not doubled, f"sections printed twice: {doubled}"
 
 
+# Plan sections each document fills with fields (not verbatim text), as a floor: reading fields from
+# prose (goals, risk lists, work plans, milestones) must not regress.
+FILLED: dict[str, int] = {
+    "adr-jph-4-day-work-week.md": 2,
+    "ember-rfc-0010-engines.md": 1,
+    "go-11970-decentralized-gc.md": 1,
+    "go-12166-subtests.md": 3,
+    "govuk-rfc-106-docker.md": 1,
+    "grpc-a10-localhost.md": 1,
+    "kep-1591-daemonset-surge.md": 4,
+    "kep-2232-suspend-jobs.md": 5,
+    "madr-0000-use-madr.md": 1,
+    "madr-0001-license.md": 1,
+    "nixos-rfc-0023-musl.md": 3,
+    "otep-0016-named-tracers.md": 1,
+    "react-rfc-0030-ref-forwarding.md": 1,
+    "rust-rfc-2094-nll.md": 1,
+    "rust-rfc-3014-must-not-suspend-lint.md": 3,
+    "swift-se-0300-continuation.md": 1,
+    "swift-se-0301-package-editing-commands.md": 1,
+}
+
+
+def fields_filled(plan: Any) -> list[str]:
+    return [spec.key for spec in catalogue.with_field() if not spec.defaulted and not spec.computed
+            and spec.field is not None and catalogue.is_filled(catalogue.field_value(plan, spec.field))]
+
+
 SHARES: dict[str, float] = {}
 
 
@@ -113,6 +142,8 @@ def test_a_real_design_document_imports_keeps_its_words_and_reads_its_header(nam
     SHARES[name] = share
     assert share <= 0.30, f"{name}: {share:.0%} left verbatim outside any section"
     no_section_twice(rendered)
+    filled = fields_filled(plan)
+    assert len(filled) >= FILLED[name], f"{name}: fields filled {filled}"
     for key in ("number", "title"):
         if key in expected:
             assert getattr(plan.issue, key) == expected[key]
