@@ -63,10 +63,12 @@ def _defuse_tag(text: str, pos: int, *, allow_autolinks: bool, last_close: int) 
         if last_close >= pos + 4:
             end = _comment_end(text, pos)
             if end != -1:
-                # Mentions are defused inside a comment too: whether Markdown reads it as a
-                # comment depends on where it lands (after `### Heading<!--` the lines that follow
-                # are a paragraph, and an `@name` there pinged). Hidden text loses nothing by it.
-                return _mentions(text[pos:end]), end
+                # Whether Markdown reads it as a comment depends on where it lands: after
+                # `### Heading<!--` the lines that follow are a paragraph, where an `@name` pinged
+                # and a tag was live. So its text is defused as shown text would be; hidden, it
+                # loses nothing by it.
+                inner = text[pos + 4:end - 3].replace("<", "&lt;")
+                return _mentions(f"<!--{inner}-->"), end
         return "&lt;", pos + 1
     tag = _TAG.match(text, pos)
     if tag:
