@@ -301,6 +301,10 @@ def format_text(audit: Audit) -> str:
         reuse = (f"reused, plan {kernel.get('sequence')} in this kernel" if kernel.get("reused")
                  else "fresh kernel" if kernel.get("sequence", 1) == 1 else f"plan {kernel.get('sequence')}")
         row("Kernel", f"{kernel.get('id')} (pid {kernel.get('pid')}, {reuse}; {kernel.get('python')})")
+    worker = r.get("worker")
+    if isinstance(worker, dict):
+        row("Worker", f"Dask worker {worker.get('name')} at {worker.get('address')} (host {worker.get('host')}, "
+                      f"pid {worker.get('pid')}; its private copy of the inputs in {worker.get('private_folder')})")
     versions = r.get("versions") or {}
     if versions:
         row("Versions", ", ".join(f"{k} {v}" for k, v in versions.items() if v))

@@ -21,6 +21,7 @@ import sys
 import time
 import traceback
 from collections import deque
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
@@ -52,6 +53,7 @@ class BatchOptions:
     recycle_after: int = DEFAULT_RECYCLE_AFTER
     progress: bool = True
     memory_limit: int | None = 4 * 2**30  # runner.DEFAULT_MEMORY_LIMIT (runner is imported lazily)
+    scheduler: str | None = None  # a Dask scheduler's address, or "local": cluster.py runs the batch
 
 
 @dataclass
@@ -158,79 +160,119 @@ def _failure(path: Path, reason: str, message: str) -> dict[str, Any]:
 # --- workers -------------------------------------------------------------------------------------
 
 
+class WarmKernel:
+    """One worker's kernel, whatever runs the worker (a local worker process here, a Dask worker in
+    cluster.py): started on first use, reset between plans (Kernel.run), replaced after a timeout or
+    a death, recycled after `recycle_after` plans; a fresh one per plan with `isolate`."""
+
+    def __init__(self, *, memory_limit: int | None, recycle_after: int, isolate: bool,
+                 on_start: Callable[[int | None], None] | None = None) -> None:
+        self.memory_limit = memory_limit
+        self.recycle_after = recycle_after
+        self.isolate = isolate
+        self.on_start = on_start
+        self.kernel: Any = None  # runner.Kernel
+        self.counters = {"started": 0, "replaced": 0, "recycled": 0}
+
+    @property
+    def pid(self) -> int | None:
+        info = self.kernel.info if self.kernel is not None else None
+        return info.pid if info is not None else None
+
+    def _fresh(self) -> Any:
+        from . import runner
+
+        last: Exception | None = None
+        for _ in range(KERNEL_START_ATTEMPTS):
+            try:
+                started = runner.Kernel(memory_limit=self.memory_limit).start()
+            except runner.KernelFailed as exc:
+                last = exc
+                continue
+            self.counters["started"] += 1
+            if self.on_start is not None:
+                self.on_start(started.info.pid if started.info else None)
+            return started
+        raise runner.KernelFailed(f"{last} (after {KERNEL_START_ATTEMPTS} attempts)")
+
+    def warm_up(self) -> None:
+        from . import runner
+
+        if not self.isolate and self.kernel is None:
+            with contextlib.suppress(runner.KernelFailed):
+                self.kernel = self._fresh()
+
+    def run(self, inputs_path: Path, execute: Callable[[Any], tuple[Any, Any]]) -> dict[str, Any]:
+        """`execute(kernel)` -> (PlanResult, Execution) for one plan; the result as a dict, never raising."""
+        from . import runner
+
+        kernel = self.kernel
+        try:
+            if kernel is not None and not self.isolate:
+                if kernel.info is not None and kernel.info.plans >= self.recycle_after:
+                    kernel.shutdown()
+                    kernel = self.kernel = None
+                    self.counters["recycled"] += 1
+                elif not kernel.alive():
+                    kernel.shutdown()
+                    kernel = self.kernel = None
+                    self.counters["replaced"] += 1
+            if kernel is None:
+                kernel = self.kernel = self._fresh()
+            try:
+                result, execution = execute(kernel)
+            except runner.KernelResetFailed:
+                # The plan never started: it gets a fresh kernel rather than a failure.
+                kernel.shutdown()
+                kernel = self.kernel = self._fresh()
+                self.counters["replaced"] += 1
+                result, execution = execute(kernel)
+            if self.isolate or not execution.kernel_usable:
+                kernel.shutdown()
+                self.kernel = None
+                if not self.isolate:
+                    self.counters["replaced"] += 1
+            return asdict(result)
+        except runner.KernelFailed as exc:
+            if self.kernel is not None:
+                self.kernel.shutdown()
+                self.kernel = None
+            return _failure(inputs_path, "kernel", str(exc))
+        except Exception as exc:  # noqa: BLE001 - one plan's surprise must not end the batch
+            payload = _failure(inputs_path, "internal", f"{type(exc).__name__}: {exc}")
+            payload["error"]["traceback"] = traceback.format_exc()
+            return payload
+
+    def close(self) -> None:
+        if self.kernel is not None:
+            self.kernel.shutdown()
+            self.kernel = None
+
+
 def _worker_main(conn: Connection, options: BatchOptions, worker_id: int) -> None:
     """One worker process: owns one kernel at a time, runs the plans it is sent, reports back."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process decides when to stop
     from . import runner
 
     source, source_path = runner.read_source(options.notebook)
-    kernel: runner.Kernel | None = None
-    counters = {"started": 0, "replaced": 0, "recycled": 0}
-
-    def fresh_kernel() -> runner.Kernel:
-        last: Exception | None = None
-        for _ in range(KERNEL_START_ATTEMPTS):
-            try:
-                started = runner.Kernel(memory_limit=options.memory_limit).start()
-            except runner.KernelFailed as exc:
-                last = exc
-                continue
-            counters["started"] += 1
-            conn.send(("kernel", worker_id, started.info.pid if started.info else None))
-            return started
-        raise runner.KernelFailed(f"{last} (after {KERNEL_START_ATTEMPTS} attempts)")
-
+    warm = WarmKernel(memory_limit=options.memory_limit, recycle_after=options.recycle_after,
+                      isolate=options.isolate, on_start=lambda pid: conn.send(("kernel", worker_id, pid)))
     try:
-        if not options.isolate:
-            with contextlib.suppress(runner.KernelFailed):
-                kernel = fresh_kernel()
+        warm.warm_up()
         while True:
             message = conn.recv()
             if message is None:
                 break
             index, job = message
-            try:
-                if kernel is not None and not options.isolate:
-                    if kernel.info is not None and kernel.info.plans >= options.recycle_after:
-                        kernel.shutdown()
-                        kernel = None
-                        counters["recycled"] += 1
-                    elif not kernel.alive():
-                        kernel.shutdown()
-                        kernel = None
-                        counters["replaced"] += 1
-                if kernel is None:
-                    kernel = fresh_kernel()
-                try:
-                    result, execution = runner.execute_job(job, source, source_path, kernel, timeout=options.timeout)
-                except runner.KernelResetFailed:
-                    # The plan never started: it gets a fresh kernel rather than a failure.
-                    kernel.shutdown()
-                    kernel = fresh_kernel()
-                    counters["replaced"] += 1
-                    result, execution = runner.execute_job(job, source, source_path, kernel, timeout=options.timeout)
-                if options.isolate or not execution.kernel_usable:
-                    kernel.shutdown()
-                    kernel = None
-                    if not options.isolate:
-                        counters["replaced"] += 1
-                payload = asdict(result)
-            except runner.KernelFailed as exc:
-                if kernel is not None:
-                    kernel.shutdown()
-                    kernel = None
-                payload = _failure(job.inputs_path, "kernel", str(exc))
-            except Exception as exc:  # noqa: BLE001 - one plan's surprise must not end the batch
-                payload = _failure(job.inputs_path, "internal", f"{type(exc).__name__}: {exc}")
-                payload["error"]["traceback"] = traceback.format_exc()
+            payload = warm.run(job.inputs_path, lambda kernel: runner.execute_job(
+                job, source, source_path, kernel, timeout=options.timeout))  # noqa: B023 - called at once
             conn.send(("done", index, payload))
     except (EOFError, KeyboardInterrupt, BrokenPipeError):
         pass
     finally:
-        if kernel is not None:
-            kernel.shutdown()
+        warm.close()
         with contextlib.suppress(Exception):
-            conn.send(("counters", worker_id, counters))
+            conn.send(("counters", worker_id, warm.counters))
         with contextlib.suppress(Exception):
             conn.close()
 
@@ -464,6 +506,7 @@ def _write_summary(results: list[dict[str, Any]], options: BatchOptions, started
             "reason": (result.get("error") or {}).get("reason"),
             "kernel": {"id": kernel.get("id"), "sequence": kernel.get("sequence"),
                        "reused": kernel.get("reused")} if kernel else None,
+            **({"worker": result["worker"]} if result.get("worker") else {}),
         })
     succeeded = sum(1 for r in rows if r["status"] == "succeeded")
     failed = len(rows) - succeeded
@@ -474,7 +517,8 @@ def _write_summary(results: list[dict[str, Any]], options: BatchOptions, started
                     "template": str(options.template) if options.template else None,
                     "notebook": str(options.notebook) if options.notebook else None, "jobs": options.jobs,
                     "isolate": options.isolate, "timeout": options.timeout,
-                    "recycle_after": options.recycle_after, "memory_limit": options.memory_limit},
+                    "recycle_after": options.recycle_after, "memory_limit": options.memory_limit,
+                    **({"scheduler": options.scheduler} if options.scheduler else {})},
         "counts": {"total": len(rows), "succeeded": succeeded, "failed": failed},
         "kernels": kernels,
         "items": rows,
@@ -493,11 +537,14 @@ def _summary_markdown(document: dict[str, Any]) -> str:
 
     counts = document["counts"]
     mode = "a fresh kernel per plan" if document["options"]["isolate"] else "warm kernels, reused"
+    scheduler = document["options"].get("scheduler")
+    workers = (f"on the Dask cluster at {scheduler}" if scheduler and scheduler != "local" else
+               f"with {document['options']['jobs']} workers" + (" of a local Dask cluster" if scheduler else ""))
     lines = [
         "# Batch summary",
         "",
         f"{counts['succeeded']} of {counts['total']} plans made, {counts['failed']} failed, in "
-        f"{document['seconds']:.1f} s with {document['options']['jobs']} workers ({mode}); "
+        f"{document['seconds']:.1f} s {workers} ({mode}); "
         f"as of {document['options']['as_of']}, seed {document['options']['seed']}.",
         "",
         "| Input | Status | Plan | Overall risk | P80 | Seconds | Error |",

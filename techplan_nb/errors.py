@@ -96,6 +96,7 @@ EXTRA_OF_MODULE = {
     "matplotlib": "notebook", "nbformat": "notebook", "nbclient": "notebook", "papermill": "notebook",
     "ipykernel": "notebook", "jupyter_client": "notebook",
     "ipywidgets": "form", "jupyterlab": "form", "voila": "form",
+    "dask": "cluster", "distributed": "cluster",
 }
 
 

@@ -646,6 +646,11 @@ class PlanJob:
     installed_in: Path | None = None
     # False for the staging folder of a run's own install (an implementation detail, not recorded).
     record_staging: bool = True
+    # When a cluster worker runs a copy of the inputs (and template) in a private folder: the
+    # parameters as the caller knows them ("inputs_path", "template"), which the record states, and
+    # the worker that ran it (its address, name, host and private folder), recorded as "worker".
+    recorded_as: dict[str, str] | None = None
+    worker: dict[str, Any] | None = None
 
     def parameters(self) -> dict[str, Any]:
         # An inputs path that is a link loop cannot be resolved; the kernel then reports it as
@@ -663,6 +668,7 @@ class PlanJob:
         parameters = self.parameters()
         if self.installed_in is not None:
             parameters["output_dir"] = str(self.installed_in.resolve())
+        parameters.update(self.recorded_as or {})
         return parameters
 
     @property
@@ -760,29 +766,78 @@ def execute_job(job: PlanJob, source: NotebookNode, source_path: Path, kernel: K
     """
     if job.folder is None or job.installed_in is not None:
         return _execute_in_place(job, source, source_path, kernel, timeout=timeout)
-    from .inputs import read_inputs
-
     folder = PlanFolder(job.folder)
     with folder.locked("run"):
-        folder.check_plan_replaceable(force=job.force)
-        inputs_name = inputs_copy_name(str(job.inputs_path))
-        folder.check_inputs_replaceable(inputs_name, read_inputs(job.inputs_path), source=str(job.inputs_path),
-                                        force=job.force)
+        inputs_name = _check_replaceable(folder, job)
         with folder.staging_area() as stage:
             staged = dataclasses.replace(job, out_dir=stage, installed_in=job.out_dir, record_staging=False)
             result, execution = _execute_in_place(staged, source, source_path, kernel, timeout=timeout)
-            made = staged.folder
-            assert made is not None
-            txn = folder.transaction("run")
-            if result.status == "succeeded":
-                settings = {"seed": job.seed, "template": str(job.template) if job.template else ""}
-                folder.stage_run_outputs(txn, made, inputs_name=inputs_name, force=job.force, settings=settings)
-            elif (made / FAILED_NOTEBOOK_FILE).is_file():
-                txn.write(FAILED_NOTEBOOK_FILE, (made / FAILED_NOTEBOOK_FILE).read_bytes())
-            txn.commit()
+            assert staged.folder is not None
+            _install(folder, job, result, staged.folder, inputs_name)
+    return result, execution
+
+
+def _check_replaceable(folder: PlanFolder, job: PlanJob) -> str:
+    """Under the folder's lock: may this run replace the folder's plan and inputs copy? Its name."""
+    from .inputs import read_inputs
+
+    folder.check_plan_replaceable(force=job.force)
+    inputs_name = inputs_copy_name(str(job.inputs_path))
+    folder.check_inputs_replaceable(inputs_name, read_inputs(job.inputs_path), source=str(job.inputs_path),
+                                    force=job.force)
+    return inputs_name
+
+
+def _install(folder: PlanFolder, job: PlanJob, result: PlanResult, made: Path, inputs_name: str) -> None:
+    """Install what a run wrote into `made` (a staging copy of the folder) in one transaction."""
+    txn = folder.transaction("run")
+    if result.status == "succeeded":
+        settings = {"seed": job.seed, "template": str(job.template) if job.template else ""}
+        folder.stage_run_outputs(txn, made, inputs_name=inputs_name, force=job.force, settings=settings)
+    elif (made / FAILED_NOTEBOOK_FILE).is_file():
+        txn.write(FAILED_NOTEBOOK_FILE, (made / FAILED_NOTEBOOK_FILE).read_bytes())
+    txn.commit()
     result.notebook = str(folder.path / Path(result.notebook).name) if result.notebook else None
     result.plan = str(folder.plan_path) if result.plan else None
-    return result, execution
+
+
+def execute_detached(job: PlanJob, source: NotebookNode, source_path: Path, kernel: Kernel, *,
+                     timeout: float | None) -> tuple[PlanResult, Execution, dict[str, bytes]]:
+    """Run one plan where its folder cannot be written (a cluster worker): job.out_dir is a private
+    staging folder, job.installed_in the caller's --out. Returns the files made, by name (the plan
+    folder's files, or the failed notebook of invalid inputs), for install_detached to install."""
+    result, execution = _execute_in_place(job, source, source_path, kernel, timeout=timeout)
+    made = job.folder if job.folder is not None else job.out_dir
+    files = {path.name: path.read_bytes() for path in (sorted(made.iterdir()) if made.is_dir() else [])
+             if path.is_file() and not path.is_symlink() and not path.name.startswith(".")}
+    return result, execution, files
+
+
+def install_detached(job: PlanJob, result: PlanResult, files: dict[str, bytes]) -> PlanResult:
+    """Install what execute_detached made elsewhere for `job` exactly as execute_job installs its own
+    run: the same checks under the folder's lock, the same transaction."""
+    for name in files:
+        if not name or name != Path(name).name or name in (".", "..") or name.startswith("."):
+            raise OutputError(f"a worker sent a file named {name!r}; only plain file names are installed")
+    if job.folder is None:
+        target = child_path(job.out_dir, job.failed_name or "invalid.failed.ipynb")
+        data = files.get(target.name)
+        if data is not None:
+            atomic_write(target, data)
+        result.notebook = str(target) if data is not None else None
+        result.plan = None
+        return result
+    folder = PlanFolder(job.folder)
+    with folder.locked("run"):
+        inputs_name = _check_replaceable(folder, job)
+        with folder.staging_area() as stage:
+            assert job.folder_name is not None
+            made = child_path(stage, job.folder_name)
+            made.mkdir()
+            for name, data in files.items():
+                (made / name).write_bytes(data)
+            _install(folder, job, result, made, inputs_name)
+    return result
 
 
 def _execute_in_place(job: PlanJob, source: NotebookNode, source_path: Path, kernel: Kernel, *,
@@ -810,6 +865,14 @@ def _execute_in_place(job: PlanJob, source: NotebookNode, source_path: Path, ker
                          versions=dict(versions()),
                          staged_in=(str(job.out_dir.resolve()) if job.installed_in is not None
                                     and job.record_staging else None))
+    stamped = execution.nb.metadata[audit.METADATA_KEY]  # a copy of `record` (NotebookNode)
+    if job.recorded_as:
+        # Where the caller's files are, not the worker's private copies (cell outputs still show those).
+        for key, part in (("inputs_path", "inputs"), ("template", "template")):
+            if key in job.recorded_as and isinstance(stamped.get(part), dict):
+                stamped[part]["path"] = job.recorded_as[key]
+    if job.worker is not None:
+        stamped["worker"] = job.worker
     if execution.status == "failed" and job.folder is not None:
         target = job.folder / FAILED_NOTEBOOK_FILE
         execution.nb.metadata.papermill["output_path"] = str(recorded_path.with_name(FAILED_NOTEBOOK_FILE))
@@ -886,4 +949,5 @@ def run_plan(inputs_path: Path, out_dir: Path, *, as_of: dt.date, seed: int = 0,
 
 
 __all__ = ["Kernel", "KernelFailed", "KernelResetFailed", "start_kernel", "Execution", "PlanJob", "PlanResult",
-           "run_plan", "execute_job", "prepare", "read_source", "job_for", "default_notebook"]
+           "run_plan", "execute_job", "execute_detached", "install_detached", "prepare", "read_source", "job_for",
+           "default_notebook"]

@@ -37,6 +37,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
                    help="plans run at once, one kernel each (default: 2, or 1 on a one-core machine)")
     p.add_argument("--isolate", action="store_true",
                    help="a fresh kernel for every plan: slower, but no process state is shared between plans")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run the plans on a Dask cluster: a running scheduler's address (tcp://HOST:PORT), or "
+                        "'local' for a local cluster of --jobs worker processes; plans and summary are written "
+                        "here, so workers need no shared folder (needs the [cluster] extra)")
     p.add_argument("--recycle-after", type=positive, default=500, metavar="N",
                    help="replace a reused kernel after N plans, bounding its memory growth (default: 500)")
     common.add_as_of(p)
@@ -58,8 +62,13 @@ def _batch(args: argparse.Namespace) -> int:
     options = BatchOptions(out_dir=args.out, as_of=args.as_of or common.today(), seed=args.seed,
                            template=args.template, notebook=args.notebook, force=args.force, jobs=args.jobs,
                            isolate=args.isolate, timeout=args.timeout, recycle_after=args.recycle_after,
-                           progress=args.progress, memory_limit=args.memory_limit)
-    outcome = run_batch(args.inputs, options)
+                           progress=args.progress, memory_limit=args.memory_limit, scheduler=args.scheduler)
+    if args.scheduler:
+        from ..cluster import run_cluster_batch
+
+        outcome = run_cluster_batch(args.inputs, options)
+    else:
+        outcome = run_batch(args.inputs, options)
     for row in outcome.items:
         if row["status"] != "succeeded":
             print(printable(f"techplan: failed: {row['input']}: {row['error']}"), file=sys.stderr)

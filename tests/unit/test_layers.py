@@ -28,7 +28,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("render / lint / importers", ["render", "plan_view", "charts", "analysis_view", "lint", "html_export",
                                    "importers"]),
     ("io", ["output", "inputs_dump", "inputs_edit", "plan_folder", "index", "isolation"]),
-    ("execution and kernel cells", ["runner", "batch", "audit", "notebook"]),
+    ("execution and kernel cells", ["runner", "batch", "cluster", "audit", "notebook"]),
     ("services", ["services"]),
     ("cli / widgets / app", ["cli", "widgets", "__main__"]),
 ]
