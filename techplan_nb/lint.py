@@ -29,6 +29,7 @@ from .importers.markdown import (
 )
 from .importers.mdtext import plain, table_cells, unescape
 from .plan_format import sections as catalogue
+from .verbatim import code_spans
 
 RULES = {
     "heading-missing": "a section or sub-section of the house template is missing",
@@ -160,12 +161,21 @@ class _Linter:
 
     # -- structure --
 
+    def first_of(self, key: str) -> Section | None:
+        """Where a `##` section is in the document: its heading, or else the first of its sub-sections
+        another document's name gave ("Background" is the System Context of an Architecture Overview
+        the document never titles)."""
+        inside = {key, *catalogue.descendants(key)}
+        found = [s for s in self.sections if s.key in inside and s.heading is not None and not s.kept]
+        return min(found, key=lambda s: s.heading.start if s.heading else 0, default=None)
+
     def headings(self) -> None:
         present = [s for s in self.sections if s.key in ORDER and s.heading is not None and not s.kept]
-        end = len(self.lines) - 1
+        # "At the end" is the document's last line with text, not the empty one after its final newline.
+        end = max((n for n, text in enumerate(self.lines) if text.strip()), default=0)
         for index, key in enumerate(ORDER):
-            if key not in self.by_key:
-                following = next((self.by_key[k] for k in ORDER[index + 1:] if k in self.by_key), None)
+            if key not in self.by_key and self.first_of(key) is None:
+                following = next((found for k in ORDER[index + 1:] if (found := self.first_of(k)) is not None), None)
                 line = following.heading.start if following and following.heading else end
                 self.add(line, "heading-missing", f"no '## {TITLES[key]}' section (the template has it "
                                                   f"{'before this line' if following else 'at the end'})")
@@ -195,9 +205,20 @@ class _Linter:
             elif rank > best:
                 best, best_key = rank, section.key
 
+    def code_lines(self) -> frozenset[int]:
+        """Lines of fenced and indented code: a `{date}` or "High/Medium/Low" there is an example, not
+        left-over text (only the template's own guidance lines, which it prints in code blocks too, are)."""
+        return frozenset(n for b in self.blocks if b.kind in ("fence", "code_block") for n in range(b.start, b.end))
+
     def placeholders(self) -> None:
+        code = self.code_lines()
         for number, raw in enumerate(self.lines):
-            line = raw.strip()
+            if number in code:
+                if _LIST_MARK.sub("", raw.strip()).strip().lower() in GUIDANCE:
+                    self.add(number, "placeholder", f"'{raw.strip()}' is the template's guidance text; write this "
+                                                    "plan's own")
+                continue
+            line = _without_code_spans(raw).strip()
             if not line:
                 continue
             for pattern, label in _PLACEHOLDERS:
@@ -451,6 +472,21 @@ def _fmt(low: float, high: float) -> str:
         return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
     return one(low) if abs(low - high) < 1e-9 else f"{one(low)}-{one(high)}"
+
+
+def _without_code_spans(line: str) -> str:
+    """The line with each code span blanked: "`{date}`" names a placeholder, it does not leave one."""
+    spans = code_spans(line)
+    if not spans:
+        return line
+    out: list[str] = []
+    pos = 0
+    for start, stop in sorted(spans.items()):
+        if start < pos:
+            continue
+        out.append(line[pos:start] + " " * (stop - start))
+        pos = stop
+    return "".join(out) + line[pos:]
 
 
 def check_text(text: str, name: str) -> list[Finding]:

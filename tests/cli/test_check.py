@@ -218,3 +218,23 @@ def test_a_loosely_written_latest_round_asking_for_changes_is_found() -> None:
     latest = text.replace("### Round 1 — Aug 15, 2026", "### Round 4 — Aug 15, 2026")
     assert [(f.line, f.rule) for f in check_text(latest, "plan.md")] == [
         (line_of(latest, "Status: Changes Requested"), "approved-with-changes-requested")]
+
+
+# --- check and import agree on what a document holds ---------------------------------------------
+
+
+def test_placeholders_inside_code_spans_and_code_blocks_are_not_findings() -> None:
+    text = ("# Technical Plan: X\n\n## Issue Summary\n\nDates are written `{date}`; a phase as `(X days)`.\n\n"
+            "```yaml\ncreated: {date}\nrisk: High/Medium/Low\n```\n\n    Requirement 1\n\nLeft: {date}\n")
+    found = [(f.line, f.message) for f in check_text(text, "plan.md") if f.rule == "placeholder"]
+    assert found == [(line_of(text, "Left: {date}"), "'{date}' is left from the template; replace it")]
+
+
+def test_a_missing_section_is_placed_before_the_next_one_present_and_at_the_last_line_with_text() -> None:
+    # "Background" is the Architecture Overview's System Context: that section is there, and the
+    # missing Requirements Analysis belongs before it; the end is the last line, not the one after it.
+    text = "# Design\n\n## Abstract\n\nWhy.\n\n## Background\n\nHow it is.\n\n## Proposal\n\nWhat.\n"
+    missing = {f.message.split("'")[1]: f.line for f in check_text(text, "doc.md") if f.rule == "heading-missing"}
+    assert "## Architecture Overview" not in missing
+    assert missing["## Requirements Analysis"] == line_of(text, "## Background")
+    assert missing["## Approval"] == len(text.splitlines())
