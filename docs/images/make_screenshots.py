@@ -76,7 +76,7 @@ def main() -> int:
                 try:
                     page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
                     page.goto(url[0])
-                    page.locator(".tp-issue-title input").wait_for(timeout=120_000)
+                    page.locator(".tp-issue-title textarea").wait_for(timeout=120_000)
                     expect(page.locator(".tp-preview-plan h1")).to_have_text(
                         "Technical Plan: Export roast profiles to CSV and share them by link")
                     # The Timeline tab beside the charts: the part of a plan people least like to do by hand.

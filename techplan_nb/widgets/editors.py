@@ -139,7 +139,15 @@ class Leaf(Editor):
 
 
 class TextEditor(Leaf):
-    """Text, one line or several. Empty text leaves the key out, except for required fields."""
+    """Text, one line or several. Empty text leaves the key out, except for required fields.
+
+    One-line free text (a title, a risk, a task name) is a one-row box that grows as it wraps, so
+    a long value is read whole in a narrow column rather than cut at the box's edge; Enter in it
+    does nothing (the page's script), as in a one-line box. Short coded values (ids, numbers,
+    estimates: WRAPS = False) stay one-line inputs.
+    """
+
+    WRAPS = True
 
     def __init__(self, ctx: Context, description: str = "", *, required: bool = False, lines: int = 0,
                  code: bool = False, placeholder: str = "", css: str | None = None, width: str | None = None,
@@ -151,6 +159,9 @@ class TextEditor(Leaf):
             kwargs["tooltip"] = tooltip
         if lines:
             control: W.ValueWidget = W.Textarea(rows=lines, **kwargs)
+        elif self.WRAPS:
+            control = W.Textarea(rows=1, **kwargs)
+            control.add_class("tp-oneline")
         else:
             control = W.Text(**kwargs)
         if code:
@@ -181,6 +192,8 @@ class TextEditor(Leaf):
 class IntTextEditor(TextEditor):
     """A whole number typed as text, so the field can be empty (and then say it is required)."""
 
+    WRAPS = False
+
     def get(self) -> Any:
         return notation.text_to_int(self.control.value)
 
@@ -193,6 +206,8 @@ class IntTextEditor(TextEditor):
 
 class NumberTextEditor(TextEditor):
     """A number typed as text (empty leaves the key out); what is not a number goes to the validator."""
+
+    WRAPS = False
 
     def get(self) -> Any:
         text = self.control.value.strip()
@@ -213,6 +228,8 @@ class NumberTextEditor(TextEditor):
 
 
 class EstimateEditor(TextEditor):
+    WRAPS = False
+
     def __init__(self, ctx: Context, description: str = "", **kwargs: Any) -> None:
         kwargs.setdefault("placeholder", "3, 2-4 or 2/3/5")
         kwargs.setdefault("tooltip", "Working days: " + notation.ESTIMATE_HINT)
@@ -231,6 +248,8 @@ class EstimateEditor(TextEditor):
 
 class IdEditor(TextEditor):
     """An id others refer to: renaming it renames the references (on Enter or leaving the field)."""
+
+    WRAPS = False
 
     def __init__(self, ctx: Context, kind: str, description: str = "Id", **kwargs: Any) -> None:
         kwargs.setdefault("continuous", False)
@@ -719,10 +738,15 @@ def row_of(*editors: Editor, widths: Sequence[str | None] = ()) -> W.HBox:
         width = widths[index] if index < len(widths) else None
         editor.widget.layout.flex = f"0 0 {width}" if width else "1 1 0"
         editor.widget.layout.width = width or "auto"
+        if not width:
+            # A shared field keeps room for its label and a few words; below that the row wraps.
+            editor.widget.layout.min_width = "min(100%, 15em)"
         control = getattr(editor, "control", None)
         if index and control is not None and getattr(control, "description", None):
             # Only the first label lines up with the column of labels; the others fit their text,
             # and so their messages start under their own label, not a label column's width in.
             control.style.description_width = "initial"
             editor.widget.add_class("tp-beside")
-    return W.HBox([e.widget for e in editors], layout=_layout("100%"))
+    row = W.HBox([e.widget for e in editors], layout=_layout("100%"))
+    row.add_class("tp-row-of")  # wraps onto a second line rather than squeezing a field's text
+    return row

@@ -57,4 +57,19 @@ CSS = """<style>
 .tp-form .tp-preview-plan pre, .tp-form .tp-preview-markdown pre { background: #f6f8fa; padding: 6px;
   overflow: auto; font-size: 12px; white-space: pre-wrap; line-height: 1.4; word-break: normal;
   overflow-wrap: break-word; }
+/* Nothing is cut short in a narrow column (issue 17). A one-line free-text box grows as its text
+   wraps; a dropdown is never narrower than its chosen option; a row of fields wraps onto a second
+   line before a field gets too small; messages wrap between words. */
+.tp-form .tp-oneline, .tp-form .tp-oneline.widget-textarea { height: auto; align-items: flex-start; }
+.tp-form .tp-oneline textarea { field-sizing: content; resize: none; overflow: hidden; white-space: pre-wrap;
+  min-height: var(--jp-widgets-inline-height, 28px); line-height: 18px; height: auto;
+  font-family: var(--jp-ui-font-family, sans-serif); }
+.tp-form .tp-oneline .widget-label, .tp-form .tp-oneline label { align-self: flex-start; line-height: 28px; }
+.tp-form select { min-width: max-content; flex-shrink: 0 !important; }
+.tp-form .widget-dropdown, .tp-form .jupyter-widget-dropdown { min-width: max-content; }
+.tp-form .tp-row-of { flex-wrap: wrap; column-gap: 0; row-gap: 2px; }
+.tp-form .tp-error, .tp-form .tp-error .widget-html-content, .tp-form .tp-msg, .tp-form .tp-footer,
+.tp-form .tp-footer .widget-html-content { white-space: normal; overflow-wrap: break-word; word-break: normal;
+  min-width: 0; max-width: 100%; }
+.tp-form .tp-error { height: auto; }
 </style>"""

@@ -126,7 +126,7 @@ class Page:
         self.page.on("console", lambda message: self.errors.append(message.text) if message.type == "error" else None)
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
         self.page.goto(app.url)
-        self.page.locator(".tp-issue-title input").wait_for(timeout=LOAD_TIMEOUT_MS)
+        self.page.locator(".tp-issue-title textarea").wait_for(timeout=LOAD_TIMEOUT_MS)
 
     def outside_requests(self) -> list[str]:
         return [url for url in self.requests if urlparse(url).hostname not in ("127.0.0.1", "localhost")
@@ -147,24 +147,24 @@ def test_fill_title_add_risk_generate_and_see_them_in_preview_and_files(browser:
         expect(generate).to_be_disabled()
 
         page.locator(".tp-issue-number input").fill("4242")
-        page.locator(".tp-issue-title input").fill("Dark mode for the roast dashboard")
+        page.locator(".tp-issue-title textarea").fill("Dark mode for the roast dashboard")
         expect(title_error).to_be_hidden()
         expect(page.locator(".tp-preview-plan h1")).to_have_text("Technical Plan: Dark mode for the roast dashboard")
 
         page.get_by_role("tab", name="Risks").click()
         page.locator("button.tp-risks-add").click()
-        page.locator(".tp-risk-text input").fill("Contrast too low for charts in dark mode")
+        page.locator(".tp-risk-text textarea").fill("Contrast too low for charts in dark mode")
         page.locator(".tp-risk-probability select").select_option("High")
-        page.locator(".tp-risk-mitigation input").fill("Check every chart against WCAG AA")
+        page.locator(".tp-risk-mitigation textarea").fill("Check every chart against WCAG AA")
         expect(page.locator(".tp-preview-plan")).to_contain_text("Contrast too low for charts in dark mode")
         expect(generate).to_be_enabled()
 
         # An empty title again: its error comes back and Generate goes off until it is fixed.
         page.get_by_role("tab", name="Issue").click()
-        page.locator(".tp-issue-title input").fill("")
+        page.locator(".tp-issue-title textarea").fill("")
         expect(title_error).to_contain_text("must not be empty")
         expect(generate).to_be_disabled()
-        page.locator(".tp-issue-title input").fill("Dark mode for the roast dashboard")
+        page.locator(".tp-issue-title textarea").fill("Dark mode for the roast dashboard")
         expect(generate).to_be_enabled()
 
         generate.click()
@@ -317,7 +317,7 @@ def test_on_a_laptop_screen_no_tab_title_label_or_button_is_cut_short_and_errors
                 index).inner_text()
         page.get_by_role("tab", name="Timeline").click()
         # The example's task names are read whole, not cut at the end of their boxes.
-        names = page.locator(".tp-task-name input:visible")
+        names = page.locator(".tp-task-name textarea:visible")
         expect(names.first).to_have_value("ShareLink model and migration")
         assert names.evaluate_all("es => es.filter((e) => e.scrollWidth > e.clientWidth).map((e) => e.value)") == []
         SHOTS.mkdir(parents=True, exist_ok=True)
@@ -360,5 +360,56 @@ def test_on_a_laptop_screen_no_tab_title_label_or_button_is_cut_short_and_errors
         page.locator(".tp-beside input[type=date]").first.fill("2026-11-02")
         expect(page.locator("button.tp-generate")).to_be_enabled()
         assert view.outside_requests() == []
+        assert view.errors == []
+        page.close()
+
+
+CONTROLS_CUT_SHORT = """() => {
+  // Every visible box, dropdown and message keeps its whole text: nothing scrolls inside its own
+  // box, and a dropdown is at least as wide as the option it shows (text, padding and arrow).
+  const measure = document.createElement('canvas').getContext('2d');
+  const cut = [];
+  for (const e of document.querySelectorAll(
+      '.tp-form :is(select, input, textarea, .tp-error, .tp-msg, .tp-footer li, .tp-problem-link)')) {
+    if (e.offsetParent === null || ['checkbox', 'file', 'hidden'].includes(e.type)) continue;
+    const text = (e.value ?? e.textContent).slice(0, 60);
+    if (e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 2 && e.tagName === 'TEXTAREA'
+        && e.closest('.tp-oneline')) {
+      cut.push(`${e.tagName} ${text}`);
+    } else if (e.tagName === 'SELECT' && e.selectedIndex >= 0) {
+      const style = getComputedStyle(e);
+      measure.font = style.font;
+      const needed = measure.measureText(e.options[e.selectedIndex].text).width + parseFloat(style.paddingLeft)
+        + parseFloat(style.paddingRight);
+      if (needed > e.clientWidth) cut.push(`SELECT ${e.options[e.selectedIndex].text}`);
+    }
+  }
+  return cut;
+}"""
+
+
+@pytest.mark.parametrize("width", [1280, 1024])
+def test_no_box_dropdown_or_message_is_cut_short_on_any_tab(browser: object, tmp_path: Path, width: int) -> None:
+    from playwright.sync_api import expect
+
+    with start_app(tmp_path, "--inputs", str(shared_example())) as app:
+        view = Page(browser, app, width=width, height=800)
+        page = view.page
+        expect(page.locator(".tp-preview-plan h1")).to_contain_text("Export roast profiles")
+        tabs = page.locator(".tp-tabs .lm-TabBar-tab")
+        for index in range(tabs.count()):
+            tabs.nth(index).click()
+            page.locator(".tp-page:visible :is(input, textarea, select):visible").first.wait_for()
+            assert page.evaluate(CONTROLS_CUT_SHORT) == [], tabs.nth(index).inner_text()
+        # A new risk's messages in the narrow risk card, and the Risks tab's dropdowns ("Mediu" at
+        # 1440 px, one letter at 1280, nothing at 1024 before).
+        page.get_by_role("tab", name="Risks").click()
+        page.locator("button.tp-risks-add").click()
+        expect(page.locator(".tp-risk-text").last.locator("xpath=..").locator(".tp-error")).to_contain_text(
+            "must not be empty")
+        assert page.evaluate(CONTROLS_CUT_SHORT) == []
+        page.locator(".tp-risk-probability select").first.wait_for()
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"plan-form-risks-{width}.png"))
         assert view.errors == []
         page.close()
