@@ -572,7 +572,7 @@ def load_notebook(path: Path) -> NotebookNode:
         raise UsageError(f"{path}: is a folder; give a Jupyter notebook file (.ipynb)")
     if not Path(path).exists():  # a pipe or device is not "missing": read_capped says what it is
         raise UsageError(f"{path}: no such notebook")
-    from .safe_files import read_capped
+    from .safe_files import MAX_NOTEBOOK_BYTES, read_capped
 
     try:  # papermill would read a notebook of any size (or a pipe, forever) into memory
         read_capped(path, MAX_NOTEBOOK_BYTES, what="Jupyter notebook file (.ipynb)")
@@ -733,8 +733,6 @@ def _check_out_dir(out_dir: Path) -> None:
             return
 
 
-MAX_TEMPLATE_BYTES = 4 * 2**20
-MAX_NOTEBOOK_BYTES = 16 * 2**20  # a notebook holds its outputs (charts as PNG): larger than a plan
 
 
 def check_template(template: Path | None) -> None:
@@ -746,7 +744,7 @@ def check_template(template: Path | None) -> None:
     if not template.exists():
         raise RenderError(f"{template}: no such template file; give a Jinja2 template (it may extend "
                           "'technical-plan.md.j2')")
-    from .safe_files import read_capped
+    from .safe_files import MAX_TEMPLATE_BYTES, read_capped
 
     try:  # before a kernel starts: an unreadable template would only fail inside the notebook
         read_capped(template, MAX_TEMPLATE_BYTES, what="Jinja2 template file")

@@ -16,9 +16,11 @@ from .errors import InputError, UsageError
 
 MIB = 1024 * 1024
 _CHUNK = 64 * 1024
-MAX_PLAN_BYTES = 4 * MIB  # a Markdown plan (cli/check.py's limit too)
-MAX_NOTEBOOK_BYTES = 16 * MIB  # a notebook holds its outputs, charts as PNG (runner.py's limit too)
-MAX_TEMPLATE_BYTES = 4 * MIB  # a Jinja2 template (runner.py's limit too)
+# The size caps of every kind of file techplan reads; each reader names its cap from here.
+MAX_PLAN_BYTES = 4 * MIB  # a Markdown plan
+MAX_NOTEBOOK_BYTES = 16 * MIB  # a notebook holds its outputs, charts as PNG
+MAX_TEMPLATE_BYTES = 4 * MIB  # a Jinja2 template
+MAX_IMPORT_BYTES = 16 * MIB  # a document or GitHub export to import (an inputs file is capped at 1 MiB)
 
 
 def shown_name(path: str | Path) -> str:

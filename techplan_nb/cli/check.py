@@ -7,8 +7,6 @@ import json
 import sys
 from pathlib import Path
 
-MAX_PLAN_BYTES = 4 * 1024 * 1024
-
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = commands.add_parser(
@@ -27,7 +25,7 @@ def _check(args: argparse.Namespace) -> int:
     from ..errors import InputError, UsageError, printable
     from ..inputs import nul_line
     from ..lint import RULES, check_text
-    from ..safe_files import read_capped
+    from ..safe_files import MAX_PLAN_BYTES, read_capped
 
     if args.list_rules:
         for rule, text in RULES.items():

@@ -10,8 +10,6 @@ from typing import Any
 from ..errors import InputError, UsageError, printable
 from . import common
 
-MAX_INPUT_BYTES = 16 * 1024 * 1024
-
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = commands.add_parser("import", help="start inputs from a GitHub issue export or an existing Markdown plan",
@@ -63,19 +61,18 @@ def _issue_number(value: str) -> int:
 def _read(source: str) -> tuple[str, str]:
     """The input's text and the name used in messages."""
     from ..inputs import line_at, nul_line
+    from ..safe_files import MAX_IMPORT_BYTES, read_capped, shown_name
 
     if source == "-":
-        raw = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+        raw = sys.stdin.buffer.read(MAX_IMPORT_BYTES + 1)
         name = "<stdin>"
     else:
-        from ..safe_files import read_capped, shown_name
-
         name = shown_name(source)
         # Refused from its size before it is read (it used to be read up to the limit first).
-        raw = read_capped(source, MAX_INPUT_BYTES, what="file (or - for standard input)",
+        raw = read_capped(source, MAX_IMPORT_BYTES, what="file (or - for standard input)",
                           hint="import fewer issues at a time")
-    if len(raw) > MAX_INPUT_BYTES:
-        raise InputError.single(name, f"is larger than {MAX_INPUT_BYTES // (1024 * 1024)} MiB; "
+    if len(raw) > MAX_IMPORT_BYTES:
+        raise InputError.single(name, f"is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MiB; "
                                       "import fewer issues at a time")
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
@@ -101,6 +98,24 @@ def _refuse_existing(paths: list[Path], force: bool) -> None:
                          "(nothing was written)")
 
 
+def empty_note(target: str, empty: list[str]) -> str:
+    """How many sections are still empty, naming only those a plan needs before review (a list of
+    all of them was two dozen names long after most imports)."""
+    from ..plan_format.sections import by_key, required
+
+    needed = {by_key(key).title for key in required()}
+    named = [title for title in empty if title in needed]
+    count = f"{len(empty)} section{'s' if len(empty) != 1 else ''} still empty"
+    if not named:
+        listed = f": {', '.join(empty)}" if len(empty) <= 3 else ""
+        return f"{target}: {count}{listed} (none that a plan needs before review)"
+    verb = "is" if len(named) == 1 else "are"
+    shown = "FILE" if target.startswith("<") else target
+    return (f"{target}: {count} ({', '.join(named)} {verb} required before review); "
+            f"`techplan render {shown} -o plan.md` then `techplan check plan.md` lists the required ones "
+            "with their lines")
+
+
 def _report(target: str, plan: Any, notes: list[str]) -> None:
     from ..importers import empty_sections
 
@@ -108,7 +123,7 @@ def _report(target: str, plan: Any, notes: list[str]) -> None:
         print(printable(f"note: {note}"), file=sys.stderr)
     empty = empty_sections(plan)
     if empty:
-        print(printable(f"{target}: still empty: {', '.join(empty)}"), file=sys.stderr)
+        print(printable(empty_note(target, empty)), file=sys.stderr)
     else:
         print(printable(f"{target}: every section has content"), file=sys.stderr)
 
