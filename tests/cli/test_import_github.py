@@ -71,7 +71,7 @@ def test_rest_issue_with_null_body_and_mixed_labels_imports(tmp_path: Path) -> N
     assert plan.issue.url == "https://github.com/example-org/coffee-roast-tracker/issues/61"
     assert plan.issue.labels == ["ui", "charts"]
     assert plan.issue.summary == ""
-    assert "Issue Summary" in result.stderr.split("still empty:")[1]
+    assert "Issue Summary" in result.stderr.split("still empty (")[1]
 
 
 def test_free_form_body_becomes_summary_and_its_task_list_the_requirements(tmp_path: Path) -> None:
