@@ -23,8 +23,13 @@ class SafeMarkdown(Markup):
 
 
 _BACKTICK_RUN = re.compile(r"`+")
-# Always escaped: emphasis, links, HTML, tables, strikethrough, backslash itself.
-_ALWAYS = re.compile(r"([\\*\[\]<>|~])")
+# Always escaped: emphasis, links, tables, strikethrough, backslash itself, and '>' (a quote, or an
+# autolink's end).
+_ALWAYS = re.compile(r"([\\*\[\]>|~])")
+# '<' only where CommonMark could read a tag, comment, declaration or autolink from it ("<b", "</",
+# "<!", "<?", "<me@x.org>"): "<100ms" and "a < b" show as written. The class stops at the next '<',
+# so the lookahead runs over each character once.
+_TAG_START = re.compile(r"<(?=[A-Za-z/!?]|[A-Za-z0-9.!#$%&'*+=^_`{|}~-]+@)")
 # `_` only opens or closes emphasis next to a non-alphanumeric character (CommonMark).
 _UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
 _ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
@@ -46,7 +51,7 @@ _TOUCHED = re.compile(r"[\\*\[\]<>|~_&@`]")
 
 
 def _escape_plain(text: str, hashes: bool = False) -> str:
-    text = _ALWAYS.sub(r"\\\1", text)
+    text = _TAG_START.sub(r"\\<", _ALWAYS.sub(r"\\\1", text))
     if hashes:
         text = text.replace("#", "\\#")
     text = _UNDERSCORE.sub(r"\\_", text)

@@ -86,3 +86,13 @@ def test_the_risk_patterns_are_linear_on_long_blank_runs() -> None:
     started = time.monotonic()
     imported(f"## Risks\n\n- a{blanks},{blanks}— mitigation:{blanks}x (probability:{blanks}high)\n")
     assert time.monotonic() - started < 5
+
+
+def test_a_less_than_sign_that_starts_no_tag_is_printed_as_written() -> None:
+    from techplan_nb import mdescape
+
+    assert str(mdescape.inline("p95 <100ms, a < b, x <= y")) == "p95 <100ms, a < b, x <= y"
+    assert str(mdescape.inline("<b> <!-- </i> <?x <me@x.org> <https://x>")) == \
+        "\\<b\\> \\<!-- \\</i\\> \\<?x \\<me@x.org\\> \\<https://x\\>"
+    plan, _ = imported("## Risks\n\n- Latency <100ms is missed\n")
+    assert plan.risks[0].risk == "Latency <100ms is missed"
