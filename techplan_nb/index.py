@@ -34,6 +34,7 @@ class IndexRow:
     approvals: tuple[int, int]
     last_updated: dt.date | None
     flags: tuple[str, ...]
+    has_plan: bool = True  # technical-plan.md is there: only then is the row a link
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,24 @@ def plan_folders(plans_dir: Path) -> list[Path]:
     return sorted(child for child in plans_dir.iterdir()
                   if child.is_dir() and not child.name.startswith(".")
                   and ((child / INPUTS_FILE).is_file() or (child / PLAN_FILE).is_file()))
+
+
+_INPUT_SUFFIXES = (".yaml", ".yml", ".json")
+_NOT_INPUTS = frozenset({"summary.json"})  # written by `techplan batch` beside the plan folders
+
+
+def refuse_inputs_folder(plans_dir: Path) -> None:
+    """A folder with no plan folders but inputs files is the folder of inputs, not of plans: say
+    so, and how to make the plans, rather than index it as "0 plans"."""
+    loose = sorted(child.name for child in plans_dir.iterdir()
+                   if child.is_file() and child.suffix.lower() in _INPUT_SUFFIXES and child.name not in _NOT_INPUTS)
+    if not loose:
+        return
+    shown = ", ".join(loose[:3]) + (f" and {len(loose) - 3} more" if len(loose) > 3 else "")
+    raise UsageError(f"{plans_dir}: holds no plan folders, but {len(loose)} file{'s' if len(loose) != 1 else ''} "
+                     f"that look like inputs files ({shown}); make their plans first with "
+                     f"`techplan batch {plans_dir} --out plans`, then run `techplan index plans` "
+                     "(nothing was written)")
 
 
 def under_review_since(plan: PlanInput) -> dt.date | None:
@@ -86,7 +105,8 @@ def row_for(folder: Path, plan: PlanInput, *, as_of: dt.date, seed: int, stale_d
         approvals=workflow.approvals_tally(plan),
         last_updated=plan.last_updated or _plan_last_updated(folder),
         flags=tuple(stale_flags(plan, p80 if isinstance(p80, dt.date) else None, as_of=as_of,
-                                stale_days=stale_days)))
+                                stale_days=stale_days)),
+        has_plan=(folder / PLAN_FILE).is_file())
 
 
 def _plan_last_updated(folder: Path) -> dt.date | None:
@@ -105,7 +125,10 @@ def build_index(plans_dir: Path, *, as_of: dt.date, seed: int = 0, stale_days: i
 
     rows: list[IndexRow] = []
     problems: list[str] = []
-    for folder in plan_folders(plans_dir):
+    folders = plan_folders(plans_dir)
+    if not folders:
+        refuse_inputs_folder(plans_dir)
+    for folder in folders:
         try:
             if not (folder / INPUTS_FILE).is_file():
                 raise InputError.single(str(folder / INPUTS_FILE), "missing; the index reads each plan's inputs")
@@ -117,7 +140,8 @@ def build_index(plans_dir: Path, *, as_of: dt.date, seed: int = 0, stale_days: i
             rows.append(IndexRow(folder=folder.name, number=_number(folder.name), title=folder.name,
                                  status="?", overall_risk="", p80=None, approvals=(0, 0),
                                  last_updated=_plan_last_updated(folder),
-                                 flags=(f"cannot read the plan: {first}",)))
+                                 flags=(f"cannot read the plan: {first}",),
+                                 has_plan=(folder / PLAN_FILE).is_file()))
     rows.sort(key=lambda row: (row.number is None, row.number or 0, row.folder))
     return Index(tuple(rows), tuple(problems), render_index(rows, as_of=as_of, stale_days=stale_days))
 
@@ -157,7 +181,8 @@ def render_index(rows: list[IndexRow], *, as_of: dt.date, stale_days: int) -> st
         issue = f"#{row.number}" if row.number is not None else row.folder
         given, needed = row.approvals
         lines.append("| " + " | ".join([
-            f"[{mdescape.cell(issue)}]({link_target(row.folder)})",
+            f"[{mdescape.cell(issue)}]({link_target(row.folder)})" if row.has_plan
+            else f"{mdescape.cell(issue)} (no plan yet)",
             mdescape.cell(row.title),
             mdescape.cell(row.status),
             mdescape.cell(row.overall_risk or "—"),
@@ -168,6 +193,10 @@ def render_index(rows: list[IndexRow], *, as_of: dt.date, stale_days: int) -> st
         ]) + " |")
     if not rows:
         lines.append("| — | _No plans yet._ | | | | | | |")
+    missing = sum(1 for row in rows if not row.has_plan)
+    if missing:
+        lines += ["", f"{missing} folder{'s hold' if missing != 1 else ' holds'} inputs but no {PLAN_FILE} yet "
+                      "(no link): `techplan update FOLDER` writes it."]
     return "\n".join(lines) + "\n"
 
 

@@ -24,3 +24,40 @@ def test_import_says_how_many_sections_are_empty_and_names_only_the_required(tmp
     assert "Rollback Strategy are required before review)" in note
     assert "Modified Tables" not in note and "Future Considerations" not in note
     assert f"`techplan render {out} -o plan.md` then `techplan check plan.md`" in note
+
+
+# --- index --------------------------------------------------------------------------------------
+
+
+def test_index_of_a_folder_of_inputs_files_says_to_make_the_plans_first(tmp_path: Path) -> None:
+    # Was: "wrote: inputs/README.md (0 plans, 0 flagged)", exit 0.
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    for name in ("issue-57-roast-export.yaml", "minimal.yaml"):
+        (inputs / name).write_bytes((ROOT / "examples" / name).read_bytes())
+    result = run_techplan("index", "inputs", cwd=tmp_path)
+    assert result.returncode == 2
+    assert ("inputs: holds no plan folders, but 2 files that look like inputs files (issue-57-roast-export.yaml, "
+            "minimal.yaml); make their plans first with `techplan batch inputs --out plans`") in result.stderr
+    assert not (inputs / "README.md").exists()
+    empty = tmp_path / "plans"
+    empty.mkdir()
+    (empty / "summary.json").write_text("{}", "utf-8")  # a batch whose plans all failed: still an index
+    assert run_techplan("index", "plans", cwd=tmp_path).returncode == 0
+
+
+def test_index_links_only_plans_that_exist(tmp_path: Path) -> None:
+    # Was: every row linked issue-N-slug/technical-plan.md, written or not.
+    plans = tmp_path / "plans"
+    for folder, name in (("issue-57-roast", "issue-57-roast-export.yaml"), ("issue-12-login", "minimal.yaml")):
+        (plans / folder).mkdir(parents=True)
+        (plans / folder / "inputs.yaml").write_bytes((ROOT / "examples" / name).read_bytes())
+    assert run_techplan("render", plans / "issue-12-login", "-o", plans / "issue-12-login" / "technical-plan.md",
+                        "--as-of", "2026-11-20").returncode == 0
+    result = run_techplan("index", "plans", "-o", "-", "--as-of", "2026-11-20", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "| [#12](<issue-12-login/technical-plan.md>) |" in result.stdout
+    assert "| #57 (no plan yet) | Export roast profiles" in result.stdout
+    assert "issue-57-roast/technical-plan.md" not in result.stdout
+    assert "\n1 folder holds inputs but no technical-plan.md yet (no link): `techplan update FOLDER` writes it.\n" \
+        in result.stdout

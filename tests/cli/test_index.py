@@ -53,6 +53,7 @@ def make_plans(root: Path) -> Path:
         folder = plans / plan_dir_name(data["issue"]["number"], data["issue"]["title"])
         folder.mkdir(parents=True)
         write_inputs(folder, data)
+        (folder / "technical-plan.md").write_text("# plan\n", "utf-8")  # the index links only plans that exist
     (plans / ".hidden").mkdir()
     (plans / "notes").mkdir()  # no plan in it: not a row
     return plans
@@ -190,6 +191,8 @@ def test_a_folder_named_by_hand_still_gets_one_row_linking_to_its_plan(tmp_path:
     broken = plans / f"{name} (broken)"
     broken.mkdir()
     (broken / "inputs.yaml").write_text("issue: [\n", "utf-8")
+    for made in (folder, broken):  # the index links only plans that exist
+        (made / "technical-plan.md").write_text("# plan\n", "utf-8")
     markdown = build_index(plans, as_of=AS_OF).markdown
     rows = table(markdown)
     assert [len(row) for row in rows] == [8, 8]
