@@ -59,6 +59,8 @@ LOCAL = "local"
 LOCAL_ALLOWED_FAILURES = 2
 # A task that raised (not a plan that failed: those come back as results) runs once more.
 TASK_RETRIES = 1
+# A plan that was only queued on workers that died (never started there) is sent again this often.
+MAX_RESENDS = 3
 CONNECT_TIMEOUT = 30.0
 MAX_TEMPLATE_FOLDER_BYTES = 16 * 2**20
 
@@ -185,7 +187,11 @@ class KernelPlugin(WorkerPlugin):
 
 def run_on_worker(plugin_name: str, request: dict[str, Any]) -> dict[str, Any]:
     """The task: one plan, on whichever worker the scheduler chose, in that worker's warm kernel."""
-    plugin = get_worker().plugins[plugin_name]
+    worker = get_worker()
+    # Word that the plan started here: a worker's death then counts against the plans it was
+    # running, not against those only queued on it (the scheduler counts both; see _run).
+    worker.log_event(request["topic"], {"address": str(worker.address)})
+    plugin = worker.plugins[plugin_name]
     assert isinstance(plugin, KernelPlugin)
     return plugin.run(request)
 
@@ -263,7 +269,7 @@ def run_cluster_batch(specs: list[str], options: BatchOptions) -> Outcome:
     return outcome
 
 
-def _request(item: Item, template: tuple[str, dict[str, bytes]] | None) -> dict[str, Any]:
+def _request(item: Item, template: tuple[str, dict[str, bytes]] | None, topic: str) -> dict[str, Any]:
     job = item.job
     recorded = job.recorded_parameters()  # the client's paths, as a local batch records them
     recorded_as = {"inputs_path": recorded["inputs_path"]}
@@ -271,7 +277,7 @@ def _request(item: Item, template: tuple[str, dict[str, bytes]] | None) -> dict[
         recorded_as["template"] = recorded["template"]
     job = dataclasses.replace(job, out_dir=Path(recorded["output_dir"]))
     return {"job": job, "inputs_name": item.path.name or "inputs.yaml", "inputs": _read(item.path),
-            "template": template, "recorded_as": recorded_as}
+            "template": template, "recorded_as": recorded_as, "topic": topic}
 
 
 def _read(path: Path) -> bytes:
@@ -290,30 +296,47 @@ def _run(client: Client, items: list[Item], options: BatchOptions, source: Any, 
     bar = _progress(len(items), options.progress)
     bar.update(len(items) - len(pending))
     failures = len(items) - len(pending)
-    kernels: dict[str, int] = {"workers_lost": 0}
+    kernels: dict[str, int] = {"worker_deaths": 0}
     futures: dict[Any, Item] = {}
+    requests: dict[int, dict[str, Any]] = {}
+    resends: dict[int, int] = {}
     interrupted = False
+
+    def submit(item: Item) -> Any:
+        attempt = resends.get(item.index, 0)
+        return client.submit(run_on_worker, name, requests[item.index], pure=False, retries=TASK_RETRIES,
+                             key=f"techplan-plan-{name[-12:]}-{item.index}-{attempt}")
     try:
         for item in pending:
             try:
-                request = _request(item, template)
+                request = _request(item, template, f"{name}-{item.index}")
             except TechPlanError as exc:  # the file changed or went since it was validated
                 item.result = _failure(item.path, "refused", str(exc))
                 failures += 1
                 bar.update(1)
                 continue
-            future = client.submit(run_on_worker, name, request, key=f"techplan-plan-{name[-12:]}-{item.index}",
-                                   pure=False, retries=TASK_RETRIES)
-            futures[future] = item
-        for future in as_completed(list(futures)):
-            item = futures[future]
+            requests[item.index] = request
+            futures[submit(item)] = item
+        completed = as_completed(list(futures))
+        for future in completed:
+            item = futures.pop(future)
             try:
                 reply = future.result()
             except KilledWorker as exc:
-                kernels["workers_lost"] += exc.allowed_failures + 1
+                # The scheduler counts a death against every plan the worker held, queued or running:
+                # a plan that never started on the worker that died last is sent again (bounded).
+                started = {event.get("address") for _, event in client.get_events(requests[item.index]["topic"])
+                           if isinstance(event, dict)}
+                resends[item.index] = resends.get(item.index, 0) + 1
+                if exc.last_worker.address not in started and resends[item.index] <= MAX_RESENDS:
+                    again = submit(item)
+                    futures[again] = item
+                    completed.add(again)
+                    continue
+                kernels["worker_deaths"] += exc.allowed_failures + 1  # while running plans that failed so
                 item.result = _failure(item.path, "worker-died",
-                                       f"the worker running this plan died, {exc.allowed_failures + 1} times on "
-                                       "different workers; it was not tried again")
+                                       f"the workers running this plan died, {exc.allowed_failures + 1} times; it "
+                                       "was not tried again (see the scheduler's allowed-failures)")
             except Exception as exc:  # noqa: BLE001 - one plan's surprise must not end the batch
                 item.result = _failure(item.path, "internal", f"{type(exc).__name__}: {exc}")
             else:
@@ -327,6 +350,7 @@ def _run(client: Client, items: list[Item], options: BatchOptions, source: Any, 
         interrupted = True  # cancel what has not run, stop the kernels below, keep the summary
         with contextlib.suppress(Exception):
             client.cancel(list(futures), force=True)
+            futures.clear()
     finally:
         bar.close()
         # Tear the plugin down on every worker: its kernels stop (a plan still running is cut short).
