@@ -28,8 +28,9 @@ from pathlib import Path
 from typing import Any
 
 from . import isolation
-from .errors import InputError, OutputError, UsageError
+from .errors import InputError, OutputError, UsageError, printable
 from .output import check_writable, child_path, edited_by_hand, slug, write_generated
+from .plan_folder import INPUTS_FILE, INPUTS_JSON_FILE
 from .safe_files import shown_name, utf8_name_problem
 
 INPUT_SUFFIXES = (".yaml", ".yml", ".json")
@@ -85,9 +86,10 @@ def expand_inputs(specs: list[str]) -> list[Path]:
     for spec in specs:
         path = Path(spec)
         if path.is_dir():
-            matches = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in INPUT_SUFFIXES)
+            matches = _folder_inputs(spec, path)
             if not matches:
-                problems.append(f"{spec}: the folder holds no .yaml, .yml or .json files")
+                problems.append(f"{spec}: the folder holds no .yaml, .yml or .json files, nor plan folders "
+                                f"holding {INPUTS_FILE} (as `techplan import github -o {spec}` writes them)")
         elif path.is_file():
             matches = [path]
         elif glob.has_magic(spec):
@@ -109,6 +111,24 @@ def expand_inputs(specs: list[str]) -> list[Path]:
     for path in found:
         unique.setdefault(os.path.realpath(path), path)  # Path.resolve raises on a link loop
     return list(unique.values())
+
+
+def _folder_inputs(spec: str, path: Path) -> list[Path]:
+    """A folder's inputs files; when it has none, its plan folders' inputs, one level down (the
+    folder `techplan import github -o DIR` or a batch wrote: DIR/issue-N-slug/inputs.yaml)."""
+    # A batch's own summary and records (.techplan-state.json) are no inputs files.
+    found = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in INPUT_SUFFIXES
+                   and p.name != SUMMARY_JSON and not p.name.startswith("."))
+    if found:
+        return found
+    for child in sorted(path.iterdir()):
+        if child.is_dir() and not child.name.startswith("."):
+            found.extend([child / name for name in (INPUTS_FILE, INPUTS_JSON_FILE) if (child / name).is_file()][:1])
+    if found:
+        names = ", ".join(p.parent.name for p in found[:3]) + (f" and {len(found) - 3} more" if len(found) > 3 else "")
+        print(printable(f"techplan: {spec}: no inputs files in the folder itself; using the inputs of its "
+                        f"{len(found)} plan folder{'s' if len(found) != 1 else ''} ({names})"), file=sys.stderr)
+    return found
 
 
 def _plan_items(paths: list[Path], options: BatchOptions) -> list[Item]:

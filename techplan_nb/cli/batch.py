@@ -31,7 +31,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
                     "only that plan. Writes DIR/summary.json and DIR/summary.md. Exit 0 when every plan "
                     "was made, 1 when some failed, 2 for a usage error.")
     p.add_argument("inputs", nargs="+", metavar="INPUT",
-                   help="inputs files, folders (their .yaml/.yml/.json files) or glob patterns such as 'plans/*.yaml'")
+                   help="inputs files, folders (their .yaml/.yml/.json files, else their plan folders' inputs.yaml) "
+                        "or glob patterns such as 'plans/*.yaml'")
     p.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder to write the plans' folders into")
     p.add_argument("--jobs", type=positive, default=min(2, os.cpu_count() or 1), metavar="N",
                    help="plans run at once, one kernel each (default: 2, or 1 on a one-core machine)")

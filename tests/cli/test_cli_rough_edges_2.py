@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from helpers import run_techplan
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,3 +63,38 @@ def test_index_links_only_plans_that_exist(tmp_path: Path) -> None:
     assert "issue-57-roast/technical-plan.md" not in result.stdout
     assert "\n1 folder holds inputs but no technical-plan.md yet (no link): `techplan update FOLDER` writes it.\n" \
         in result.stdout
+
+
+# --- batch: the folder import github wrote -----------------------------------------------------
+
+
+def test_batch_of_a_folder_of_plan_folders_reads_their_inputs_one_level_down(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Was: "plans: the folder holds no .yaml, .yml or .json files" on the folder import github wrote.
+    from techplan_nb.batch import expand_inputs
+
+    plans = tmp_path / "plans"
+    for folder in ("issue-57-roast", "issue-12-login", ".hidden", "notes"):
+        (plans / folder).mkdir(parents=True)
+    for folder in ("issue-57-roast", "issue-12-login", ".hidden"):
+        (plans / folder / "inputs.yaml").write_text("issue: {number: 1, title: x}\n", "utf-8")
+    for name in ("summary.json", ".techplan-state.json"):  # a batch's own files, beside the folders
+        (plans / name).write_text("{}", "utf-8")
+    assert expand_inputs([str(plans)]) == [plans / "issue-12-login" / "inputs.yaml",
+                                           plans / "issue-57-roast" / "inputs.yaml"]
+    assert (f"techplan: {plans}: no inputs files in the folder itself; using the inputs of its 2 plan folders "
+            "(issue-12-login, issue-57-roast)") in capsys.readouterr().err
+    loose = tmp_path / "inputs"
+    loose.mkdir()
+    (loose / "a.yaml").write_text("issue: {number: 1, title: x}\n", "utf-8")
+    (loose / "sub").mkdir()
+    (loose / "sub" / "inputs.yaml").write_text("issue: {number: 2, title: y}\n", "utf-8")
+    assert expand_inputs([str(loose)]) == [loose / "a.yaml"]  # files in the folder itself come first
+
+
+def test_batch_of_a_folder_with_neither_says_what_it_looked_for(tmp_path: Path) -> None:
+    (tmp_path / "empty" / "notes").mkdir(parents=True)
+    result = run_techplan("batch", "empty", "--out", "plans", cwd=tmp_path)
+    assert result.returncode == 2
+    assert ("empty: the folder holds no .yaml, .yml or .json files, nor plan folders holding inputs.yaml "
+            "(as `techplan import github -o empty` writes them)") in result.stderr
