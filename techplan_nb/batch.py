@@ -38,6 +38,7 @@ DEFAULT_RECYCLE_AFTER = 500
 SUMMARY_JSON = "summary.json"
 SUMMARY_MD = "summary.md"
 KERNEL_START_ATTEMPTS = 3
+SHOWN_PROBLEMS = 20  # an invalid input's problems listed in summary.md and on the terminal; summary.json has all
 
 
 @dataclass(frozen=True)
@@ -464,10 +465,33 @@ def _progress(total: int, enabled: bool) -> Any:
 # --- summary -------------------------------------------------------------------------------------
 
 
-def _message(result: dict[str, Any]) -> str:
+def input_problems(path: str | Path) -> list[str]:
+    """Every problem of an invalid inputs file, as `FILE:LINE: field: message` (the failed notebook's
+    error names only the first, and a table the summary does not have)."""
+    from .errors import TechPlanError
+    from .inputs import load_path
+
+    try:
+        load_path(Path(path))
+    except InputError as exc:
+        return [str(issue) for issue in exc.issues]
+    except TechPlanError as exc:
+        return [printable(str(exc))]
+    return []
+
+
+def shown_problems(problems: list[str], limit: int = SHOWN_PROBLEMS) -> list[str]:
+    """The first `limit` problems, and "and N more" for the rest."""
+    more = len(problems) - limit
+    return problems[:limit] + ([f"and {more} more"] if more > 0 else [])
+
+
+def _message(result: dict[str, Any], problems: list[str] | None = None) -> str:
     error = result.get("error")
     if not error:
         return ""
+    if problems:
+        return f"invalid-inputs: {len(problems)} problem{'s' if len(problems) != 1 else ''} in the inputs"
     where = f"cell {error['cell']}: " if error.get("cell") is not None else ""
     name = f"{error['ename']}: " if error.get("ename") else ""
     return f"{error.get('reason', 'error')}: {where}{name}{error.get('evalue', '')}".strip()
@@ -514,6 +538,8 @@ def _write_summary(results: list[dict[str, Any]], options: BatchOptions, started
     rows = []
     for result in results:
         kernel = result.get("kernel") or {}
+        invalid = (result.get("error") or {}).get("reason") == "invalid-inputs"
+        problems = input_problems(result["inputs_path"]) if invalid else []
         rows.append({
             "input": _name_for_json(result["inputs_path"]),
             "status": result["status"],
@@ -522,7 +548,8 @@ def _write_summary(results: list[dict[str, Any]], options: BatchOptions, started
             "overall_risk": result.get("overall_risk"),
             "p80": result.get("p80"),
             "seconds": result.get("seconds"),
-            "error": _message(result) or None,
+            "error": _message(result, problems) or None,
+            **({"problems": problems} if problems else {}),
             "reason": (result.get("error") or {}).get("reason"),
             "kernel": {"id": kernel.get("id"), "sequence": kernel.get("sequence"),
                        "reused": kernel.get("reused")} if kernel else None,
@@ -553,7 +580,7 @@ def _write_summary(results: list[dict[str, Any]], options: BatchOptions, started
 
 
 def _summary_markdown(document: dict[str, Any]) -> str:
-    from .mdescape import cell
+    from .mdescape import cell, fence, inline
 
     counts = document["counts"]
     mode = "a fresh kernel per plan" if document["options"]["isolate"] else "warm kernels, reused"
@@ -575,4 +602,10 @@ def _summary_markdown(document: dict[str, Any]) -> str:
         lines.append("| " + " | ".join(str(cell(value)) if value else " " for value in (
             row["input"], row["status"], plan, row["overall_risk"] or "", row["p80"] or "",
             f"{row['seconds']:.2f}" if row["seconds"] is not None else "", row["error"] or "")) + " |")
+    invalid = [row for row in document["items"] if row.get("problems")]
+    if invalid:
+        lines += ["", "## Problems in the inputs", ""]
+        for row in invalid:
+            lines += [f"{inline(row['input'])}:", "", fence("\n".join(shown_problems(row["problems"]))), ""]
+        lines.pop()
     return "\n".join(lines) + "\n"

@@ -58,7 +58,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def _batch(args: argparse.Namespace) -> int:
-    from ..batch import BatchOptions, run_batch
+    from ..batch import BatchOptions, run_batch, shown_problems
 
     options = BatchOptions(out_dir=args.out, as_of=args.as_of or common.today(), seed=args.seed,
                            template=args.template, notebook=args.notebook, force=args.force, jobs=args.jobs,
@@ -72,7 +72,9 @@ def _batch(args: argparse.Namespace) -> int:
         outcome = run_batch(args.inputs, options)
     for row in outcome.items:
         if row["status"] != "succeeded":
-            print(printable(f"techplan: failed: {row['input']}: {row['error']}"), file=sys.stderr)
+            print(printable(f"techplan: failed: {row['input']}: {row['error']}"
+                            + "".join(f"\n  {line}" for line in shown_problems(row.get("problems", [])))),
+                  file=sys.stderr)
     print(f"techplan: {outcome.succeeded} of {len(outcome.items)} plans made, {outcome.failed} failed, "
           f"in {outcome.seconds:.1f} s; summary: {outcome.summary_md}", file=sys.stderr)
     return 1 if outcome.failed else 0

@@ -314,7 +314,8 @@ def test_batch_over_the_whole_corpus_fails_each_bad_input_with_its_problem_and_m
         line, field, words = EXPECTED[case.name]
         assert item["status"] == "failed" and item["plan"] is None, item
         assert item["reason"] == "invalid-inputs", item
-        assert f"{case}:{line}: {field}: " in item["error"] and words in item["error"], item
+        problems = "\n".join(item["problems"])  # every problem, each FILE:LINE: field: message
+        assert f"{case}:{line}: {field}: " in problems and words in problems, item
     for case in cases("renders"):
         item = items[case.name]
         assert item["status"] == "succeeded", item

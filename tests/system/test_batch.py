@@ -104,7 +104,10 @@ def test_twenty_inputs_one_invalid_one_raising_give_18_plans_2_failures_exit_1_a
     assert failed["issue-13.yaml"]["reason"] == "cell-error"
     assert "ZeroDivisionError" in failed["issue-13.yaml"]["error"]
     assert failed["issue-99-invalid.yaml"]["reason"] == "invalid-inputs"
-    assert "InputsInvalid" in failed["issue-99-invalid.yaml"]["error"]
+    assert failed["issue-99-invalid.yaml"]["error"] == "invalid-inputs: 1 problem in the inputs"
+    [problem] = failed["issue-99-invalid.yaml"]["problems"]
+    assert problem.startswith(f"{tmp_path / 'in' / 'issue-99-invalid.yaml'}:")
+    assert problem.endswith(": issue.number: Input should be a valid integer (got 'twenty')")
     # Both failed notebooks are kept, marked failed; neither wrote a plan.
     invalid_nb = nbformat.read(str(out / failed["issue-99-invalid.yaml"]["notebook"]), as_version=4)
     assert invalid_nb.metadata.techplan["status"] == "failed"

@@ -1,0 +1,38 @@
+"""Issue 16's remaining CLI rough edges that need a Jupyter kernel."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from helpers import run_techplan
+
+ROOT = Path(__file__).resolve().parents[2]
+AS_OF = "2026-11-20"
+
+
+@pytest.mark.kernel
+def test_batch_lists_every_problem_of_an_invalid_input_with_file_and_line(tmp_path: Path) -> None:
+    # Was: "cell 4: InputsInvalid: 25 problems in bad.yaml, the first: ...; see the table above",
+    # with no table above and one problem of the 25.
+    (tmp_path / "good.yaml").write_bytes((ROOT / "examples" / "minimal.yaml").read_bytes())
+    risks = "".join(f"  - risk: r{n}\n    probability: Huge\n    impact: High\n" for n in range(24))
+    (tmp_path / "bad.yaml").write_text(f"issue:\n  number: x\n  title: Bad\nrisks:\n{risks}", "utf-8")
+    result = run_techplan("batch", "good.yaml", "bad.yaml", "--out", "plans", "--as-of", AS_OF, "--no-progress",
+                          "--jobs", "1", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert "InputsInvalid" not in result.stderr and "table above" not in result.stderr
+    printed = result.stderr.split("techplan: failed: bad.yaml: invalid-inputs: 25 problems in the inputs\n")[1]
+    lines = printed.splitlines()[:21]
+    assert lines[0] == "  bad.yaml:2: issue.number: Input should be a valid integer (got 'x')"
+    assert lines[1] == "  bad.yaml:6: risks[0].probability: 'Huge' is not a level; use High, Medium or Low (or H, M, L)"
+    assert lines[20] == "  and 5 more"
+    summary = json.loads((tmp_path / "plans" / "summary.json").read_text("utf-8"))
+    row = next(item for item in summary["items"] if item["input"] == "bad.yaml")
+    assert row["error"] == "invalid-inputs: 25 problems in the inputs" and len(row["problems"]) == 25
+    markdown = (tmp_path / "plans" / "summary.md").read_text("utf-8")
+    assert "| invalid-inputs: 25 problems in the inputs |" in markdown
+    assert "## Problems in the inputs\n\nbad.yaml:\n\n```\nbad.yaml:2: issue.number: " in markdown
+    assert "\nand 5 more\n```\n" in markdown
