@@ -27,7 +27,7 @@ with atheris.instrument_imports(include=["techplan_nb"]):
     from techplan_nb.inputs import load_bytes, load_path
     from techplan_nb.render import render_plan
 
-from github_judge import assert_safe_for_github  # noqa: E402 - after the path it lives on
+from github_judge import TEMPLATE_HEADINGS, assert_safe_for_github  # noqa: E402 - after the path it lives on
 
 AS_OF = dt.date(2026, 11, 20)
 EXAMPLE = load_path(ROOT / "examples" / "issue-57-roast-export.yaml")
@@ -48,11 +48,24 @@ def kept_around_a_section(body: str) -> str:
     return render_plan(plan, as_of=AS_OF)
 
 
+def without_template_headings(body: str) -> str:
+    """The body with any heading that repeats a template section's name turned into a paragraph.
+    The judge finds the template's own headings by their names; kept text that repeated one as a
+    heading of its own (inside a `<details>` it opened, say) would be taken for the template's."""
+    lines = body.split("\n")
+    for index, line in enumerate(lines):
+        stripped = line.strip()
+        if stripped.startswith("#") and stripped.lstrip("#").strip(" #") in TEMPLATE_HEADINGS:
+            lines[index] = stripped.lstrip("#").strip(" #")
+    return "\n".join(lines)
+
+
 def test_one(data: bytes) -> None:
     try:
         body = data.decode("utf-8")
     except UnicodeDecodeError:
         return
+    body = without_template_headings(body)
     if not body.strip():
         return
     for make in (imported, kept_around_a_section):
