@@ -8,11 +8,12 @@ from typing import Any
 
 import pytest
 
-from helpers import write_inputs
 from techplan_nb.errors import InputError
 from techplan_nb.inputs import load_path
 from techplan_nb.model import Risk
 from techplan_nb.risk import analyse_risks, contingency, level_of
+
+from helpers import write_inputs
 
 WORDS = ("Low", "Medium", "High")
 

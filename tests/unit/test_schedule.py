@@ -15,12 +15,31 @@ from hypothesis import strategies as st
 from techplan_nb.errors import ScheduleError
 from techplan_nb.model import PlanInput, Timeline
 from techplan_nb.schedule import (
-    MAX_WORKING_DAYS, _quantile_tables, _task_table, build_network, build_schedule, dependency_problems,
-    percentiles, simulate_finish,
+    MAX_WORKING_DAYS,
+    _quantile_tables,
+    _task_table,
+    build_network,
+    build_schedule,
+    dependency_problems,
+    percentiles,
+    simulate_finish,
 )
-from textbook_networks import (FOURTEEN, FOURTEEN_MEAN_SIGMA, FOURTEEN_TABLE, LECTURE_QUIZ, LECTURE_QUIZ_TABLE, PORTA_VAC,
-                               PORTA_VAC_TABLE, PORTA_VAC_VARIANCE, RELIABLE, RELIABLE_ES_LS_SLACK, RELIABLE_MEANS,
-                               WESTERN_HILLS, WESTERN_HILLS_TABLE)
+
+from textbook_networks import (
+    FOURTEEN,
+    FOURTEEN_MEAN_SIGMA,
+    FOURTEEN_TABLE,
+    LECTURE_QUIZ,
+    LECTURE_QUIZ_TABLE,
+    PORTA_VAC,
+    PORTA_VAC_TABLE,
+    PORTA_VAC_VARIANCE,
+    RELIABLE,
+    RELIABLE_ES_LS_SLACK,
+    RELIABLE_MEANS,
+    WESTERN_HILLS,
+    WESTERN_HILLS_TABLE,
+)
 
 
 def timeline(phases: list[dict[str, Any]], **extra: Any) -> Timeline:
