@@ -84,6 +84,7 @@ class PlanForm:
         self._confirm_overwrite: Path | None = None
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
         self._estimate_seconds = 6.0
+        self.focused: W.DOMWidget | None = None  # the control the last problem link focused
         self._build(output_dir, as_of or dt.date.today(), seed)
         if inputs is not None:
             self.load(inputs)
@@ -138,7 +139,12 @@ class PlanForm:
         self.status = W.HTML()
         self.status.add_class("tp-status-line")
         self.problems_html = W.HTML()
-        self.problems_html.add_class("tp-problems")
+        # Each problem once, as a link to its field (the tab is opened and the field focused).
+        self.problem_links: list[W.Button] = []
+        self.problem_list = W.VBox(layout=W.Layout(width="100%"))
+        self.problem_list.add_class("tp-problem-list")
+        self.problems_box = W.VBox([self.problems_html, self.problem_list], layout=W.Layout(width="100%"))
+        self.problems_box.add_class("tp-problems")
         self.files_html = W.HTML()
         self.files_html.add_class("tp-files")
 
@@ -150,14 +156,21 @@ class PlanForm:
                            layout=W.Layout(width="100%"))
         run_row = W.HBox([self.output_dir, self.as_of_picker, self.seed_box, self.generate_button],
                          layout=W.Layout(width="100%"))
-        progress_row = W.HBox([self.force, self.progress, self.progress_label], layout=W.Layout(width="100%"))
+        options_row = W.HBox([self.force], layout=W.Layout(width="100%"))
+        progress_row = W.HBox([self.progress, self.progress_label], layout=W.Layout(width="100%"))
+        progress_row.add_class("tp-progress-row")
         left = W.VBox([self.tabs], layout=W.Layout(flex="3 1 0", min_width="0", width="auto"))
         right = W.VBox([self.preview.widget], layout=W.Layout(flex="2 1 0", min_width="0", width="auto"))
         left.add_class("tp-form-column")
         right.add_class("tp-preview-column")
-        self.widget = W.VBox([W.HTML(CSS), self.title, files_row, run_row, progress_row, self.status,
-                              self.problems_html, self.files_html,
-                              W.HBox([left, right], layout=W.Layout(width="100%"))],
+        # What changes while you type (problems, progress, messages, files written) is said in a
+        # footer pinned to the bottom of the window, never above the fields: a box appearing or
+        # going above the tabs moved the field being typed in.
+        self.footer = W.VBox([self.status, progress_row, self.problems_box, self.files_html],
+                             layout=W.Layout(width="100%"))
+        self.footer.add_class("tp-footer")
+        self.widget = W.VBox([W.HTML(CSS), self.title, files_row, run_row, options_row,
+                              W.HBox([left, right], layout=W.Layout(width="100%")), self.footer],
                              layout=W.Layout(width="100%"))
         self.widget.add_class("tp-form")
 
@@ -350,15 +363,59 @@ class PlanForm:
         titles = [f"{name} ⚠{count}" if count else name for name, count in zip(TAB_TITLES, counts, strict=True)]
         if list(self.tabs.titles) != titles:
             self.tabs.titles = titles
-        if not self.problems:
-            self.problems_html.value = ""
-            return
+        self._list_problems()
+
+    SHOWN_PROBLEMS = 30
+
+    def _list_problems(self) -> None:
         count = len(self.problems)
-        items = "".join(f"<li><b>{html.escape(p.where)}</b>: {html.escape(p.message)}</li>" for p in self.problems[:30])
-        more = f"<li>… and {count - 30} more</li>" if count > 30 else ""
-        self.problems_html.value = (f"<div class='tp-problem-box'><b>⚠ {count} problem{'s' if count != 1 else ''}"
-                                    f"</b> — Generate is off until {'they are' if count != 1 else 'it is'} fixed."
-                                    f"<ul>{items}{more}</ul></div>")
+        shown = self.problems[:self.SHOWN_PROBLEMS]
+        while len(self.problem_links) < len(shown):
+            link = W.Button(layout=W.Layout(width="auto", height="auto"))
+            link.add_class("tp-problem-link")
+            number = len(self.problem_links)
+            link.on_click(lambda _, n=number: self._guard(lambda: self.go_to_problem(n)))
+            self.problem_links.append(link)
+        for link, problem in zip(self.problem_links, shown, strict=False):
+            text = f"{problem.where}: {problem.message}"
+            if link.description != text:
+                link.description = text
+                link.tooltip = f"Go to {problem.where}"
+        children = tuple(self.problem_links[:len(shown)])
+        if self.problem_list.children != children:
+            self.problem_list.children = children
+        more = f" (the first {self.SHOWN_PROBLEMS} are listed)" if count > self.SHOWN_PROBLEMS else ""
+        self.problems_html.value = (
+            "" if not count else
+            f"<div class='tp-problem-head'><b>⚠ {count} problem{'s' if count != 1 else ''}</b> — Generate is off "
+            f"until {'they are' if count != 1 else 'it is'} fixed{more}. Click one to go to its field.</div>")
+        self.problems_box.layout.display = None if count else "none"
+
+    def go_to_problem(self, number: int) -> None:
+        """Open the tab of problem `number`, and focus (so the browser scrolls to) its field."""
+        if not 0 <= number < len(self.problems):
+            return
+        loc = self.problems[number].loc
+        tab = TAB_OF_KEY.get(str(loc[0])) if loc else None
+        index = tab if tab is not None else OTHER_TAB
+        if self.tabs.selected_index != index:
+            self.tabs.selected_index = index
+        self.build_tab(index)
+        nodes = dict(self.editor.nodes(()))
+        target = None
+        for end in range(len(loc), 0, -1):
+            if loc[:end] in nodes:
+                target = nodes[loc[:end]]
+                break
+        control = _focusable(target) if target is not None else None
+        if control is None:
+            return
+        self.focused = control
+        control.focus()
+        loop = _running_loop()
+        if loop is not None:
+            # A tab built just now has views the browser is still making: ask again once they exist.
+            loop.call_later(0.4, control.focus)
 
     def _update_title(self) -> None:
         issue = self.data.get("issue")
@@ -374,7 +431,10 @@ class PlanForm:
             where = html.escape(self._shown(self.source))
             unsaved = (f" · <span class='tp-muted'>{where}</span>" + (
                 " · <span class='tp-warn'>unsaved changes</span>" if self.data != self.saved_data else ""))
-        self.title.value = (f"<div class='tp-heading-line'><span class='tp-app'>Technical Plan</span> "
+        # One line whatever its length (the full text on hover): a title wrapping to a second line as
+        # it is typed moved every field below it.
+        self.title.value = (f"<div class='tp-heading-line' title='{html.escape(heading)}'>"
+                            "<span class='tp-app'>Technical Plan</span> "
                             f"<span class='tp-plan-title'>{html.escape(heading)}</span> · {state}{unsaved}</div>")
 
     def _update_generate(self) -> None:
@@ -382,7 +442,7 @@ class PlanForm:
         self.generate_button.disabled = bool(self.problems) or running
         self.generate_button.tooltip = (
             "Running…" if running else
-            f"Fix the {len(self.problems)} problem(s) listed above first" if self.problems else
+            f"Fix the {len(self.problems)} problem(s) listed at the bottom first" if self.problems else
             "Run the plan notebook (as `techplan run` does) and write the files")
 
     # --- buttons -------------------------------------------------------------------------------
@@ -444,7 +504,7 @@ class PlanForm:
         """
         self.debouncer.flush()
         if self.problems or self.plan is None:
-            self._say(f"Fix the {len(self.problems)} problem(s) listed above first.", "error")
+            self._say(f"Fix the {len(self.problems)} problem(s) listed at the bottom first.", "error")
             return
         if self._executor is not None:
             return
@@ -570,6 +630,31 @@ class _Job:
         # The folder's inputs.yaml is checked (reviewed rounds are never replaced) before anything is written.
         return generate(self.data, self.out_dir, as_of=self.as_of, seed=self.seed, template=self.template,
                         notebook=self.notebook, force=self.force)
+
+
+def _focusable(editor: Any) -> W.DOMWidget | None:
+    """The control to focus for a problem on `editor`: its own box, or the first box inside it."""
+    from .editors import DependsEditor, Editor, RowList
+
+    control = getattr(editor, "control", None)
+    if isinstance(control, W.DOMWidget):
+        return control
+    if isinstance(editor, DependsEditor):
+        return editor.mode
+    if isinstance(editor, RowList):
+        for row in editor.rows:
+            found = _focusable(row.editor)
+            if found is not None:
+                return found
+        return editor.add_button
+    fields = getattr(editor, "fields", None)
+    if isinstance(fields, dict):
+        for child in fields.values():
+            if isinstance(child, Editor):
+                found = _focusable(child)
+                if found is not None:
+                    return found
+    return None
 
 
 def _capture(call: Callable[[], Any]) -> tuple[Any, BaseException | None]:

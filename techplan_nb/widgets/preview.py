@@ -234,7 +234,7 @@ class Preview:
         what = "the preview shows the last valid version" if self.text else f"the preview appears once {them} fixed"
         if not self.text:
             # Not an empty frame that looks like a preview that failed to load.
-            listed = "problems listed above are" if problems != 1 else "problem listed above is"
+            listed = "problems listed at the bottom are" if problems != 1 else "problem listed at the bottom is"
             self.plan_html.value = (f"<p class='tp-muted'>The plan appears here as you type, once the {listed} "
                                     "fixed.</p>")
         self.note.value = (f"<div class='tp-stale'>{problems} problem{'s' if problems != 1 else ''} in the form: "

@@ -72,4 +72,20 @@ CSS = """<style>
 .tp-form .tp-footer .widget-html-content { white-space: normal; overflow-wrap: break-word; word-break: normal;
   min-width: 0; max-width: 100%; }
 .tp-form .tp-error { height: auto; }
+/* The footer: problems, progress, messages and files written, pinned to the window's bottom edge. */
+.tp-form .tp-footer { position: sticky; bottom: 0; z-index: 5; background: #fff; border-top: 1px solid #d7dce3;
+  box-shadow: 0 -2px 6px rgba(0, 0, 0, 0.06); max-height: 32vh; overflow-y: auto; padding: 2px 4px; }
+.tp-form .tp-footer .tp-msg { margin: 2px 0; }
+.tp-form .tp-footer > *, .tp-form .tp-footer .tp-problems > *, .tp-form .tp-problem-list > * { flex-shrink: 0;
+  height: auto; }
+.tp-form .tp-footer .widget-html, .tp-form .tp-footer .widget-html-content { height: auto; line-height: 1.4; }
+.tp-form .tp-footer .widget-html:empty, .tp-form .tp-footer .widget-html-content:empty { display: none; }
+.tp-form .tp-problems { background: #fff4f4; border: 1px solid #f1c0bd; border-radius: 6px; padding: 2px 8px;
+  margin: 2px 0; }
+.tp-form .tp-problem-head { line-height: 1.5; }
+.tp-form button.tp-problem-link { height: auto; min-height: 22px; white-space: normal; text-align: left;
+  justify-content: flex-start; background: transparent; border: 0; box-shadow: none; color: #8c1d18;
+  text-decoration: underline; padding: 1px 4px; margin: 0; line-height: 1.35; overflow: visible; }
+.tp-form button.tp-problem-link:hover, .tp-form button.tp-problem-link:focus { background: #fde7e7; }
+.tp-form .tp-heading-line { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 </style>"""

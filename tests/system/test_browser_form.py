@@ -372,7 +372,7 @@ CONTROLS_CUT_SHORT = """() => {
   for (const e of document.querySelectorAll(
       '.tp-form :is(select, input, textarea, .tp-error, .tp-msg, .tp-footer li, .tp-problem-link)')) {
     if (e.offsetParent === null || ['checkbox', 'file', 'hidden'].includes(e.type)) continue;
-    const text = (e.value ?? e.textContent).slice(0, 60);
+    const text = String(['INPUT', 'TEXTAREA', 'SELECT'].includes(e.tagName) ? e.value : e.textContent).slice(0, 60);
     if (e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 2 && e.tagName === 'TEXTAREA'
         && e.closest('.tp-oneline')) {
       cut.push(`${e.tagName} ${text}`);
@@ -411,5 +411,63 @@ def test_no_box_dropdown_or_message_is_cut_short_on_any_tab(browser: object, tmp
         page.locator(".tp-risk-probability select").first.wait_for()
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"plan-form-risks-{width}.png"))
+        assert view.errors == []
+        page.close()
+
+
+PAGE_Y = """(e) => { let y = e.getBoundingClientRect().top;
+  for (let p = e.parentElement; p; p = p.parentElement) y += p.scrollTop;
+  return y; }"""
+"""Where an element is on the page, whatever the window (or a box around it) is scrolled to."""
+
+
+@pytest.mark.parametrize("width", [1280, 1024])
+def test_typing_never_moves_the_field_and_a_problem_leads_to_its_field(
+        browser: object, tmp_path: Path, width: int) -> None:
+    from playwright.sync_api import expect
+
+    with start_app(tmp_path, "--inputs", str(shared_example())) as app:
+        view = Page(browser, app, width=width, height=800)
+        page = view.page
+        expect(page.locator(".tp-title")).to_contain_text("ready to generate")
+        # A new risk: its empty text is a problem, listed in the footer; typing one letter fixes it.
+        # The list used to sit above the tabs, and the box typed in jumped up 78 px.
+        page.get_by_role("tab", name="Risks").click()
+        page.locator("button.tp-risks-add").click()
+        footer = page.locator(".tp-footer")
+        expect(footer.locator(".tp-problem-link")).to_have_count(1)
+        box = page.locator(".tp-risk-text textarea").last
+        box.scroll_into_view_if_needed()
+        box.focus()
+        before = box.bounding_box()
+        box.press_sequentially("Roasters")
+        expect(footer.locator(".tp-problem-link")).to_have_count(0)
+        expect(page.locator(".tp-title")).to_contain_text("ready to generate")
+        after = box.bounding_box()
+        assert abs(after["y"] - before["y"]) <= 1, (before, after)
+        box.press("Enter")  # a one-line box: no line break
+        assert "\n" not in box.input_value()
+
+        # Generate: progress, the message and the files written all appear in the footer; the field
+        # stays where it is.
+        on_page = box.evaluate(PAGE_Y)
+        page.locator("button.tp-generate").click()  # the window scrolls up to the button
+        expect(page.locator(".tp-files")).to_contain_text("technical-plan.md", timeout=GENERATE_TIMEOUT_MS)
+        assert abs(box.evaluate(PAGE_Y) - on_page) <= 1
+
+        # A problem on another tab: clicking it opens the tab and puts the cursor in the field.
+        page.get_by_role("tab", name="Issue").click()
+        page.locator(".tp-issue-title textarea").fill("")
+        page.get_by_role("tab", name="Timeline").click()
+        link = footer.locator(".tp-problem-link", has_text="Title")
+        expect(link).to_have_count(1)
+        assert footer.locator(".tp-problem-link").count() == 1  # each problem once
+        link.click()
+        expect(page.get_by_role("tab", name="Issue ⚠1")).to_have_attribute("aria-selected", "true")
+        expect(page.locator(".tp-issue-title textarea")).to_be_focused()
+        assert page.evaluate("document.activeElement.closest('.tp-issue-title') !== null")
+        assert page.evaluate(CONTROLS_CUT_SHORT) == []
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"plan-form-problem-footer-{width}.png"))
         assert view.errors == []
         page.close()

@@ -236,7 +236,7 @@ def test_blank_form_asks_for_the_issue_number_and_title(tmp_path: Path) -> None:
     assert form.generate_button.disabled
     # The preview's place says what will appear there, rather than standing empty.
     assert form.preview.plan_html.value == ("<p class='tp-muted'>The plan appears here as you type, once the "
-                                            "problems listed above are fixed.</p>")
+                                            "problems listed at the bottom are fixed.</p>")
     form.field("issue", "number").control.value = "12"
     form.field("issue", "title").control.value = "Dark mode"
     assert form.problems == []
@@ -740,3 +740,31 @@ def test_other_fields_that_are_not_yaml_say_so_and_stop_generate(tmp_path: Path)
     form.editor.other.control.value = "status_note: [unclosed"
     assert form.generate_button.disabled
     assert form.problems and form.problems[0].message.startswith("not valid YAML: line 1")
+
+
+# --- issue 17: the footer's problem list -----------------------------------------------------------
+
+
+def test_each_problem_is_listed_once_in_the_footer_and_its_link_opens_the_tab_and_focuses_the_field(
+        tmp_path: Path) -> None:
+    form = example_form(tmp_path)
+    form.field("issue", "title").control.value = ""
+    form.show_tab("timeline")
+    assert [link.description for link in form.problem_list.children] == ["Issue › Title: must not be empty"]
+    assert form.footer.children.index(form.problems_box) >= 0  # below the fields, not above the tabs
+    assert form.widget.children[-1] is form.footer
+    form.problem_list.children[0].click()
+    assert form.tabs.selected_index == 0
+    assert form.focused is form.field("issue", "title").control
+    # A problem on a list (no risk text) goes to the row's first box.
+    form.field("issue", "title").control.value = "Back"
+    form.editor.risks.add({"id": "R9", "risk": ""})
+    form.validate()
+    (link,) = form.problem_list.children
+    assert link.description.startswith("Risk ")
+    link.click()
+    assert form.tabs.selected_index == 5
+    assert form.focused is form.editor.risks.editors[-1].fields["risk"].control
+    form.editor.risks.editors[-1].fields["risk"].control.value = "Fixed"
+    form.validate()
+    assert form.problem_list.children == () and form.problems_box.layout.display == "none"
