@@ -36,6 +36,8 @@ class Context:
         self.on_change: Callable[[], None] = lambda: None
         self.on_ids: Callable[[], None] = lambda: None
         self.on_rename: Callable[[str, str, str], None] = lambda kind, old, new: None
+        # A row was removed (its list, where it was, its value): the form offers to undo it.
+        self.on_removed: Callable[[RowList, int, Any], None] = lambda rows, index, value: None
         self.warnings: list[tuple[Loc, str]] = []
         self._quiet = 0
 
@@ -636,9 +638,21 @@ class RowList(Editor):
         return editor
 
     def remove(self, row: Row) -> None:
+        index = self.rows.index(row)
+        value = row.editor.get()
         self.rows.remove(row)
         self._structure_changed()
         close_tree(row.widget)
+        if not self.ctx._quiet:
+            self.ctx.on_removed(self, index, {} if value is MISSING else value)
+
+    def insert(self, index: int, value: Any) -> Editor:
+        """Put a row back at `index` (Undo of a removal)."""
+        editor = self.make_editor()
+        editor.set(value, ())
+        self.rows.insert(max(0, min(index, len(self.rows))), Row(self, editor))
+        self._structure_changed()
+        return editor
 
     def move(self, row: Row, delta: int) -> None:
         index = self.rows.index(row)

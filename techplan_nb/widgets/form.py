@@ -11,6 +11,7 @@ import asyncio
 import concurrent.futures
 import datetime as dt
 import html
+import json
 import os
 import time
 import traceback
@@ -71,6 +72,7 @@ class PlanForm:
         self.ctx.on_change = self._changed
         self.ctx.on_ids = self.editor.refresh_choices
         self.ctx.on_rename = self.editor.rename
+        self.ctx.on_removed = self._row_removed
         self.preview = Preview()
         self.debouncer = Debouncer(debounce, self.refresh)
         self.problems: list[Problem] = []
@@ -92,6 +94,7 @@ class PlanForm:
             self.undo_button.layout.display = "none"
         else:
             self.set_data(data if data is not None else blank_inputs(self.as_of))
+        self._offer_draft()
 
     # --- layout --------------------------------------------------------------------------------
 
@@ -147,6 +150,21 @@ class PlanForm:
         self.problems_box.add_class("tp-problems")
         self.files_html = W.HTML()
         self.files_html.add_class("tp-files")
+        # Work is kept: the page asks before it is left with unsaved changes (it looks for
+        # .tp-dirty), a draft is written beside the inputs as you type, and removals can be undone.
+        self.leave_guard = W.HTML(layout=W.Layout(height="0", overflow="hidden"))
+        self.leave_guard.add_class("tp-leave-guard")
+        self.notice = W.HTML()
+        self.notice_buttons: list[W.Button] = [W.Button(layout=W.Layout(width="auto")) for _ in range(2)]
+        for number, button in enumerate(self.notice_buttons):
+            button.add_class(f"tp-notice-{number}")
+            button.on_click(lambda _, n=number: self._guard(lambda: self._notice_clicked(n)))
+        self._notice_actions: list[Callable[[], None]] = []
+        self.notice_bar = W.HBox([self.notice, *self.notice_buttons],
+                                 layout=W.Layout(width="100%", display="none", align_items="center"))
+        self.notice_bar.add_class("tp-notice")
+        self.draft_written: Path | None = None
+        self._pristine: dict[str, Any] = {}
 
         self.tabs = W.Tab(children=self.editor.pages, titles=list(TAB_TITLES), selected_index=0)
         self.tabs.add_class("tp-tabs")
@@ -166,7 +184,8 @@ class PlanForm:
         # What changes while you type (problems, progress, messages, files written) is said in a
         # footer pinned to the bottom of the window, never above the fields: a box appearing or
         # going above the tabs moved the field being typed in.
-        self.footer = W.VBox([self.status, progress_row, self.problems_box, self.files_html],
+        self.footer = W.VBox([self.notice_bar, self.status, progress_row, self.problems_box, self.files_html,
+                              self.leave_guard],
                              layout=W.Layout(width="100%"))
         self.footer.add_class("tp-footer")
         self.widget = W.VBox([W.HTML(CSS), self.title, files_row, run_row, options_row,
@@ -221,6 +240,7 @@ class PlanForm:
             self.editor.set(notation.plain(data), ())
         self.source = source
         self.saved_data = self.to_dict() if source is not None else None
+        self._pristine = self.to_dict()
         self._confirm_overwrite = None
         self.refresh()
 
@@ -281,6 +301,7 @@ class PlanForm:
         files.save_inputs(target, data)
         self.source = target
         self.saved_data = data
+        self._keep_draft()
         self._confirm_overwrite = None
         self._update_title()
         return target
@@ -343,6 +364,118 @@ class PlanForm:
             self.preview.stale(len(self.problems))
         self._update_title()
         self._update_generate()
+        self._keep_draft()
+
+    # --- keeping work: the leave-page guard, the draft file, undo of removals ---------------------
+
+    @property
+    def dirty(self) -> bool:
+        """Changed since the form was loaded, saved or started (what leaving the page would lose)."""
+        baseline = self.saved_data if self.saved_data is not None else self._pristine
+        return bool(self.data) and self.data != baseline
+
+    def draft_path(self) -> Path:
+        """The draft beside the inputs file (`.inputs.yaml.draft`), or in the working folder for a new plan."""
+        if self.source is not None:
+            return self.source.parent / f".{self.source.name}.draft"
+        return self.workdir / ".new-plan.inputs.draft"
+
+    def _keep_draft(self) -> None:
+        dirty = self.dirty
+        self.leave_guard.value = "<span class='tp-dirty'></span>" if dirty else ""
+        path = self.draft_path()
+        try:
+            if dirty:
+                from ..output import atomic_write
+
+                atomic_write(path, json.dumps({"saved": dt.datetime.now().isoformat(timespec="seconds"),
+                                               "source": str(self.source) if self.source else None,
+                                               "data": self.data}, indent=1, default=str))
+                self.draft_written = path
+            elif self.draft_written is not None:
+                self.draft_written.unlink(missing_ok=True)
+                self.draft_written = None
+        except OSError:
+            pass  # a read-only folder: the leave-page warning still guards the work
+
+    def _offer_draft(self) -> None:
+        path = self.draft_path()
+        try:
+            draft = json.loads(path.read_text("utf-8"))
+        except (OSError, ValueError):
+            return
+        data = draft.get("data") if isinstance(draft, dict) else None
+        if not isinstance(data, dict) or data == self.data:
+            return
+        when = html.escape(str(draft.get("saved", "")).replace("T", " "))
+
+        def discard() -> None:
+            path.unlink(missing_ok=True)
+            self._notify("", [])
+
+        self._notify(f"⟲ A draft from {when} has changes that were not saved ({html.escape(self._shown(path))}).",
+                     [("Restore the draft", lambda: self.restore_draft(data)), ("Discard it", discard)])
+
+    def restore_draft(self, data: dict[str, Any]) -> None:
+        source, saved, pristine = self.source, self.saved_data, self._pristine
+        self.set_data(data, source=source)
+        self.saved_data, self._pristine = saved, pristine
+        self.refresh()
+        self._notify("", [])
+        self._say("The draft is back in the form; Save keeps it.", "ok")
+
+    def _notify(self, text: str, actions: list[tuple[str, Callable[[], Any]]]) -> None:
+        self.notice.value = text
+        self._notice_actions = [action for _, action in actions]
+        for number, button in enumerate(self.notice_buttons):
+            if number < len(actions):
+                button.description = actions[number][0]
+                button.layout.display = None
+            else:
+                button.layout.display = "none"
+        self.notice_bar.layout.display = None if text else "none"
+
+    def _notice_clicked(self, number: int) -> None:
+        if number < len(self._notice_actions):
+            self._notice_actions[number]()
+
+    def _row_removed(self, rows: Any, index: int, value: Any) -> None:
+        from .messages import _row_name
+
+        noun = {"tp-risks": "Risk", "tp-tasks": "Task", "tp-phases": "Phase", "tp-endpoints": "Endpoint",
+                "tp-questions": "Question", "tp-reviews": "Review", "tp-approvals": "Approval"}.get(
+                    str(rows.css), "Row")
+        name = _row_name(value)
+        label = html.escape(f"{noun} {index + 1}" + (f" “{name}”" if name else ""))
+
+        def undo() -> None:
+            rows.insert(index, value)
+            self._notify("", [])
+            self._say(f"{label} is back.", "ok")
+
+        actions: list[tuple[str, Callable[[], Any]]] = [("Undo", undo)]
+        dependents = self._dependents(value.get("id")) if rows.css == "tp-tasks" and isinstance(value, dict) else []
+        if dependents:
+            ident = str(value.get("id"))
+
+            def drop() -> None:
+                for depends in dependents:
+                    depends.tags.value = [v for v in depends.tags.value if v != ident]
+                    if not depends.tags.value:
+                        depends.mode.value = depends.SEQUENTIAL
+                self._notify("", [])
+                self._say(f"No task waits for '{html.escape(ident)}' any more.", "ok")
+
+            actions.insert(0, (f"Drop the dependencies on '{ident}' ({len(dependents)})", drop))
+            label += f" — {len(dependents)} task{'s' if len(dependents) != 1 else ''} still wait for it"
+        self._notify(f"Removed {label}.", actions)
+
+    def _dependents(self, ident: Any) -> list[Any]:
+        if not isinstance(ident, str) or not ident:
+            return []
+        timeline = self.editor.timeline
+        return [task.depends for phase in timeline.phase_editors for task in phase.task_editors
+                if ident in task.depends.tags.value]
 
     def _show_problems(self) -> None:
         nodes = dict(self.editor.nodes(()))

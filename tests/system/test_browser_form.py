@@ -471,3 +471,44 @@ def test_typing_never_moves_the_field_and_a_problem_leads_to_its_field(
         page.screenshot(path=str(SHOTS / f"plan-form-problem-footer-{width}.png"))
         assert view.errors == []
         page.close()
+
+
+@pytest.mark.parametrize("width", [1280, 1024])
+def test_leaving_with_unsaved_changes_asks_and_a_reload_offers_the_draft_back(
+        browser: object, tmp_path: Path, width: int) -> None:
+    from playwright.sync_api import expect
+
+    inputs = tmp_path / "inputs.yaml"
+    inputs.write_bytes(shared_example().read_bytes())
+    with start_app(tmp_path, "--inputs", str(inputs)) as app:
+        view = Page(browser, app, width=width, height=800)
+        page = view.page
+        dialogs: list[str] = []
+        page.on("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.accept()))
+        expect(page.locator(".tp-title")).to_contain_text("ready to generate")
+        page.locator(".tp-issue-title textarea").fill("Typed and never saved")
+        expect(page.locator(".tp-title")).to_contain_text("unsaved changes")
+        expect(page.locator(".tp-dirty")).to_have_count(1)
+        draft = tmp_path / ".inputs.yaml.draft"
+        deadline = time.monotonic() + 10
+        while "Typed and never saved" not in (draft.read_text("utf-8") if draft.exists() else ""):
+            assert time.monotonic() < deadline, "no draft written"
+            time.sleep(0.1)
+        page.reload()
+        assert dialogs == ["beforeunload"]  # the page asked before it went
+        page.locator(".tp-issue-title textarea").wait_for(timeout=LOAD_TIMEOUT_MS)
+        expect(page.locator(".tp-issue-title textarea")).to_have_value(
+            "Export roast profiles to CSV and share them by link")
+        notice = page.locator(".tp-notice")
+        expect(notice).to_contain_text("A draft from")
+        notice.locator("button", has_text="Restore the draft").click()
+        expect(page.locator(".tp-issue-title textarea")).to_have_value("Typed and never saved")
+        expect(page.locator(".tp-title")).to_contain_text("unsaved changes")
+        assert page.evaluate(CONTROLS_CUT_SHORT) == []
+        page.screenshot(path=str(SHOTS / f"plan-form-draft-restored-{width}.png"))
+        page.locator("button.tp-save").click()
+        expect(page.locator(".tp-status-line")).to_contain_text("Saved")
+        expect(page.locator(".tp-dirty")).to_have_count(0)
+        assert not draft.exists()
+        assert load_path(inputs).issue.title == "Typed and never saved"
+        page.close()

@@ -519,7 +519,7 @@ def test_a_github_issue_export_loads_through_the_importer_and_saves_as_inputs(tm
     assert form.plan is not None and form.plan.issue.number == 57
     assert "imported from GitHub issue #57" in form.status.value
     # The export is not overwritten: Save proposes an inputs file beside it.
-    assert form.path.value.endswith("issue-57-export-roast-profiles-to-csv-and-share-them-by-lin.yaml")
+    assert form.path.value.endswith("issue-57-export-roast-profiles-to-csv-and-share-them-by.yaml")
     assert form.source is None
     imported = run_techplan("import", "github", export, "--as-of", AS_OF)
     assert imported.returncode == 0, imported.stderr
@@ -768,3 +768,43 @@ def test_each_problem_is_listed_once_in_the_footer_and_its_link_opens_the_tab_an
     form.editor.risks.editors[-1].fields["risk"].control.value = "Fixed"
     form.validate()
     assert form.problem_list.children == () and form.problems_box.layout.display == "none"
+
+
+def test_a_draft_is_written_beside_the_inputs_while_unsaved_and_offered_to_the_next_form(tmp_path: Path) -> None:
+    inputs = tmp_path / "inputs.yaml"
+    inputs.write_bytes(shared_example().read_bytes())
+    form = PlanForm(inputs=inputs, output_dir=tmp_path / "plans", as_of=AS_OF_DATE, workdir=tmp_path, debounce=0)
+    draft = tmp_path / ".inputs.yaml.draft"
+    assert not form.dirty and not draft.exists() and form.leave_guard.value == ""
+    form.field("issue", "title").control.value = "Typed, not saved"
+    assert form.dirty and "tp-dirty" in form.leave_guard.value
+    assert json.loads(draft.read_text("utf-8"))["data"]["issue"]["title"] == "Typed, not saved"
+    # The page is reloaded: a new form on the same file offers the draft back.
+    again = PlanForm(inputs=inputs, output_dir=tmp_path / "plans", as_of=AS_OF_DATE, workdir=tmp_path, debounce=0)
+    assert "draft" in again.notice.value and again.notice_bar.layout.display is None
+    again.notice_buttons[0].click()  # Restore the draft
+    assert again.field("issue", "title").control.value == "Typed, not saved"
+    assert again.dirty and again.source == inputs
+    again.save()
+    assert not draft.exists() and "tp-dirty" not in again.leave_guard.value
+
+
+def test_a_removed_row_can_be_put_back_and_removing_a_task_offers_to_drop_the_waits_on_it(tmp_path: Path) -> None:
+    form = example_form(tmp_path)
+    risks = form.editor.risks
+    before = risks.get()
+    risks.remove(risks.rows[1])
+    assert "Removed Risk 2" in form.notice.value
+    form.notice_buttons[0].click()  # Undo
+    assert risks.get() == before
+    timeline = form.editor.timeline
+    tasks = timeline.phase_editors[0].tasks
+    waiting = [t for p in timeline.phase_editors for t in p.task_editors if "model" in t.depends.tags.value]
+    assert waiting
+    tasks.remove(tasks.rows[0])  # "model"
+    assert "still wait for it" in form.notice.value
+    assert form.notice_buttons[0].description.startswith("Drop the dependencies on 'model'")
+    form.notice_buttons[0].click()
+    assert all("model" not in t.depends.tags.value for t in waiting)
+    form.validate()
+    assert not [p for p in form.problems if "model" in p.message]
