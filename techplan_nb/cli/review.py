@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from . import common
 from .review_commands import _approve, _review_add, _review_resolve, _status, _update
@@ -22,19 +23,21 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     review = commands.add_parser(
         "review", help="record a review round, or its resolution, in a plan folder",
         description="Record review rounds in PLAN_DIR/inputs.yaml and regenerate the plan.")
-    actions = review.add_subparsers(dest="review_command", metavar="ACTION", required=True)
+    actions = review.add_subparsers(dest="review_command", metavar="ACTION", required=True,
+                                    parser_class=_FolderAnywhereParser)
 
-    p = actions.add_parser(
+    p: argparse.ArgumentParser = actions.add_parser(
         "add", help="record a new review round",
         description="Add the next review round. A Draft moves to Under Review; \"Changes Requested\" "
                     "reopens an Approved plan (Under Review) and, whatever the status, withdraws the "
                     "approvals given, which must be given again after the changes (unless --keep-approvals).")
-    _plan_dir(p)
+    _plan_dir(p, anywhere=True)
     p.add_argument("--reviewer", required=True, metavar="NAME", help="who reviewed the plan")
     p.add_argument("--status", required=True, type=_review_status, metavar="STATUS",
                    help='the round\'s verdict: "Changes Requested" or Approved')
-    p.add_argument("--feedback", nargs="+", action="extend", default=[], metavar="TEXT",
-                   help="feedback items, one argument each (repeatable); required with \"Changes Requested\"")
+    p.add_argument("--feedback", nargs="+", action=_Items, default=[], metavar="TEXT",
+                   help="a feedback item; repeat the option for each item (--feedback A --feedback B); "
+                        "required with \"Changes Requested\"")
     p.add_argument("--date", type=common.iso_date, default=None, metavar="YYYY-MM-DD",
                    help="the day of the review (default: the as-of date)")
     p.add_argument("--keep-approvals", action="store_true",
@@ -46,10 +49,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "resolve", help="record how a round's feedback was addressed",
         description="Append resolution items to review round N. A round that asked for changes blocks "
                     "approval until it has a resolution.")
-    _plan_dir(p)
+    _plan_dir(p, anywhere=True)
     p.add_argument("--round", required=True, type=_positive, metavar="N", help="the review round's number")
-    p.add_argument("--resolution", nargs="+", action="extend", required=True, metavar="TEXT",
-                   help="how the feedback was addressed, one item per argument (repeatable)")
+    p.add_argument("--resolution", nargs="+", action=_Items, required=True, metavar="TEXT",
+                   help="how the feedback was addressed: one item; repeat the option for each item "
+                        "(--resolution A --resolution B)")
     p.add_argument("--append", action="store_true",
                    help="add the items to a round that already has a resolution (without it, such a round is "
                         "refused: exit 2, nothing written)")
@@ -120,9 +124,61 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 # --- argument types ---------------------------------------------------------------------------------
 
 
-def _plan_dir(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("plan_dir", type=Path, metavar="PLAN_DIR",
+def _plan_dir(parser: argparse.ArgumentParser, *, anywhere: bool = False) -> None:
+    # anywhere: PLAN_DIR may come after the options (see _FolderAnywhereParser); still required.
+    parser.add_argument("plan_dir", type=Path, metavar="PLAN_DIR", nargs="?" if anywhere else None,
                         help="the plan's folder (plans/issue-<number>-<slug>/) holding inputs.yaml")
+
+
+_LOOSE = "_words_after_an_item"
+
+
+class _Items(argparse.Action):
+    """--feedback / --resolution: one TEXT per option (`--feedback A --feedback B PLAN_DIR`).
+
+    Once PLAN_DIR has been given, an option also takes several words (`PLAN_DIR --feedback A B`,
+    the older form). Before it, only the first word is the item: the words after it are
+    positional, so PLAN_DIR after the options is no longer taken for an item (argparse's "+" would
+    swallow it, then say PLAN_DIR is missing). _FolderAnywhereParser places those words.
+    """
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: str | Sequence[Any] | None, option_string: str | None = None) -> None:
+        words = [str(value) for value in (values if isinstance(values, list) else [values])]
+        if getattr(namespace, "plan_dir", None) is None:
+            loose = list(getattr(namespace, _LOOSE, []))
+            loose += [(option_string or self.dest, word) for word in words[1:]]
+            setattr(namespace, _LOOSE, loose)
+            words = words[:1]
+        setattr(namespace, self.dest, [*(getattr(namespace, self.dest, None) or []), *words])
+
+
+class _FolderAnywhereParser(argparse.ArgumentParser):
+    """A review action's parser: PLAN_DIR may come before or after the options; required either way."""
+
+    def parse_known_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
+                         namespace: argparse.Namespace | None = None) -> tuple[argparse.Namespace, list[str]]:
+        parsed, extras = super().parse_known_args(args, namespace)
+        loose: list[tuple[str, str]] = getattr(parsed, _LOOSE, [])
+        if hasattr(parsed, _LOOSE):
+            delattr(parsed, _LOOSE)
+        if "plan_dir" not in vars(parsed):  # a parser without PLAN_DIR
+            return parsed, extras
+        if parsed.plan_dir is None and len(loose) == 1:
+            parsed.plan_dir = Path(loose.pop()[1])
+        if loose:
+            option, word = loose[0]
+            self.error(f"{option} takes one TEXT each: {word!r} is a second one (give {option} again for "
+                       "each item, and quote an item that holds spaces)")
+        if parsed.plan_dir is None:
+            self.error("the following arguments are required: PLAN_DIR")
+        return parsed, extras
+
+    def format_usage(self) -> str:
+        return super().format_usage().replace("[PLAN_DIR]", "PLAN_DIR")
+
+    def format_help(self) -> str:
+        return super().format_help().replace("[PLAN_DIR]", "PLAN_DIR")
 
 
 def _regeneration(parser: argparse.ArgumentParser) -> None:
