@@ -73,9 +73,13 @@ def content_security_policy(port: int) -> str:
             "frame-ancestors 'self'; base-uri 'self'; form-action 'self'")
 
 
-KERNEL_CULL_SECONDS = 3600
-"""A kernel whose page went away without saying so (a dropped connection, a killed browser) is
-shut down after this long with no page attached; a page that is still open is never culled."""
+KERNEL_CULL_SECONDS = 40
+KERNEL_CULL_INTERVAL = 10
+"""A kernel whose page went away without saying so (a dropped connection, a killed browser, a page
+left with unsaved changes, whose leave handler keeps Voilà from shutting the kernel down) is shut
+down within KERNEL_CULL_SECONDS + KERNEL_CULL_INTERVAL (under a minute) with no page attached: an
+hour, as before, left a kernel per closed tab. A page that is still open is never culled
+(cull_connected is off), and the form's draft beside the inputs keeps what was typed."""
 
 
 def voila_config(port: int, token: str, runtime: Path) -> dict[str, Any]:
@@ -104,7 +108,8 @@ def voila_config(port: int, token: str, runtime: Path) -> dict[str, Any]:
         # Kernels talk to Voilà over Unix sockets in the private folder, not TCP ports any local
         # user could reach.
         "KernelManager": {"transport": "ipc", "ip": str(runtime / "kernel")},
-        "MappingKernelManager": {"cull_idle_timeout": KERNEL_CULL_SECONDS, "cull_interval": 60,
+        "MappingKernelManager": {"cull_idle_timeout": KERNEL_CULL_SECONDS,
+                                 "cull_interval": KERNEL_CULL_INTERVAL,
                                  "cull_connected": False},
     }
 

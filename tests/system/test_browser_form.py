@@ -512,3 +512,21 @@ def test_leaving_with_unsaved_changes_asks_and_a_reload_offers_the_draft_back(
         assert not draft.exists()
         assert load_path(inputs).issue.title == "Typed and never saved"
         page.close()
+
+
+def test_a_page_that_goes_without_a_word_frees_its_kernel_within_a_minute(browser: object, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    with start_app(tmp_path) as app:
+        view = Page(browser, app, width=1024, height=800)
+        expect(view.page.locator(".tp-title")).to_contain_text("New plan")
+        assert len(kernels_of(app)) == 1
+        # A killed browser or a dropped network sends no shutdown request (nor does a page left with
+        # unsaved changes, whose leave handler keeps Voilà's away): the culler must find the kernel.
+        view.page.route("**/voila/api/shutdown/**", lambda route: route.abort())
+        view.page.goto("about:blank")
+        left = time.monotonic()
+        while kernels_of(app) and time.monotonic() - left < 60:
+            time.sleep(0.5)
+        assert kernels_of(app) == [], "the kernel of a closed page was still running a minute later"
+        view.page.close()
