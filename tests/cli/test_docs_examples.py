@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from docs_shell import DOCS, Block, blocks, commands, run_block
 
+from docs_shell import DOCS, Block, blocks, commands, run_block
 from helpers import ROOT, run_techplan
 
 RUNNABLE = blocks("sh")
