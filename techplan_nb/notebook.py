@@ -22,7 +22,7 @@ from . import __version__, numfmt
 from .errors import InputError, TechPlanError
 from .inputs import load_bytes
 from .model import PlanInput
-from .output import child_path, plan_dir_name, sha256_bytes
+from .output import child_path, find_plan_dir, plan_dir_name, sha256_bytes
 from .plan_folder import CHART_FILES, PLAN_FILE, PlanFolder, inputs_copy_name
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -160,9 +160,12 @@ class Run:
         return render_plan(self.plan, as_of=self.as_of, seed=self.seed, template_path=self.template_path,
                            charts=self.chart_links)
 
-    @property
+    @cached_property
     def folder_name(self) -> str:
-        return plan_dir_name(self.plan.issue.number, self.plan.issue.title)
+        """The issue's plan folder in output_dir: the one there already, else a new name."""
+        if not self.output_dir:
+            return plan_dir_name(self.plan.issue.number, self.plan.issue.title)
+        return find_plan_dir(Path(self.output_dir), self.plan.issue.number, self.plan.issue.title)
 
     def shown_path(self, name: str) -> str:
         """A written file's path as the user gave output_dir (relative stays relative)."""

@@ -29,14 +29,36 @@ def sha256_file(path: Path) -> str:
 
 
 def slug(text: str, limit: int = 50) -> str:
+    """`text` as lower-case ASCII words joined by '-', at most `limit` characters, cut between words
+    (a single word longer than that is cut where it must be)."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
     words = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
-    trimmed = words[:limit].rstrip("-")
-    return trimmed or "plan"
+    if len(words) > limit:
+        cut = words[:limit + 1]
+        words = cut[:cut.rindex("-")] if "-" in cut else words[:limit]
+    return words.rstrip("-") or "plan"
 
 
 def plan_dir_name(number: int, title: str) -> str:
+    """The name of a new plan folder: issue-<number>-<slug of the title>."""
     return f"issue-{int(number)}-{slug(title)}"
+
+
+def find_plan_dir(out_dir: Path, number: int, title: str) -> str:
+    """The name of issue `number`'s plan folder in out_dir: the one there already (issue-<number>-*,
+    whatever slug an earlier title or version gave it), else plan_dir_name's new name. So a re-run
+    after the title changed, or after slugs were cut between words rather than mid-word, writes
+    into the plan folder the issue has rather than making a second one."""
+    new = plan_dir_name(number, title)
+    prefix = f"issue-{int(number)}-"
+    try:
+        if (Path(out_dir) / new).is_dir():
+            return new
+        existing = sorted(child.name for child in Path(out_dir).iterdir()
+                          if child.name.startswith(prefix) and child.is_dir() and not child.is_symlink())
+    except OSError:  # no such folder yet (or unreadable: the writers report that themselves)
+        return new
+    return existing[0] if existing else new
 
 
 def child_path(root: Path, name: str) -> Path:

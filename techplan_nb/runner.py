@@ -62,7 +62,7 @@ from traitlets import CaselessStrEnum, default
 
 from . import __version__, audit, isolation
 from .errors import InputError, NotebookRunError, OutputError, RenderError, UsageError
-from .output import atomic_write, child_path, plan_dir_name, sha256_file
+from .output import atomic_write, child_path, find_plan_dir, sha256_file
 from .plan_folder import FAILED_NOTEBOOK_FILE, NOTEBOOK_FILE, PLAN_FILE, PlanFolder, inputs_copy_name
 
 KERNEL_NAME = NATIVE_KERNEL_NAME  # "python3": resolved to this interpreter, see _NativeSpecs
@@ -711,7 +711,7 @@ def job_for(inputs_path: Path, out_dir: Path, *, as_of: dt.date, seed: int, temp
     raw = read_inputs(inputs_path)  # read once: the copy checked below is the file validated here
     plan = load_bytes(raw, shown_name(inputs_path))
     _check_out_dir(Path(out_dir))
-    folder_name = plan_dir_name(plan.issue.number, plan.issue.title)
+    folder_name = find_plan_dir(Path(out_dir), plan.issue.number, plan.issue.title)  # an existing one first
     job = PlanJob(inputs_path=inputs_path, out_dir=out_dir, as_of=as_of, seed=seed, template=template,
                   force=force, folder_name=folder_name)
     # Checked again under the folder's lock before the files are installed; here a refusal comes
@@ -849,6 +849,10 @@ def _execute_in_place(job: PlanJob, source: NotebookNode, source_path: Path, ker
     if job.installed_in is not None and job.folder_name is not None:
         recorded_path = child_path(job.installed_in, job.folder_name) / target.name
     nb = prepare(source, job.parameters(), input_path=str(source_path), output_path=str(recorded_path))
+    if job.folder is not None:
+        # Made before the kernel runs, so that the notebook, which looks for the issue's folder by
+        # number (output.find_plan_dir), writes into the folder chosen here, whatever its slug.
+        job.folder.mkdir(parents=True, exist_ok=True)
     execution = kernel.run(nb, timeout=timeout)
     plan_path = job.folder / PLAN_FILE if job.folder is not None else None
     if execution.status == "succeeded" and plan_path is not None:

@@ -133,7 +133,7 @@ def _github(args: argparse.Namespace) -> int:
     from ..importers import dump_inputs
     from ..importers.github import load_mapping, read_export
     from ..inputs import load_bytes
-    from ..output import atomic_write, child_path, plan_dir_name
+    from ..output import atomic_write, child_path, find_plan_dir
 
     mapping = load_mapping(args.mapping)
     text, name = _read(args.file)
@@ -154,7 +154,7 @@ def _github(args: argparse.Namespace) -> int:
         target_path: Path | None
         if to_folder:
             assert out is not None
-            folder = child_path(out, plan_dir_name(item.issue.number, item.issue.title))
+            folder = child_path(out, find_plan_dir(out, item.issue.number, item.issue.title))
             target_path = folder / "inputs.yaml"
         else:
             target_path = out

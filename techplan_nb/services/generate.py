@@ -21,12 +21,12 @@ def generate(data: dict[str, Any], out_dir: Path, *, as_of: dt.date, seed: int, 
     """Run the plan notebook on `data`, as `techplan run` does on a file; returns the runner's result."""
     from ..inputs import load_bytes
     from ..inputs_dump import inputs_text
-    from ..output import plan_dir_name
+    from ..output import find_plan_dir
     from ..runner import run_plan
 
     raw = inputs_text(data, INPUTS_FILE).encode("utf-8")
     plan = load_bytes(raw, "the form's inputs")
-    folder = PlanFolder(out_dir / plan_dir_name(plan.issue.number, plan.issue.title))
+    folder = PlanFolder(out_dir / find_plan_dir(out_dir, plan.issue.number, plan.issue.title))
     with folder.locked("form generate"):
         # Before anything is written: a copy the review commands edited is not replaced from the form.
         folder.check_inputs_replaceable(INPUTS_FILE, raw, source="the form's inputs", force=force)

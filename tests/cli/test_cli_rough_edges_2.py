@@ -98,3 +98,42 @@ def test_batch_of_a_folder_with_neither_says_what_it_looked_for(tmp_path: Path) 
     assert result.returncode == 2
     assert ("empty: the folder holds no .yaml, .yml or .json files, nor plan folders holding inputs.yaml "
             "(as `techplan import github -o empty` writes them)") in result.stderr
+
+
+# --- plan folder names --------------------------------------------------------------------------
+
+
+def test_a_new_plan_folder_name_is_cut_between_words() -> None:
+    # Was: issue-57-export-roast-profiles-to-csv-and-share-them-by-lin
+    from techplan_nb.output import plan_dir_name, slug
+
+    assert plan_dir_name(57, "Export roast profiles to CSV and share them by link") == \
+        "issue-57-export-roast-profiles-to-csv-and-share-them-by"
+    assert slug("a" * 60) == "a" * 50  # one word longer than the limit: cut where it must be
+    assert slug("exactly ten", 11) == "exactly-ten" and slug("exactly ten", 10) == "exactly"
+    assert slug("¿¡!") == "plan"
+
+
+def test_an_existing_folder_of_the_issue_is_found_whatever_its_slug(tmp_path: Path) -> None:
+    from techplan_nb.output import find_plan_dir
+
+    title = "Export roast profiles to CSV and share them by link"
+    assert find_plan_dir(tmp_path / "missing", 57, title) == "issue-57-export-roast-profiles-to-csv-and-share-them-by"
+    (tmp_path / "issue-57-export-roast-profiles-to-csv-and-share-them-by-lin").mkdir()  # an older version's cut
+    (tmp_path / "issue-570-other").mkdir()
+    (tmp_path / "issue-57-a-file").write_text("", "utf-8")
+    assert find_plan_dir(tmp_path, 57, title) == "issue-57-export-roast-profiles-to-csv-and-share-them-by-lin"
+    assert find_plan_dir(tmp_path, 57, "A new title") == "issue-57-export-roast-profiles-to-csv-and-share-them-by-lin"
+    assert find_plan_dir(tmp_path, 5, title) == "issue-5-export-roast-profiles-to-csv-and-share-them-by"
+
+
+def test_import_github_into_a_folder_finds_the_issues_existing_plan_folder(tmp_path: Path) -> None:
+    old = tmp_path / "plans" / "issue-57-export-roast-profiles-to-csv-and-share-them-by-lin"
+    old.mkdir(parents=True)
+    (old / "inputs.yaml").write_text("# reviewed\n", "utf-8")
+    export = (ROOT / "docs" / "examples" / "issue-57.json").read_text("utf-8")
+    refused = run_techplan("import", "github", "-", "-o", "plans/", stdin=f"[{export}]", cwd=tmp_path)
+    assert refused.returncode == 2 and f"{old / 'inputs.yaml'} already exists" in refused.stderr
+    forced = run_techplan("import", "github", "-", "-o", "plans/", "--force", stdin=f"[{export}]", cwd=tmp_path)
+    assert forced.returncode == 0, forced.stderr
+    assert [p.name for p in (tmp_path / "plans").iterdir()] == [old.name]

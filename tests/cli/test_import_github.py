@@ -92,7 +92,7 @@ def test_list_writes_one_folder_per_issue_and_skips_pull_requests(tmp_path: Path
                           "--as-of", AS_OF)
     assert result.returncode == 0, result.stderr
     names = [p.relative_to(tmp_path / "plans").as_posix() for p in files_under(tmp_path / "plans")]
-    assert names == ["issue-57-export-roast-profiles-to-csv-and-share-them-by-lin/inputs.yaml",
+    assert names == ["issue-57-export-roast-profiles-to-csv-and-share-them-by/inputs.yaml",
                      "issue-61-roast-comparison-overlay/inputs.yaml", "issue-64-roast-reminders/inputs.yaml"]
     assert "skipped #70: a pull request" in result.stderr
     for name in names:

@@ -36,3 +36,26 @@ def test_batch_lists_every_problem_of_an_invalid_input_with_file_and_line(tmp_pa
     assert "| invalid-inputs: 25 problems in the inputs |" in markdown
     assert "## Problems in the inputs\n\nbad.yaml:\n\n```\nbad.yaml:2: issue.number: " in markdown
     assert "\nand 5 more\n```\n" in markdown
+
+
+OLD_NAME = "issue-57-export-roast-profiles-to-csv-and-share-them-by-lin"  # cut mid-word, as before
+NEW_NAME = "issue-57-export-roast-profiles-to-csv-and-share-them-by"
+
+
+@pytest.mark.kernel
+def test_run_and_batch_write_into_the_issues_existing_plan_folder(tmp_path: Path) -> None:
+    # Was: a re-run after slugs were cut between words would have made a second folder for issue 57.
+    inputs = tmp_path / "inputs.yaml"
+    inputs.write_bytes((ROOT / "examples" / "issue-57-roast-export.yaml").read_bytes())
+    fresh = run_techplan("run", inputs, "--out", tmp_path / "new", "--as-of", AS_OF)
+    assert fresh.returncode == 0, fresh.stderr
+    assert [p.name for p in (tmp_path / "new").iterdir()] == [NEW_NAME]
+    (tmp_path / "new" / NEW_NAME).rename(tmp_path / "new" / OLD_NAME)
+    again = run_techplan("run", inputs, "--out", tmp_path / "new", "--as-of", AS_OF)
+    assert again.returncode == 0, again.stderr
+    assert [p.name for p in (tmp_path / "new").iterdir()] == [OLD_NAME]
+    assert (tmp_path / "new" / OLD_NAME / "technical-plan.md").is_file()
+    assert run_techplan("verify", tmp_path / "new" / OLD_NAME / "technical-plan.md").returncode == 0
+    batch = run_techplan("batch", inputs, "--out", tmp_path / "new", "--as-of", AS_OF, "--no-progress", "--jobs", "1")
+    assert batch.returncode == 0, batch.stderr
+    assert sorted(p.name for p in (tmp_path / "new").iterdir() if p.is_dir()) == [OLD_NAME]

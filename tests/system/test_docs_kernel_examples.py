@@ -20,7 +20,7 @@ pytestmark = pytest.mark.kernel
 KERNEL_BLOCKS = blocks("sh kernel")
 WALKTHROUGH = [b for b in KERNEL_BLOCKS if b.doc.name == "review-workflow.md"]
 OTHERS = [b for b in KERNEL_BLOCKS if b not in WALKTHROUGH]
-FOLDER = "plans/issue-57-export-roast-profiles-to-csv-and-share-them-by-lin"
+FOLDER = "plans/issue-57-export-roast-profiles-to-csv-and-share-them-by"
 
 
 @pytest.mark.parametrize("block", OTHERS, ids=[b.id for b in OTHERS])

@@ -20,7 +20,7 @@ from helpers import AS_OF, ROOT, example_data, run_techplan, shared_example, wri
 
 pytestmark = pytest.mark.kernel
 
-FOLDER = "issue-57-export-roast-profiles-to-csv-and-share-them-by-lin"
+FOLDER = "issue-57-export-roast-profiles-to-csv-and-share-them-by"
 CHART_NAMES = ["finish-distribution.png", "risk-heatmap.png", "schedule-gantt.png"]
 PAPERMILL = Path(sys.executable).with_name("papermill")
 

@@ -188,7 +188,7 @@ def test_the_plan_notebook_with_no_inputs_file_takes_its_inputs_from_the_form(tm
             client.execute_cell(nb.cells[index], index)
             errors = [o for o in nb.cells[index].get("outputs", []) if o.output_type == "error"]
             assert not errors, errors
-    folder = tmp_path / "plans" / "issue-57-export-roast-profiles-to-csv-and-share-them-by-lin"
+    folder = tmp_path / "plans" / "issue-57-export-roast-profiles-to-csv-and-share-them-by"
     assert (folder / "technical-plan.md").read_text("utf-8").startswith(
         "# Technical Plan: Export roast profiles to CSV and share them by link\n")
     assert (folder / "inputs.yaml").read_bytes() == shared_example().read_bytes()
