@@ -174,7 +174,12 @@ class PlanForm:
                            layout=W.Layout(width="100%"))
         run_row = W.HBox([self.output_dir, self.as_of_picker, self.seed_box, self.generate_button],
                          layout=W.Layout(width="100%"))
-        options_row = W.HBox([self.force], layout=W.Layout(width="100%"))
+        # Downloads to this computer (Save and Generate write on the server): links the kernel
+        # refreshes with each change, holding the file as a data: URI.
+        self.downloads = W.HTML(layout=W.Layout(width="auto"))
+        self.downloads.add_class("tp-downloads")
+        options_row = W.HBox([self.force, self.downloads], layout=W.Layout(width="100%",
+                                                                            justify_content="space-between"))
         progress_row = W.HBox([self.progress, self.progress_label], layout=W.Layout(width="100%"))
         progress_row.add_class("tp-progress-row")
         left = W.VBox([self.tabs], layout=W.Layout(flex="3 1 0", min_width="0", width="auto"))
@@ -365,6 +370,28 @@ class PlanForm:
         self._update_title()
         self._update_generate()
         self._keep_draft()
+        self._update_downloads()
+
+    def _update_downloads(self) -> None:
+        import base64
+
+        def link(css: str, name: str, mime: str, body: bytes, text: str) -> str:
+            data = base64.b64encode(body).decode("ascii")
+            return (f"<a class='{css}' download='{html.escape(name)}' href='data:{mime};base64,{data}' "
+                    f"title='Download {html.escape(name)} to this computer'>⬇ {text}</a>")
+
+        base = self.default_name().removesuffix(".yaml")
+        name = self.source.name if self.source is not None and self.source.suffix in (".yaml", ".yml") \
+            else f"{base}.inputs.yaml"
+        links = [link("tp-download-inputs", name, "application/x-yaml", self.inputs_bytes(name), "Inputs (.yaml)")]
+        if self.plan is not None and self.preview.text:
+            links.insert(0, link("tp-download-plan", f"{base}.md", "text/markdown",
+                                 self.preview.text.encode("utf-8"), "Plan (.md)"))
+        else:
+            links.insert(0, "<span class='tp-muted' title='Fix the problems first'>⬇ Plan (.md)</span>")
+        value = "<span class='tp-download-links'>Download: " + " · ".join(links) + "</span>"
+        if self.downloads.value != value:
+            self.downloads.value = value
 
     # --- keeping work: the leave-page guard, the draft file, undo of removals ---------------------
 

@@ -87,5 +87,6 @@ CSS = """<style>
   justify-content: flex-start; background: transparent; border: 0; box-shadow: none; color: #8c1d18;
   text-decoration: underline; padding: 1px 4px; margin: 0; line-height: 1.35; overflow: visible; }
 .tp-form button.tp-problem-link:hover, .tp-form button.tp-problem-link:focus { background: #fde7e7; }
+.tp-form .tp-downloads a { color: #1f4e8c; }
 .tp-form .tp-heading-line { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 </style>"""

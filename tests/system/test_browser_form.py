@@ -530,3 +530,28 @@ def test_a_page_that_goes_without_a_word_frees_its_kernel_within_a_minute(browse
             time.sleep(0.5)
         assert kernels_of(app) == [], "the kernel of a closed page was still running a minute later"
         view.page.close()
+
+
+@pytest.mark.parametrize("width", [1280, 1024])
+def test_the_plan_and_the_inputs_download_to_this_computer(browser: object, tmp_path: Path, width: int) -> None:
+    from playwright.sync_api import expect
+
+    with start_app(tmp_path, "--inputs", str(shared_example())) as app:
+        view = Page(browser, app, width=width, height=800)
+        page = view.page
+        expect(page.locator(".tp-title")).to_contain_text("ready to generate")
+        page.locator(".tp-issue-title textarea").fill("Downloaded as typed")
+        expect(page.locator(".tp-preview-plan h1")).to_have_text("Technical Plan: Downloaded as typed")
+        with page.expect_download() as plan_download:
+            page.locator("a.tp-download-plan").click()
+        plan = Path(plan_download.value.path()).read_text("utf-8")
+        assert plan_download.value.suggested_filename == "issue-57-downloaded-as-typed.md"
+        assert plan.startswith("# Technical Plan: Downloaded as typed\n")
+        with page.expect_download() as inputs_download:
+            page.locator("a.tp-download-inputs").click()
+        saved = tmp_path / inputs_download.value.suggested_filename
+        inputs_download.value.save_as(saved)
+        assert load_path(saved).issue.title == "Downloaded as typed"
+        assert page.evaluate(CONTROLS_CUT_SHORT) == []
+        assert view.errors == []
+        page.close()
