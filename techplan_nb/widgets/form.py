@@ -676,6 +676,7 @@ class PlanForm:
                    template=self.template, notebook=self.notebook, force=bool(self.force.value))
         self.files_html.value = ""
         self._set_progress(0.02, "Writing the inputs and starting a Jupyter kernel…")
+        self._clicked = time.monotonic()  # "Done in" is the time the person waited, not the notebook's
         loop = _running_loop()
         if loop is None:
             self._finish(job, _capture(job.run))
@@ -725,7 +726,8 @@ class PlanForm:
         folder = Path(result.plan).parent
         self.written = sorted((p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")),
                               key=lambda p: (_ORDER.index(_kind(p)) if _kind(p) in _ORDER else len(_ORDER), p.name))
-        self._set_progress(1.0, f"Done in {result.seconds:.1f} s.")
+        waited = time.monotonic() - getattr(self, "_clicked", time.monotonic())
+        self._set_progress(1.0, f"Done in {max(waited, float(result.seconds or 0)):.1f} s.")
         rows = "".join(
             f"<li><code>{html.escape(self._shown(p))}</code> <span class='tp-muted'>({_kind(p)}, "
             f"{p.stat().st_size:,} bytes)</span></li>" for p in self.written)
