@@ -72,6 +72,14 @@ def plan_file_in(folder: str | Path) -> Path:
     return Path(folder) / PLAN_FILE
 
 
+def is_plan_folder_inputs(path: str | Path) -> bool:
+    """True for the inputs.yaml of a plan folder (one holding a plan or techplan's records): a
+    writer of such a file goes through PlanFolder, not a plain file write."""
+    path = Path(path)
+    return path.name == INPUTS_FILE and any(
+        (path.parent / name).exists() for name in (PLAN_FILE, STATE_FILE, COPY_FILE))
+
+
 # --- low-level file operations (module level, so tests can make them fail at any file) -----------
 
 
@@ -367,6 +375,30 @@ class PlanFolder:
             f"person edited it) and differs from {source}; refusing to replace it. Run `techplan update "
             f"{path.parent}` to regenerate the plan from the folder's inputs, or rerun with --force to replace "
             f"it with {source} (the current one is kept as a numbered {name}.bak)")
+
+    def install_inputs(self, data: bytes, *, command: str, force: bool) -> Path | None:
+        """Install `data` as the folder's inputs.yaml (what `import` writes), under the folder's
+        lock and in a transaction. Its hash is not recorded: imported inputs are the person's to
+        edit, and a run from another file still refuses to replace them. An existing copy is
+        replaced only with `force`, and one techplan did not write as it is (a review round, a
+        person's edit, an earlier import) is kept as a numbered backup, whose path is returned."""
+        with self.locked(command):
+            current = self.inputs_path
+            if current.is_dir() and not current.is_symlink():
+                raise OutputError(f"{current}: is a folder; the plan folder keeps its inputs in the file "
+                                  f"{INPUTS_FILE} (nothing was written)")
+            txn = self.transaction(command)
+            backup = None
+            if current.exists() or current.is_symlink():
+                if not force:  # checked again here: another command may have made it since
+                    raise UsageError(f"{current} already exists; pass --force to overwrite (nothing was written)")
+                if current.is_file() and self.edited_by_hand(INPUTS_FILE):
+                    previous = self.read_inputs()
+                    if previous != data:
+                        backup = txn.backup(INPUTS_FILE, previous)
+            txn.write(INPUTS_FILE, data)
+            txn.commit()
+        return backup
 
     # -- the lock
 

@@ -133,7 +133,7 @@ def _github(args: argparse.Namespace) -> int:
     from ..importers import dump_inputs
     from ..importers.github import load_mapping, read_export
     from ..inputs import load_bytes
-    from ..output import atomic_write, child_path, find_plan_dir
+    from ..output import child_path, find_plan_dir
 
     mapping = load_mapping(args.mapping)
     text, name = _read(args.file)
@@ -181,9 +181,11 @@ def _github(args: argparse.Namespace) -> int:
             sys.stdout.flush()
             _report("<stdout>", plan, notes)
         else:
-            atomic_write(target_path, content)
+            backup = _write_inputs(target_path, content, force=args.force, in_plan_folder=to_folder)
             print(printable(f"wrote {target_path} (issue #{plan.issue.number})"), file=sys.stderr)
             _report(str(target_path), plan, notes)
+            if backup is not None:
+                print(printable(f"note: the inputs it replaced are kept as {backup}"), file=sys.stderr)
     if problems:
         for issue in problems:
             print(issue, file=sys.stderr)
@@ -214,7 +216,6 @@ def _markdown(args: argparse.Namespace) -> int:
     from ..importers import dump_inputs
     from ..importers.markdown import import_markdown
     from ..inputs import load_bytes
-    from ..output import atomic_write
 
     text, name = _read(args.file)
     result = import_markdown(text, name, issue=args.issue, title=args.title)
@@ -237,7 +238,22 @@ def _markdown(args: argparse.Namespace) -> int:
         sys.stdout.flush()
     else:
         _refuse_existing([args.output], args.force)
-        atomic_write(args.output, content)
+        backup = _write_inputs(args.output, content, force=args.force)
         print(printable(f"wrote {args.output}"), file=sys.stderr)
+        if backup is not None:
+            print(printable(f"note: the inputs it replaced are kept as {backup}"), file=sys.stderr)
     _report(shown, plan, result.notes)
     return 0
+
+
+def _write_inputs(path: Path, content: str, *, force: bool, in_plan_folder: bool = False) -> Path | None:
+    """Write an imported inputs file. A plan folder's inputs.yaml (a folder import github makes, or
+    one holding a plan) is installed by PlanFolder: under the folder's lock, all or nothing, and the
+    copy it replaces (reviewed, edited) kept as a numbered backup."""
+    from ..output import atomic_write
+    from ..plan_folder import PlanFolder, is_plan_folder_inputs
+
+    if in_plan_folder or is_plan_folder_inputs(path):
+        return PlanFolder(path.parent).install_inputs(content.encode("utf-8"), command="import", force=force)
+    atomic_write(path, content)
+    return None
