@@ -1,4 +1,4 @@
-"""Take docs/images/form.png: `techplan app` on the bundled example, in Debian's headless Chromium.
+"""Take docs/images/form.png, form-problem.png and form-generated.png (`techplan app`, headless Chromium).
 
     .venv/bin/python docs/images/make_screenshots.py
 
@@ -85,6 +85,19 @@ def main() -> int:
                     expect(page.locator("img.tp-chart-gantt")).to_be_visible()
                     page.wait_for_timeout(1000)  # let the charts finish drawing
                     page.screenshot(path=str(OUT))
+                    # A problem: a new risk with no text, listed in the footer as a link to its box.
+                    page.get_by_role("tab", name="Risks").click()
+                    page.get_by_role("tab", name="Plan").click()
+                    page.locator("button.tp-risks-add").click()
+                    expect(page.locator(".tp-problem-link")).to_have_count(1)
+                    page.locator(".tp-risk-text textarea").last.scroll_into_view_if_needed()
+                    page.wait_for_timeout(500)
+                    page.screenshot(path=str(OUT.with_name("form-problem.png")))
+                    # Generated: the files written, in the footer, and the downloads above.
+                    page.locator(".tp-risk-text textarea").last.fill("Roasters misread the shared chart")
+                    page.locator("button.tp-generate").click()
+                    expect(page.locator(".tp-files")).to_contain_text("technical-plan.md", timeout=180_000)
+                    page.screenshot(path=str(OUT.with_name("form-generated.png")))
                 finally:
                     browser.close()
         finally:
