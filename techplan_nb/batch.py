@@ -38,13 +38,14 @@ DEFAULT_RECYCLE_AFTER = 500
 SUMMARY_JSON = "summary.json"
 SUMMARY_MD = "summary.md"
 KERNEL_START_ATTEMPTS = 3
+AS_OF_LEFT_OUT = "each plan's inputs' last_updated, else the day it ran"  # no --as-of (model.dated)
 SHOWN_PROBLEMS = 20  # an invalid input's problems listed in summary.md and on the terminal; summary.json has all
 
 
 @dataclass(frozen=True)
 class BatchOptions:
     out_dir: Path
-    as_of: dt.date
+    as_of: dt.date | None  # None: each plan's inputs' last_updated, else today (model.dated)
     seed: int = 0
     template: Path | None = None
     notebook: Path | None = None
@@ -560,7 +561,8 @@ def _write_summary(results: list[dict[str, Any]], options: BatchOptions, started
     document = {
         "started": started_at.isoformat(),
         "seconds": round(seconds, 3),
-        "options": {"out": str(options.out_dir), "as_of": options.as_of.isoformat(), "seed": options.seed,
+        "options": {"out": str(options.out_dir), "as_of": options.as_of.isoformat() if options.as_of else None,
+                    "seed": options.seed,
                     "template": str(options.template) if options.template else None,
                     "notebook": str(options.notebook) if options.notebook else None, "jobs": options.jobs,
                     "isolate": options.isolate, "timeout": options.timeout,
@@ -592,7 +594,7 @@ def _summary_markdown(document: dict[str, Any]) -> str:
         "",
         f"{counts['succeeded']} of {counts['total']} plans made, {counts['failed']} failed, in "
         f"{document['seconds']:.1f} s {workers} ({mode}); "
-        f"as of {document['options']['as_of']}, seed {document['options']['seed']}.",
+        f"as of {document['options']['as_of'] or AS_OF_LEFT_OUT}, seed {document['options']['seed']}.",
         "",
         "| Input | Status | Plan | Overall risk | P80 | Seconds | Error |",
         "|-------|--------|------|--------------|-----|---------|-------|",

@@ -609,3 +609,18 @@ def has_any(value: Any) -> bool:
     if hasattr(value, "model_dump"):
         return any(has_any(getattr(value, name)) for name in type(value).model_fields)
     return True
+
+
+def dated(plan: PlanInput, as_of: dt.date | None, *, today: dt.date) -> tuple[PlanInput, dt.date]:
+    """The plan and the day it is made as of, the same for render, analyze, run, batch and the form.
+
+    An explicit `as_of` (--as-of, the notebook's as_of parameter, the form's As of) is the plan's
+    date: its Last Updated line shows it, in place of the inputs' last_updated. Without one the plan
+    is dated by the inputs' last_updated, else `today`. Nothing else depends on it: the schedule
+    starts at timeline.start whatever the day.
+    """
+    if as_of is None:
+        return plan, plan.last_updated or today
+    if plan.last_updated == as_of:
+        return plan, as_of
+    return plan.model_copy(update={"last_updated": as_of}), as_of

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 from . import __version__, numfmt
 from .errors import InputError, TechPlanError
 from .inputs import load_bytes
-from .model import PlanInput
+from .model import PlanInput, dated
 from .output import child_path, find_plan_dir, plan_dir_name, sha256_bytes
 from .plan_folder import CHART_FILES, PLAN_FILE, PlanFolder, inputs_copy_name
 
@@ -62,11 +62,12 @@ class ParameterInvalid(TechPlanError):
 # --- parameters --------------------------------------------------------------------------------
 
 
-def _as_of(value: object) -> dt.date:
+def _as_of(value: object) -> dt.date | None:
+    """The as_of parameter; None when it is empty (the plan is then dated by model.dated)."""
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
     if value in ("", None):
-        return dt.date.today()
+        return None
     text = str(value).strip()
     try:
         if len(text) != 10:
@@ -157,7 +158,8 @@ class Run:
     def plan_text(self) -> str:
         from .render import render_plan
 
-        return render_plan(self.plan, as_of=self.as_of, seed=self.seed, template_path=self.template_path,
+        plan, _ = dated(self.plan, self.as_of, today=self.as_of)  # Last Updated: as_of (see start)
+        return render_plan(plan, as_of=self.as_of, seed=self.seed, template_path=self.template_path,
                            charts=self.chart_links)
 
     @cached_property
@@ -200,7 +202,8 @@ def start(inputs_path: str = "", *, as_of: object = "", seed: object = 0, output
           template: str = "", force: object = False) -> Run:
     """Check the parameters, load and validate the inputs, and show them (or every problem)."""
     path = _text("inputs_path", inputs_path)
-    params = _Params(as_of=_as_of(as_of), seed=_seed(seed), output_dir=_text("output_dir", output_dir),
+    explicit = _as_of(as_of)
+    params = _Params(as_of=explicit or dt.date.today(), seed=_seed(seed), output_dir=_text("output_dir", output_dir),
                      template=_text("template", template), force=_flag("force", force))
     if params["template"] and not Path(params["template"]).is_file():
         raise ParameterInvalid(f"template={params['template']!r}: no such template file")
@@ -212,6 +215,9 @@ def start(inputs_path: str = "", *, as_of: object = "", seed: object = 0, output
         glue("validation", {"ok": False, "issues": [_issue_dict(i) for i in exc.issues]})
         raise InputsInvalid(path or "the inputs", len(exc.issues), str(exc.issues[0])) from None
     run = Run(inputs_path=name, plan=plan, inputs_sha256=sha256_bytes(raw), inputs_raw=raw, **params)
+        # An explicit as_of is the plan's date (its Last Updated), else the inputs' last_updated;
+        # the plan itself stays as the inputs give it (it is recorded so), plan_text dates it.
+        params["as_of"] = dated(plan, explicit, today=dt.date.today())[1]
     _show_inputs(run)
     glue("validation", {"ok": True, "issues": []})
     glue("inputs", {"path": run.inputs_path, "sha256": run.inputs_sha256,

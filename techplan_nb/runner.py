@@ -635,7 +635,7 @@ class PlanJob:
 
     inputs_path: Path
     out_dir: Path
-    as_of: dt.date
+    as_of: dt.date | None  # None: the notebook dates the plan by its inputs' last_updated, else today
     seed: int
     template: Path | None
     force: bool
@@ -659,7 +659,7 @@ class PlanJob:
             inputs_path = self.inputs_path.resolve()
         except (RuntimeError, OSError):
             inputs_path = self.inputs_path.absolute()
-        return {"inputs_path": str(inputs_path), "as_of": self.as_of.isoformat(),
+        return {"inputs_path": str(inputs_path), "as_of": self.as_of.isoformat() if self.as_of else "",
                 "seed": self.seed, "output_dir": str(self.out_dir.resolve()),
                 "template": str(self.template.resolve()) if self.template else "", "force": self.force}
 
@@ -697,7 +697,7 @@ class PlanResult:
         return f"{where}{err.get('ename', '')}: {err.get('evalue', '')}".strip(": ")
 
 
-def job_for(inputs_path: Path, out_dir: Path, *, as_of: dt.date, seed: int, template: Path | None,
+def job_for(inputs_path: Path, out_dir: Path, *, as_of: dt.date | None, seed: int, template: Path | None,
             force: bool) -> PlanJob:
     """Validate the inputs and choose the output folder before any kernel starts (raises InputError)."""
     from .inputs import load_bytes, read_inputs
@@ -929,7 +929,7 @@ def start_kernel(*, memory_limit: int | None = DEFAULT_MEMORY_LIMIT, attempts: i
     raise NotebookRunError(f"{'; then '.join(problems)}; nothing was written")
 
 
-def run_plan(inputs_path: Path, out_dir: Path, *, as_of: dt.date, seed: int = 0, template: Path | None = None,
+def run_plan(inputs_path: Path, out_dir: Path, *, as_of: dt.date | None, seed: int = 0, template: Path | None = None,
              notebook: Path | None = None, force: bool = False, timeout: float | None = DEFAULT_TIMEOUT,
              memory_limit: int | None = DEFAULT_MEMORY_LIMIT, installed_in: Path | None = None) -> PlanResult:
     """`techplan run`: validate first (nothing written on bad input), then one fresh kernel.

@@ -33,13 +33,14 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def _analyze(args: argparse.Namespace) -> int:
     from ..inputs import load_path
+    from ..model import dated
 
     if args.output is not None:
         from ..output import check_writable
 
         check_writable(args.output, force=args.force)
     plan = load_path(args.file)
-    as_of = args.as_of or common.today()
+    plan, as_of = dated(plan, args.as_of, today=common.today())
     if args.format == "json":
         from ..analysis import analyse
 

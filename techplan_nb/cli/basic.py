@@ -77,6 +77,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _render(args: argparse.Namespace) -> int:
     from ..inputs import load_path
+    from ..model import dated
     from ..output import check_writable
     from ..render import render_plan
 
@@ -90,7 +91,7 @@ def _render(args: argparse.Namespace) -> int:
         plan = load_bytes(folder.read_inputs(), str(folder.inputs_path))
     else:
         plan = load_path(args.file)
-    as_of = args.as_of or common.today()
+    plan, as_of = dated(plan, args.as_of, today=common.today())
     if args.format == "html":
         from ..html_export import plan_html
 

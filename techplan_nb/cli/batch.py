@@ -60,7 +60,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 def _batch(args: argparse.Namespace) -> int:
     from ..batch import BatchOptions, run_batch, shown_problems
 
-    options = BatchOptions(out_dir=args.out, as_of=args.as_of or common.today(), seed=args.seed,
+    options = BatchOptions(out_dir=args.out, as_of=args.as_of, seed=args.seed,
                            template=args.template, notebook=args.notebook, force=args.force, jobs=args.jobs,
                            isolate=args.isolate, timeout=args.timeout, recycle_after=args.recycle_after,
                            progress=args.progress, memory_limit=args.memory_limit, scheduler=args.scheduler)

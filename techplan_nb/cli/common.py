@@ -33,9 +33,26 @@ def today() -> dt.date:
     return dt.date.today()
 
 
+AS_OF_HELP = {
+    # render, analyze, run, batch, app: model.dated
+    "": "the plan's date: its Last Updated line shows it, in place of the inputs' last_updated (default: "
+        "the inputs' last_updated, else today); the schedule starts at timeline.start whatever the day",
+    "index": "the day stale plans are counted to (default: today)",
+    "app": "the form's As of day: the plan's Last Updated when the inputs hold no last_updated, as in its "
+           "preview (default: today)",
+    "update": "the day of the update, written to the inputs' last_updated when they changed (default: today)",
+}
+_CHANGE = ("the day of this change: written to the inputs' last_updated, so the plan's Last Updated line "
+           "(default: today)")
+
+
 def add_as_of(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--as-of", type=iso_date, default=None, metavar="YYYY-MM-DD",
-                        help="the plan's 'Last Updated' date and the day analysis counts from (default: today)")
+    command = parser.prog.split(" ", 1)[1] if " " in parser.prog else ""
+    if command in ("review add", "review resolve", "approve", "status"):
+        text = _CHANGE
+    else:
+        text = AS_OF_HELP.get(command, AS_OF_HELP[""])
+    parser.add_argument("--as-of", type=iso_date, default=None, metavar="YYYY-MM-DD", help=text)
 
 
 def add_seed(parser: argparse.ArgumentParser) -> None:

@@ -110,7 +110,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 def _run(args: argparse.Namespace) -> int:
     from ..runner import run_plan
 
-    result = run_plan(args.file, args.out, as_of=args.as_of or common.today(), seed=args.seed,
+    result = run_plan(args.file, args.out, as_of=args.as_of, seed=args.seed,
                       template=args.template, notebook=args.notebook, force=args.force, timeout=args.timeout,
                       memory_limit=args.memory_limit)
     if result.status != "succeeded":

@@ -34,8 +34,9 @@ def generate(data: dict[str, Any], out_dir: Path, *, as_of: dt.date, seed: int, 
         with folder.staging_area() as stage:
             staged = stage / INPUTS_FILE
             staged.write_bytes(raw)
-            return run_plan(staged, out_dir, as_of=as_of, seed=seed, template=template, notebook=notebook,
-                            force=force)
+            # As the form's preview dates it (render_plan): the inputs' last_updated, else the As of day.
+            return run_plan(staged, out_dir, as_of=plan.last_updated or as_of, seed=seed, template=template,
+                            notebook=notebook, force=force)
 
 
 def save_inputs(path: Path, data: dict[str, Any]) -> Path:

@@ -152,7 +152,8 @@ def regenerate(folder: PlanFolder, document: InputsDocument, *, as_of: dt.date, 
     needs_run = use_notebook and (inputs_text is not None or folder.audit_is_stale() or ours is None or force)
     run: _NotebookRun | None = None
     if needs_run and not dry_run:
-        run = _run_notebook(folder, inputs_text, as_of=as_of, settings=settings)
+        # The notebook takes an as_of as the plan's date (model.dated); the date render() shows is this.
+        run = _run_notebook(folder, inputs_text, as_of=plan.last_updated or as_of, settings=settings)
         fresh = run.plan_text
         outcome.notebook_seconds = run.seconds
     else:

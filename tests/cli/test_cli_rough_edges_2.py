@@ -137,3 +137,40 @@ def test_import_github_into_a_folder_finds_the_issues_existing_plan_folder(tmp_p
     forced = run_techplan("import", "github", "-", "-o", "plans/", "--force", stdin=f"[{export}]", cwd=tmp_path)
     assert forced.returncode == 0, forced.stderr
     assert [p.name for p in (tmp_path / "plans").iterdir()] == [old.name]
+
+
+# --- --as-of ----------------------------------------------------------------------------------------
+
+
+def _dated_inputs(folder: Path) -> Path:
+    text = (ROOT / "examples" / "minimal.yaml").read_text("utf-8")
+    path = folder / "inputs.yaml"
+    path.write_text(text + "last_updated: 2026-10-01\n", "utf-8")
+    return path
+
+
+def _last_updated(markdown: str) -> str:
+    return next(line.rstrip() for line in markdown.splitlines() if line.startswith("**Last Updated**"))
+
+
+def test_render_an_explicit_as_of_is_the_plans_date_over_the_inputs_last_updated(tmp_path: Path) -> None:
+    # Was: once the inputs held last_updated, --as-of changed nothing in the plan.
+    inputs = _dated_inputs(tmp_path)
+    given = run_techplan("render", inputs, "--as-of", "2026-11-20")
+    assert given.returncode == 0, given.stderr
+    assert _last_updated(given.stdout) == "**Last Updated**: 2026-11-20"
+    left_out = run_techplan("render", inputs)
+    assert _last_updated(left_out.stdout) == "**Last Updated**: 2026-10-01"
+    analysis = run_techplan("analyze", inputs)
+    assert '"as_of": "2026-10-01"' in analysis.stdout
+    # The schedule does not move with it.
+    assert given.stdout.replace("2026-11-20", "X") == left_out.stdout.replace("2026-10-01", "X")
+
+
+def test_as_of_help_says_what_it_does_on_each_command() -> None:
+    for command in ("render", "analyze", "run", "batch"):
+        text = " ".join(run_techplan(command, "--help").stdout.split())
+        assert "the plan's date: its Last Updated line shows it, in place of the inputs' last_updated" in text
+        assert "the day analysis counts from" not in text
+    assert "stale plans are counted to" in " ".join(run_techplan("index", "--help").stdout.split())
+    assert "written to the inputs' last_updated" in " ".join(run_techplan("approve", "--help").stdout.split())

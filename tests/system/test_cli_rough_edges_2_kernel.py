@@ -59,3 +59,20 @@ def test_run_and_batch_write_into_the_issues_existing_plan_folder(tmp_path: Path
     batch = run_techplan("batch", inputs, "--out", tmp_path / "new", "--as-of", AS_OF, "--no-progress", "--jobs", "1")
     assert batch.returncode == 0, batch.stderr
     assert sorted(p.name for p in (tmp_path / "new").iterdir() if p.is_dir()) == [OLD_NAME]
+
+
+@pytest.mark.kernel
+def test_run_an_explicit_as_of_is_the_plans_date_over_the_inputs_last_updated(tmp_path: Path) -> None:
+    # Was: the notebook dated the plan by the inputs' last_updated whatever --as-of said.
+    inputs = tmp_path / "inputs.yaml"
+    inputs.write_text((ROOT / "examples" / "minimal.yaml").read_text("utf-8") + "last_updated: 2026-10-01\n", "utf-8")
+    assert run_techplan("run", inputs, "--out", tmp_path / "given", "--as-of", AS_OF).returncode == 0
+    assert run_techplan("run", inputs, "--out", tmp_path / "left-out").returncode == 0
+    given = next((tmp_path / "given").glob("issue-*/technical-plan.md")).read_text("utf-8")
+    left_out = next((tmp_path / "left-out").glob("issue-*/technical-plan.md")).read_text("utf-8")
+    assert f"\n**Last Updated**: {AS_OF}  \n" in given
+    assert "\n**Last Updated**: 2026-10-01  \n" in left_out
+    rendered = run_techplan("render", inputs, "--as-of", AS_OF).stdout
+    assert given == rendered  # run and render agree
+    audit = run_techplan("audit", next((tmp_path / "given").glob("issue-*/technical-plan.ipynb")), "--format", "json")
+    assert json.loads(audit.stdout)["as_of"] == AS_OF
