@@ -210,14 +210,14 @@ def start(inputs_path: str = "", *, as_of: object = "", seed: object = 0, output
     try:
         name, raw = load_or_form(path)
         plan = load_bytes(raw, name)
+        # An explicit as_of is the plan's date (its Last Updated), else the inputs' last_updated;
+        # the plan itself stays as the inputs give it (it is recorded so), plan_text dates it.
+        params["as_of"] = dated(plan, explicit, today=dt.date.today())[1]
     except InputError as exc:
         _show_input_errors(exc)
         glue("validation", {"ok": False, "issues": [_issue_dict(i) for i in exc.issues]})
         raise InputsInvalid(path or "the inputs", len(exc.issues), str(exc.issues[0])) from None
     run = Run(inputs_path=name, plan=plan, inputs_sha256=sha256_bytes(raw), inputs_raw=raw, **params)
-        # An explicit as_of is the plan's date (its Last Updated), else the inputs' last_updated;
-        # the plan itself stays as the inputs give it (it is recorded so), plan_text dates it.
-        params["as_of"] = dated(plan, explicit, today=dt.date.today())[1]
     _show_inputs(run)
     glue("validation", {"ok": True, "issues": []})
     glue("inputs", {"path": run.inputs_path, "sha256": run.inputs_sha256,
