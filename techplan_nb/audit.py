@@ -55,7 +55,8 @@ def stamp(nb: Any, *, status: str, error: dict[str, Any] | None, started: dt.dat
     """Write the run's audit record into nb.metadata["techplan"] and return it.
 
     `staged_in`: the folder the kernel really wrote into when the files were then installed in
-    parameters["output_dir"] (the cells' own outputs still show the staging paths).
+    parameters["output_dir"] by the caller (a plan folder's own staging area is never named: the
+    cells record and show the plan folder's files, see plan_folder.installed_path).
     """
     found = scraps(nb)
     record = found.get("record", (None, {}))

@@ -23,7 +23,14 @@ from .errors import InputError, TechPlanError
 from .inputs import load_bytes
 from .model import PlanInput, dated
 from .output import child_path, find_plan_dir, plan_dir_name, sha256_bytes
-from .plan_folder import CHART_FILES, PLAN_FILE, PlanFolder, inputs_copy_name
+from .plan_folder import (
+    CHART_FILES,
+    PLAN_FILE,
+    PlanFolder,
+    inputs_copy_name,
+    installed_output_dir,
+    installed_path,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from .analysis import Analysis
@@ -169,9 +176,6 @@ class Run:
             return plan_dir_name(self.plan.issue.number, self.plan.issue.title)
         return find_plan_dir(Path(self.output_dir), self.plan.issue.number, self.plan.issue.title)
 
-    def shown_path(self, name: str) -> str:
-        """A written file's path as the user gave output_dir (relative stays relative)."""
-        return os.path.join(self.output_dir, self.folder_name, name)
 
 
 def load_or_form(inputs_path: str) -> tuple[str, bytes]:
@@ -209,6 +213,7 @@ def start(inputs_path: str = "", *, as_of: object = "", seed: object = 0, output
         raise ParameterInvalid(f"template={params['template']!r}: no such template file")
     try:
         name, raw = load_or_form(path)
+        name = installed_path(name)  # a writer's staging copy is named as the plan folder's own file
         plan = load_bytes(raw, name)
         # An explicit as_of is the plan's date (its Last Updated), else the inputs' last_updated;
         # the plan itself stays as the inputs give it (it is recorded so), plan_text dates it.
@@ -367,9 +372,11 @@ def write_outputs(run: Run) -> None:
                     txn.remove(name)
             txn.keep_generated(run.plan_text, {"seed": run.seed, "template": run.template or ""})
             txn.commit()
-        rows: list[list[object]] = [[f"`{run.shown_path(f['name'])}`", f["bytes"], f["sha256"][:16] + "…"]
-                                    for f in files]
-        markdown("### Files written\n\n" + _table(["File", "Bytes", "SHA-256"], rows))
+        # Named in the plan folder: an absolute path, or the staging folder a run installs from,
+        # would name a place the folder does not keep once installed or moved.
+        rows: list[list[object]] = [[f"`{f['name']}`", f["bytes"], f["sha256"][:16] + "…"] for f in files]
+        markdown(f"### Files written\n\nInto the plan folder `{run.folder_name}/`:\n\n"
+                 + _table(["File", "Bytes", "SHA-256"], rows))
     else:
         markdown("### Files written\n\nNone: `output_dir` is empty, so this run only previews the plan.")
     run.written = files
@@ -389,12 +396,14 @@ def record(run: Run) -> dict[str, Any]:
         "schema": RECORD_SCHEMA,
         "as_of": run.as_of.isoformat(),
         "seed": run.seed,
-        "inputs": {"path": run.inputs_path, "sha256": run.inputs_sha256},
+        # Writing into a plan folder: the inputs are the folder's copy (the one a review edits).
+        "inputs": {"path": inputs_copy_name(run.inputs_path) if run.output_dir else run.inputs_path,
+                   "sha256": run.inputs_sha256},
         "template": {"path": run.template or "", "sha256": template_sha256(run.template_path),
                      "bundle_sha256": template_bundle_sha256(run.template_path)},
         "plan": {"folder": run.folder_name if run.output_dir else "", "file": PLAN_FILE,
                  "sha256": sha256_bytes(plan_bytes), "bytes": len(plan_bytes), "text": run.plan_text},
-        "output_dir": run.output_dir,
+        "output_dir": installed_output_dir(run.output_dir) if run.output_dir else "",
         "files": [f for f in run.written if not f["name"].endswith(".png")],
         "analysis": run.analysis.to_json(),
     }

@@ -72,6 +72,34 @@ def plan_file_in(folder: str | Path) -> Path:
     return Path(folder) / PLAN_FILE
 
 
+def _staging_home(path: str | Path) -> Path | None:
+    """The plan folder whose staging area `path` lies in (a writer's private copy), else None."""
+    parts = Path(path).parts
+    for index, part in enumerate(parts[1:], start=1):
+        if part.startswith(STAGING_PREFIX):
+            return Path(*parts[:index])
+    return None
+
+
+def installed_path(path: str) -> str:
+    """Where a file a run reads or writes in a plan folder's staging area is once installed: the
+    plan folder's own file of that name (plan folders are flat). Any other path is returned as is.
+    What a notebook records and shows names these, not a staging copy that is gone afterwards."""
+    home = _staging_home(path)
+    return str(home / Path(path).name) if home is not None else path
+
+
+def installed_output_dir(output_dir: str) -> str:
+    """The --out folder a run writing into a plan folder's staging area really writes into (the
+    plan folder's parent); any other folder is returned as is."""
+    home = _staging_home(output_dir)
+    return str(home.parent) if home is not None else output_dir
+
+
+def is_staging_path(path: str | Path) -> bool:
+    return _staging_home(path) is not None
+
+
 def is_plan_folder_inputs(path: str | Path) -> bool:
     """True for the inputs.yaml of a plan folder (one holding a plan or techplan's records): a
     writer of such a file goes through PlanFolder, not a plain file write."""

@@ -63,7 +63,15 @@ from traitlets import CaselessStrEnum, default
 from . import __version__, audit, isolation
 from .errors import InputError, NotebookRunError, OutputError, RenderError, UsageError
 from .output import atomic_write, child_path, find_plan_dir, sha256_file
-from .plan_folder import FAILED_NOTEBOOK_FILE, NOTEBOOK_FILE, PLAN_FILE, PlanFolder, inputs_copy_name
+from .plan_folder import (
+    FAILED_NOTEBOOK_FILE,
+    NOTEBOOK_FILE,
+    PLAN_FILE,
+    PlanFolder,
+    inputs_copy_name,
+    installed_path,
+    is_staging_path,
+)
 
 KERNEL_NAME = NATIVE_KERNEL_NAME  # "python3": resolved to this interpreter, see _NativeSpecs
 PARAMETERS = ("inputs_path", "as_of", "seed", "output_dir", "template", "force")
@@ -668,6 +676,8 @@ class PlanJob:
         parameters = self.parameters()
         if self.installed_in is not None:
             parameters["output_dir"] = str(self.installed_in.resolve())
+        # Inputs a writer staged in the plan folder (the form's, a review's) are the folder's own file.
+        parameters["inputs_path"] = installed_path(parameters["inputs_path"])
         parameters.update(self.recorded_as or {})
         return parameters
 
@@ -866,11 +876,13 @@ def _execute_in_place(job: PlanJob, source: NotebookNode, source_path: Path, ker
                          notebook_sha256=source.metadata.get("techplan_source_sha256", ""),
                          versions=dict(versions()),
                          staged_in=(str(job.out_dir.resolve()) if job.installed_in is not None
-                                    and job.record_staging else None))
+                                    and job.record_staging and not is_staging_path(job.out_dir) else None))
     stamped = execution.nb.metadata[audit.METADATA_KEY]  # a copy of `record` (NotebookNode)
     if job.recorded_as:
         # Where the caller's files are, not the worker's private copies (cell outputs still show those).
         for key, part in (("inputs_path", "inputs"), ("template", "template")):
+            if part == "inputs" and job.folder_name is not None:
+                continue  # the record names the plan folder's inputs.yaml, wherever the run was
             if key in job.recorded_as and isinstance(stamped.get(part), dict):
                 stamped[part]["path"] = job.recorded_as[key]
     if job.worker is not None:

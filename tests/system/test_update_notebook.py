@@ -46,7 +46,8 @@ def test_a_review_round_reruns_the_notebook_and_the_audit_record_matches(tmp_pat
     import nbformat
     nb = nbformat.read(str(folder / "technical-plan.ipynb"), as_version=4)
     assert nb.metadata.techplan["parameters"]["output_dir"] == str((tmp_path / "plans").resolve())
-    assert ".techplan-staging-" in str(nb.metadata.techplan.get("staged_in", ""))
+    # The staging folder inside the plan folder is gone once the files are installed: not recorded.
+    assert "staged_in" not in nb.metadata.techplan
     assert not list(folder.glob(".techplan-staging-*")) and not (folder / ".techplan-journal.json").exists()
 
 
