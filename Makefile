@@ -25,11 +25,14 @@ demo: install  ## render the bundled example into out/, then make it with its au
 	$(BIN)/techplan run examples/issue-57-roast-export.yaml --out out --as-of $(AS_OF) --force
 	$(BIN)/techplan audit out/issue-57-*/technical-plan.ipynb
 
+# Unit and CLI tests run on two processes (pytest-xdist); kernels, Voila and Chromium one at a time,
+# since their timeouts and interrupts are measured against the clock.
 test: lint  ## lint, then every test: unit, CLI, notebooks (nbval), kernels, Voila and Chromium
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest tests/unit tests/cli -n 2 -q
+	$(BIN)/python -m pytest tests/system notebooks -q
 
 check: lint  ## the fast tier (under 2 minutes): lint, then every test that starts no kernel or browser
-	$(BIN)/python -m pytest tests/unit tests/cli -m "not kernel and not browser" -q
+	$(BIN)/python -m pytest tests/unit tests/cli -m "not kernel and not browser" -n 2 -q
 
 lint: install  ## check style (ruff) and types (mypy, files and strictness set in pyproject.toml)
 	$(BIN)/ruff check techplan_nb tests benchmarks fuzz
