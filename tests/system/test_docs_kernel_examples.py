@@ -11,9 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from docs_shell import Block, blocks, commands, run_block
 
 from techplan_nb.inputs import load_path
+
+from docs_shell import Block, blocks, commands, run_block
 
 pytestmark = pytest.mark.kernel
 
