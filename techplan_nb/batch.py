@@ -434,7 +434,12 @@ def run_batch(specs: list[str], options: BatchOptions) -> Outcome:
     for worker in workers + retired:
         for key, value in worker.counters.items():
             kernels[f"kernels_{key}"] = kernels.get(f"kernels_{key}", 0) + value
-    seconds = time.perf_counter() - clock
+    return finish(results, options, started_at, time.perf_counter() - clock, kernels, interrupted=interrupted)
+
+
+def finish(results: list[dict[str, Any]], options: BatchOptions, started_at: dt.datetime, seconds: float,
+           kernels: dict[str, int], *, interrupted: bool) -> Outcome:
+    """The summary files of a batch, local or on a cluster; after Ctrl-C, written first, then reported."""
     outcome = _write_summary(results, options, started_at, seconds, kernels)
     if interrupted:
         print(f"techplan: interrupted; the summary of the plans made so far is in {outcome.summary_md}",

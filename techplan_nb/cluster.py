@@ -26,7 +26,6 @@ import logging
 import os
 import signal
 import socket
-import sys
 import tempfile
 import threading
 import time
@@ -48,8 +47,8 @@ from .batch import (
     _failure,
     _plan_items,
     _progress,
-    _write_summary,
     expand_inputs,
+    finish,
 )
 from .errors import OutputError, TechPlanError, UsageError
 
@@ -260,13 +259,7 @@ def run_cluster_batch(specs: list[str], options: BatchOptions) -> Outcome:
                               "a folder, or a path where one can be made") from None
         items = _plan_items(paths, options)
         results, kernels, interrupted = _run(client, items, options, source, source_path, template)
-    seconds = time.perf_counter() - clock
-    outcome = _write_summary(results, options, started_at, seconds, kernels)
-    if interrupted:
-        print(f"techplan: interrupted; the summary of the plans made so far is in {outcome.summary_md}",
-              file=sys.stderr)
-        raise KeyboardInterrupt
-    return outcome
+    return finish(results, options, started_at, time.perf_counter() - clock, kernels, interrupted=interrupted)
 
 
 def _request(item: Item, template: tuple[str, dict[str, bytes]] | None, topic: str) -> dict[str, Any]:
