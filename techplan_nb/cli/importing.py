@@ -25,9 +25,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
                     "standard input). A list writes OUT/issue-<number>-<slug>/inputs.yaml per issue and skips "
                     "pull requests. Issue-form answers (### Label) map to plan fields through --mapping.")
     g.add_argument("file", metavar="FILE", help="the JSON file, or - to read standard input")
-    g.add_argument("-o", "--output", type=Path, default=None, metavar="OUT",
-                   help="inputs file to write (one issue), or folder (a list, or an existing folder); "
-                        "default: print one issue's inputs to standard output")
+    # Kept as typed: Path("plans/") drops the slash that says OUT is a folder.
+    g.add_argument("-o", "--output", type=str, default=None, metavar="OUT",
+                   help="inputs file to write (one issue), or folder (a list, an existing folder, or a "
+                        "name ending in /); default: print one issue's inputs to standard output")
     g.add_argument("--mapping", type=Path, default=None, metavar="FILE",
                    help="YAML mapping of issue-form headings to plan fields, laid over the default "
                         "(techplan_nb/importers/issue_form_mapping.yaml)")
@@ -142,8 +143,9 @@ def _github(args: argparse.Namespace) -> int:
     is_list = export.is_list
     if not is_list and export.problems:
         raise InputError(export.problems)
-    out: Path | None = args.output
-    to_folder = out is not None and (is_list or out.is_dir() or str(out).endswith(("/", "\\")))
+    raw_out: str | None = args.output
+    out = Path(raw_out) if raw_out is not None else None
+    to_folder = out is not None and (is_list or out.is_dir() or str(raw_out).endswith(("/", "\\")))
     if out is None and (is_list or len(export.imports) > 1):
         raise UsageError("a list of issues needs -o FOLDER (one inputs file per issue goes in its own folder)")
     # Everything is built and checked before anything is written. In a list, an issue that cannot

@@ -91,3 +91,19 @@ def test_a_plain_output_file_is_still_written_as_before(tmp_path: Path) -> None:
     plan = ROOT / "examples" / "issue-57-roast-export.plan.md"
     assert run_techplan("import", "markdown", plan, "-o", out).returncode == 0
     assert [p.name for p in files_under(tmp_path)] == ["inputs.yaml"]
+
+
+@pytest.mark.parametrize("how", ["a trailing slash", "an existing folder"])
+def test_one_issue_into_a_folder_writes_its_plan_folder_not_a_file_named_after_the_folder(
+        tmp_path: Path, how: str) -> None:
+    # Path("plans/") is "plans": the slash that says "a folder" was lost before it was looked at,
+    # and one issue went into a file named plans.
+    one = ROOT / "docs" / "examples" / "issue-57.json"
+    if how == "an existing folder":
+        (tmp_path / "plans").mkdir()
+    out = "plans/" if how == "a trailing slash" else "plans"
+    result = run_techplan("import", "github", one, "-o", out, "--as-of", AS_OF, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "plans").is_dir()
+    written = [p.relative_to(tmp_path).as_posix() for p in files_under(tmp_path)]
+    assert len(written) == 1 and written[0].startswith("plans/issue-57-") and written[0].endswith("/inputs.yaml")
