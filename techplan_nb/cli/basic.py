@@ -9,7 +9,7 @@ import re
 import sys
 from pathlib import Path
 
-from ..errors import InputError, UsageError
+from ..errors import InputError, UsageError, printable
 from . import common
 
 
@@ -67,7 +67,7 @@ def _validate(args: argparse.Namespace) -> int:
             for issue in exc.issues:
                 print(issue, file=sys.stderr)
         else:
-            print(f"{path}: ok")
+            print(printable(f"{path}: ok"))
     if failed:
         if len(args.files) > 1:
             print(f"techplan: {failed} of {len(args.files)} file(s) invalid", file=sys.stderr)

@@ -8,6 +8,8 @@ import re
 import sys
 from pathlib import Path
 
+from ..errors import printable
+
 
 def iso_date(text: str) -> dt.date:
     try:
@@ -73,4 +75,4 @@ def emit(text: str, out: Path | None, *, force: bool = False) -> None:
     from ..output import write_generated
 
     changed = write_generated(out, text, force=force)
-    print(f"{'wrote' if changed else 'unchanged'}: {out}", file=sys.stderr)
+    print(printable(f"{'wrote' if changed else 'unchanged'}: {out}"), file=sys.stderr)

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..errors import printable
 from . import common
 from .review_commands import _approve, _review_add, _review_resolve, _status, _update
 
@@ -235,13 +236,13 @@ def _index(args: argparse.Namespace) -> int:
     as_of = args.as_of or common.today()
     index = build_index(args.plans, as_of=as_of, seed=args.seed, stale_days=args.stale_days)
     for problem in index.problems:
-        print(problem, file=sys.stderr)
+        print(printable(str(problem)), file=sys.stderr)
     if args.output is not None and str(args.output) == "-":
         sys.stdout.write(index.markdown)
     else:
         out = args.output or args.plans / "README.md"
         changed = write_index(out, index.markdown, force=args.force)
-        print(f"{'wrote' if changed else 'unchanged'}: {out} ({len(index.rows)} plan"
-              f"{'s' if len(index.rows) != 1 else ''}, {sum(1 for r in index.rows if r.flags)} flagged)",
+        print(printable(f"{'wrote' if changed else 'unchanged'}: {out} ({len(index.rows)} plan"
+              f"{'s' if len(index.rows) != 1 else ''}, {sum(1 for r in index.rows if r.flags)} flagged)"),
               file=sys.stderr)
     return 1 if index.problems else 0

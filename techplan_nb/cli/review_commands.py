@@ -8,9 +8,9 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, TextIO, TypeVar
 
-from ..errors import UsageError
+from ..errors import UsageError, printable
 from ..plan_folder import PLAN_FILE
 from . import common
 
@@ -19,6 +19,12 @@ if TYPE_CHECKING:
     from ..services.review import Edited, Options
 
 T = TypeVar("T")
+
+
+def _say(*parts: object, file: TextIO | None = None) -> None:
+    # Review output quotes the plan's own text (names, statuses, diff lines of hand edits): control
+    # characters in it are shown escaped, never sent to the terminal.
+    print(*(printable(str(part)) for part in parts), file=file)
 
 
 # --- calling the services, printing what they did ---------------------------------------------------
@@ -49,12 +55,12 @@ def _print_edit(args: argparse.Namespace, edited: Edited) -> int:
     result = edited.regeneration
     if result is None:
         for message in edited.messages:
-            print(message, file=sys.stderr)
+            _say(message, file=sys.stderr)
         return 0
     _print_run(result)
-    print(f"updated: {result.folder.inputs_path}", file=sys.stderr)
+    _say(f"updated: {result.folder.inputs_path}", file=sys.stderr)
     for message in edited.messages:
-        print(message, file=sys.stderr)
+        _say(message, file=sys.stderr)
     return _report(result)
 
 
@@ -62,10 +68,10 @@ def _print_run(result: Regeneration) -> None:
     notebook = result.folder.notebook_path
     if result.notebook_seconds is not None:
         verb = "would run" if result.dry_run else "ran"
-        print(f"{verb} the plan notebook again: {notebook} is the new audit record"
+        _say(f"{verb} the plan notebook again: {notebook} is the new audit record"
               + ("" if result.dry_run else f" ({result.notebook_seconds:.1f} s)"), file=sys.stderr)
     if result.stale_audit_note:
-        print(f"note: --fast: {notebook} and the charts still describe the previous inputs; run "
+        _say(f"note: --fast: {notebook} and the charts still describe the previous inputs; run "
               f"`techplan update {result.folder.path}` without --fast to bring them up to date", file=sys.stderr)
 
 
@@ -80,26 +86,26 @@ def _report(result: Regeneration) -> int:
         "wrote" if result.plan_written else "unchanged")
     backups = ", ".join(str(path) for path in result.backups)
     if merge is None:
-        print(f"{verb}: {result.plan_path}" + (f" (previous file kept as {backups})" if backups else ""),
+        _say(f"{verb}: {result.plan_path}" + (f" (previous file kept as {backups})" if backups else ""),
               file=sys.stderr)
         return 0
     kept = len(merge.with_action("kept", "kept-added", "kept-removed"))
     moved = len(merge.moved)
-    print(f"{verb}: {result.plan_path} (hand edits kept in {kept} section{'s' if kept != 1 else ''}"
+    _say(f"{verb}: {result.plan_path} (hand edits kept in {kept} section{'s' if kept != 1 else ''}"
           + (f"; {moved} moved section{'s' if moved != 1 else ''} put back" if moved else "")
           + f"; {len(merge.conflicts)} conflict{'s' if len(merge.conflicts) != 1 else ''})", file=sys.stderr)
     if not merge.had_base:
-        print("  note: no record of the previously generated plan, so every differing prose section is kept "
+        _say("  note: no record of the previously generated plan, so every differing prose section is kept "
               "as it is and reported", file=sys.stderr)
     for outcome in merge.outcomes:
         if outcome.action == "unchanged":
             continue
         line = f"  {_LABELS[outcome.action]:<11} {outcome.title}"
-        print(line + (f": {outcome.detail}" if outcome.detail else ""), file=sys.stderr)
+        _say(line + (f": {outcome.detail}" if outcome.detail else ""), file=sys.stderr)
         for diff_line in outcome.diff.splitlines():
-            print(f"      {diff_line}", file=sys.stderr)
+            _say(f"      {diff_line}", file=sys.stderr)
     if backups:
-        print(f"  the previous plan is {'to be ' if result.dry_run else ''}kept as {backups}", file=sys.stderr)
+        _say(f"  the previous plan is {'to be ' if result.dry_run else ''}kept as {backups}", file=sys.stderr)
     return 1 if merge.conflicts else 0
 
 
@@ -132,7 +138,7 @@ def _status(args: argparse.Namespace) -> int:
     from ..services.review import set_status, status_lines
 
     if args.new_status is None:
-        print("\n".join(status_lines(args.plan_dir)))
+        _say("\n".join(status_lines(args.plan_dir)))
         return 0
     return _print_edit(args, _call(lambda: set_status(args.plan_dir, _options(args), args.new_status)))
 
@@ -144,13 +150,13 @@ def _update(args: argparse.Namespace) -> int:
                                    take=args.take))
     result = updated.regeneration
     if args.dry_run:
-        print("dry run: nothing written", file=sys.stderr)
+        _say("dry run: nothing written", file=sys.stderr)
     _print_run(result)
     if not result.changed and not result.conflicts:
         hand = " (hand edits kept)" if result.folder.edited_by_hand(PLAN_FILE) else ""
-        print(f"up to date: {result.plan_path}{hand}", file=sys.stderr)
+        _say(f"up to date: {result.plan_path}{hand}", file=sys.stderr)
         return 0
     if result.inputs_written:
         verb = "would update" if args.dry_run else "updated"
-        print(f"{verb}: {result.folder.inputs_path} (last_updated: {_options(args).as_of})", file=sys.stderr)
+        _say(f"{verb}: {result.folder.inputs_path} (last_updated: {_options(args).as_of})", file=sys.stderr)
     return _report(result)

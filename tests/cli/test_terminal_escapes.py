@@ -118,3 +118,11 @@ def test_a_file_name_is_shown_escaped(tmp_path: Path, command: str) -> None:
     result = run_techplan(command, path)
     assert result.returncode == 2
     _assert_escaped(result)
+
+
+def test_a_valid_file_named_with_escapes_is_said_ok_escaped(tmp_path: Path) -> None:
+    path = write_inputs(tmp_path, example_data(), "inputs" + PAYLOAD.replace("/", "") + ".yaml")
+    result = run_techplan("validate", path)
+    assert result.returncode == 0, result.stderr
+    _assert_escaped(result)
+
