@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from techplan_nb.cli.app import (
+from techplan_nb.voila_app import (
     content_security_policy,
     form_notebook,
     voila_command,
@@ -37,7 +37,7 @@ def test_app_refuses_a_port_in_use_before_starting_anything(tmp_path: Path) -> N
 
 
 def test_a_port_that_needs_administrator_rights_is_not_called_in_use(monkeypatch: pytest.MonkeyPatch) -> None:
-    from techplan_nb.cli import app
+    from techplan_nb import voila_app
     from techplan_nb.errors import UsageError
 
     class Refusing:
@@ -59,7 +59,7 @@ def test_a_port_that_needs_administrator_rights_is_not_called_in_use(monkeypatch
 
     monkeypatch.setattr(socket, "socket", Refusing)
     with pytest.raises(UsageError) as refused:
-        app._check_port_free(80)
+        voila_app.check_port_free(80)
     assert str(refused.value) == ("port 80 needs administrator rights on this computer; "
                                   "choose one from 1024 up with --port N")
 

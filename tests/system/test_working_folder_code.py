@@ -109,10 +109,10 @@ def test_the_voila_server_starts_in_a_private_folder_with_a_safe_sys_path(tmp_pa
     """What `techplan app` hands to Popen: checked without starting Voilà (the test below does)."""
     import argparse
 
-    from techplan_nb.cli import app
+    from techplan_nb import voila_app
 
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(["", ".", "/opt/site"]))
-    env = app.app_environment(argparse.Namespace(inputs=None, out=Path("plans"), as_of=None, seed=0,
+    env = voila_app.app_environment(argparse.Namespace(inputs=None, out=Path("plans"), as_of=None, seed=0,
                                                  template=None))
     assert env["PYTHONSAFEPATH"] == "1"
     assert env["PYTHONPATH"] == "/opt/site"

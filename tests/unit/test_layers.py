@@ -27,10 +27,11 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("plan format", ["plan_format", "update", "importers.mdtext"]),
     ("render / lint / importers", ["render", "plan_view", "charts", "analysis_view", "lint", "html_export",
                                    "importers"]),
-    ("io", ["output", "inputs_dump", "inputs_edit", "plan_folder", "index", "isolation"]),
+    # records: the run's error, result and audit record; standard library only.
+    ("io", ["output", "inputs_dump", "inputs_edit", "plan_folder", "index", "isolation", "records"]),
     ("execution and kernel cells", ["runner", "batch", "cluster", "audit", "notebook"]),
     ("services", ["services"]),
-    ("cli / widgets / app", ["cli", "widgets", "__main__"]),
+    ("cli / widgets / app", ["cli", "widgets", "voila_app", "__main__"]),
 ]
 
 # Deliberate exceptions, each with its reason. Keep this list short.
