@@ -16,6 +16,7 @@ from typing import Any
 
 from .errors import InputError, UsageError, VerificationError
 from .output import sha256_bytes
+from .records import ABSENT, AuditRecord, RecordProblem, RunError, kind
 
 METADATA_KEY = "techplan"
 AUDIT_SCHEMA = "techplan-nb/audit@1"
@@ -49,9 +50,10 @@ def _files(record: tuple[Any, dict[str, Any]]) -> list[dict[str, Any]]:
     return list(meta.get("charts") or []) + list((data or {}).get("files") or [])
 
 
-def stamp(nb: Any, *, status: str, error: dict[str, Any] | None, started: dt.datetime, ended: dt.datetime,
+def stamp(nb: Any, *, status: str, error: RunError | None, started: dt.datetime, ended: dt.datetime,
           kernel: dict[str, Any], parameters: dict[str, Any], notebook_path: str, notebook_sha256: str,
-          versions: dict[str, str], staged_in: str | None = None) -> dict[str, Any]:
+          versions: dict[str, str], staged_in: str | None = None,
+          worker: dict[str, Any] | None = None) -> AuditRecord:
     """Write the run's audit record into nb.metadata["techplan"] and return it.
 
     `staged_in`: the folder the kernel really wrote into when the files were then installed in
@@ -65,31 +67,30 @@ def stamp(nb: Any, *, status: str, error: dict[str, Any] | None, started: dt.dat
     if "inputs" in found:
         inputs["normalised"] = found["inputs"][0].get("normalised")
     plan = {k: v for k, v in (kernel_record.get("plan") or {}).items() if k != "text"}
-    meta: dict[str, Any] = {
-        "schema": AUDIT_SCHEMA,
-        "status": status,
-        "error": error,
-        "started": started.isoformat(),
-        "ended": ended.isoformat(),
-        "seconds": round((ended - started).total_seconds(), 3),
-        "as_of": kernel_record.get("as_of", parameters.get("as_of")),
-        "seed": kernel_record.get("seed", parameters.get("seed")),
-        "parameters": parameters,
-        "notebook": {"path": notebook_path, "sha256": notebook_sha256},
-        "inputs": inputs or {"path": parameters.get("inputs_path")},
-        "template": kernel_record.get("template"),
-        "plan": plan or None,
-        "files": _files(record),
-        "summary": _summary(found),
-        "versions": versions,
-        "kernel_versions": record[1].get("versions"),
-        "kernel": kernel,
-    }
-    if staged_in:
-        meta["staged_in"] = staged_in
-    if status != "succeeded":
-        meta["plan"] = None  # a failed run produced no plan, whatever a cell may have computed
-    nb.metadata[METADATA_KEY] = meta
+    meta = AuditRecord(
+        schema=AUDIT_SCHEMA,
+        status=status,
+        error=error,
+        started=started.isoformat(),
+        ended=ended.isoformat(),
+        seconds=round((ended - started).total_seconds(), 3),
+        as_of=kernel_record.get("as_of", parameters.get("as_of")),
+        seed=kernel_record.get("seed", parameters.get("seed")),
+        parameters=parameters,
+        notebook={"path": notebook_path, "sha256": notebook_sha256},
+        inputs=inputs or {"path": parameters.get("inputs_path")},
+        template=kernel_record.get("template"),
+        # A failed run produced no plan, whatever a cell may have computed.
+        plan=(plan or None) if status == "succeeded" else None,
+        files=_files(record),
+        summary=_summary(found),
+        versions=versions,
+        kernel_versions=record[1].get("versions"),
+        kernel=kernel,
+        staged_in=staged_in or ABSENT,
+        worker=worker if worker is not None else ABSENT,
+    )
+    nb.metadata[METADATA_KEY] = meta.to_json()
     return meta
 
 
@@ -99,13 +100,18 @@ def stamp(nb: Any, *, status: str, error: dict[str, Any] | None, started: dt.dat
 @dataclass
 class Audit:
     path: str
-    record: dict[str, Any]  # merged view; see read()
+    data: AuditRecord  # merged view; see read()
     plan_text: str | None
     source: str  # "techplan" (runner metadata) or "outputs" (e.g. a plain papermill run)
 
     @property
+    def record(self) -> dict[str, Any]:
+        """The record's JSON form, as `audit --format json` prints it."""
+        return self.data.to_json()
+
+    @property
     def status(self) -> str:
-        return str(self.record.get("status", "unknown"))
+        return str(self.data.get("status", "unknown"))
 
 
 def load(path: Path) -> dict[str, Any]:
@@ -129,8 +135,7 @@ def load(path: Path) -> dict[str, Any]:
     return nb
 
 
-def _kind(value: object) -> str:
-    return "null" if value is None else type(value).__name__
+_kind = kind
 
 
 def _shape_problem(nb: dict[str, Any]) -> tuple[str, str] | None:
@@ -144,18 +149,15 @@ def _shape_problem(nb: dict[str, Any]) -> tuple[str, str] | None:
     for key in ("papermill", METADATA_KEY):
         if metadata.get(key) is not None and not isinstance(metadata[key], dict):
             return f"metadata.{key}", f"is a {_kind(metadata[key])}, not a mapping"
-    for key, seconds in (("papermill.duration", (metadata.get("papermill") or {}).get("duration")),
-                         (f"{METADATA_KEY}.seconds", (metadata.get(METADATA_KEY) or {}).get("seconds"))):
-        if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, (int, float))):
-            return f"metadata.{key}", f"the run's duration is {_kind(seconds)} {str(seconds)[:40]!r}, not a number"
-    record = metadata.get(METADATA_KEY) or {}
-    for key in ("error", "inputs", "template", "plan", "summary", "parameters", "notebook", "versions"):
-        if record.get(key) is not None and not isinstance(record[key], dict):
-            return f"metadata.{METADATA_KEY}.{key}", f"is a {_kind(record[key])}, not a mapping"
-    for key in ("files", "input_problems"):
-        if record.get(key) is not None and not (
-                isinstance(record[key], list) and all(isinstance(item, dict) for item in record[key])):
-            return f"metadata.{METADATA_KEY}.{key}", "is not a list of mappings"
+    seconds = (metadata.get("papermill") or {}).get("duration")
+    if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, (int, float))):
+        return ("metadata.papermill.duration",
+                f"the run's duration is {_kind(seconds)} {str(seconds)[:40]!r}, not a number")
+    if metadata.get(METADATA_KEY) is not None:
+        try:  # the record's own types are checked where it is read (records.AuditRecord.from_json)
+            AuditRecord.from_json(metadata[METADATA_KEY], f"metadata.{METADATA_KEY}")
+        except RecordProblem as problem:
+            return problem.field, problem.what
     for index, cell in enumerate(nb["cells"]):
         where = f"cells[{index}]"
         if not isinstance(cell, dict):
@@ -193,7 +195,8 @@ def read(path: Path) -> Audit:
     kernel_record = found.get("record", (None, {}))
     plan_text = (kernel_record[0] or {}).get("plan", {}).get("text") if kernel_record[0] else None
     if isinstance(meta, dict):
-        return Audit(str(path), meta, plan_text if meta.get("status") == "succeeded" else None, "techplan")
+        stamped = AuditRecord.from_json(meta)  # its types were checked by load()
+        return Audit(str(path), stamped, plan_text if stamped.status == "succeeded" else None, "techplan")
     if not found:
         raise UsageError(f"{path}: holds no techplan audit record; was it executed from "
                          "notebooks/technical_plan.ipynb (by techplan or papermill)?")
@@ -205,27 +208,28 @@ def read(path: Path) -> Audit:
     inputs = dict(record.get("inputs") or {})
     if "inputs" in found:
         inputs["normalised"] = found["inputs"][0].get("normalised")
-    merged = {
-        "schema": AUDIT_SCHEMA,
-        "status": status,
-        "error": _first_error(nb) if failed else None,
-        "started": papermill.get("start_time"),
-        "ended": papermill.get("end_time"),
-        "seconds": papermill.get("duration"),
-        "as_of": record.get("as_of"),
-        "seed": record.get("seed"),
-        "parameters": papermill.get("parameters"),
-        "notebook": {"path": papermill.get("input_path")},
-        "inputs": inputs,
-        "template": record.get("template"),
-        "plan": plan if status == "succeeded" else None,
-        "files": _files(kernel_record),
-        "summary": _summary(found),
-        "versions": dict(kernel_record[1].get("versions") or {}, papermill=papermill.get("version")),
-        "kernel": None,
-    }
-    if "validation" in found and not found["validation"][0].get("ok", True):
-        merged["input_problems"] = found["validation"][0].get("issues")
+    problems = (found["validation"][0].get("issues")
+                if "validation" in found and not found["validation"][0].get("ok", True) else ABSENT)
+    merged = AuditRecord(
+        schema=AUDIT_SCHEMA,
+        status=status,
+        error=_first_error(nb) if failed else None,
+        started=papermill.get("start_time"),
+        ended=papermill.get("end_time"),
+        seconds=papermill.get("duration"),
+        as_of=record.get("as_of"),
+        seed=record.get("seed"),
+        parameters=papermill.get("parameters"),
+        notebook={"path": papermill.get("input_path")},
+        inputs=inputs,
+        template=record.get("template"),
+        plan=plan if status == "succeeded" else None,
+        files=_files(kernel_record),
+        summary=_summary(found),
+        versions=dict(kernel_record[1].get("versions") or {}, papermill=papermill.get("version")),
+        kernel=None,
+        input_problems=problems,
+    )
     return Audit(str(path), merged, plan_text if status == "succeeded" else None, "outputs")
 
 
@@ -233,12 +237,13 @@ def _has_error(nb: dict[str, Any]) -> bool:
     return _first_error(nb) is not None
 
 
-def _first_error(nb: dict[str, Any]) -> dict[str, Any] | None:
+def _first_error(nb: dict[str, Any]) -> RunError | None:
     for index, cell in enumerate(nb.get("cells", [])):
         for output in cell.get("outputs", []) or []:
             if output.get("output_type") == "error":
-                return {"reason": "cell-error", "cell": index, "ename": output.get("ename"),
-                        "evalue": output.get("evalue")}
+                ename, evalue = output.get("ename"), output.get("evalue")
+                return RunError("cell-error", index, ename if isinstance(ename, str) else None,
+                                evalue if isinstance(evalue, str) else None)
     return None
 
 
@@ -250,7 +255,7 @@ def _short(sha: object) -> str:
 
 
 def format_text(audit: Audit) -> str:
-    r = audit.record
+    r = audit.data
     lines = [f"Audit record of {audit.path}" + ("" if audit.source == "techplan" else
                                                  " (read from the cells' outputs: not run by techplan)")]
 
@@ -259,12 +264,12 @@ def format_text(audit: Audit) -> str:
 
     timing = f"started {r.get('started') or 'n/a'}"
     if r.get("seconds") is not None:
-        timing += f", {float(r['seconds']):.2f} s"
+        timing += f", {float(r.seconds):.2f} s"
     row("Status", f"{audit.status} ({timing})")
-    error = r.get("error")
+    error = r.run_error
     if error:
-        where = f"cell {error.get('cell')}: " if error.get("cell") is not None else ""
-        row("Error", f"{error.get('reason', 'error')}: {where}{error.get('ename', '')}: {error.get('evalue', '')}")
+        where = f"cell {error.cell}: " if error.cell is not None else ""
+        row("Error", f"{error.reason}: {where}{error.ename or ''}: {error.evalue or ''}")
     for issue in r.get("input_problems") or []:
         row("Input", f"{issue.get('file')}:{issue.get('line') or ''}: {issue.get('field')}: {issue.get('message')}")
     inputs = r.get("inputs") or {}
@@ -285,7 +290,7 @@ def format_text(audit: Audit) -> str:
     else:
         row("Plan", "none (the run did not produce one)")
     if r.get("staged_in"):
-        row("Staged in", f"{r['staged_in']} (where the kernel wrote; the files were then installed in the plan folder)")
+        row("Staged in", f"{r.staged_in} (where the kernel wrote; the files were then installed in the plan folder)")
     for item in r.get("files") or []:
         row("File", f"{item.get('name')} ({item.get('bytes', 0):,} bytes, SHA-256 {_short(item.get('sha256'))})")
     summary = r.get("summary") or {}
@@ -357,7 +362,7 @@ def verify(plan_path: Path, notebook_path: Path) -> str:
     audit = read(notebook_path)
     if audit.status != "succeeded":
         raise VerificationError(f"{notebook_path} records a {audit.status} run, which produced no plan")
-    plan = audit.record.get("plan") or {}
+    plan = audit.data.get("plan", {})
     expected_sha = plan.get("sha256")
     if not expected_sha or audit.plan_text is None:
         raise VerificationError(f"{notebook_path} records no plan to compare with")

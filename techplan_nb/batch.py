@@ -11,6 +11,7 @@ nothing else down with it: its plan fails, a new worker takes its place, the res
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import glob
 import json
@@ -22,7 +23,7 @@ import time
 import traceback
 from collections import deque
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from . import isolation
 from .errors import InputError, OutputError, UsageError, printable
 from .output import check_writable, child_path, edited_by_hand, slug, write_generated
 from .plan_folder import INPUTS_FILE, INPUTS_JSON_FILE
+from .records import PlanResult
 from .safe_files import shown_name, utf8_name_problem
 
 INPUT_SUFFIXES = (".yaml", ".yml", ".json")
@@ -64,7 +66,7 @@ class Item:
     index: int
     path: Path
     job: Any = None  # runner.PlanJob
-    result: dict[str, Any] | None = None
+    result: PlanResult | None = None
 
 
 @dataclass
@@ -173,10 +175,8 @@ def _plan_items(paths: list[Path], options: BatchOptions) -> list[Item]:
     return items
 
 
-def _failure(path: Path, reason: str, message: str) -> dict[str, Any]:
-    return {"inputs_path": str(path), "status": "failed", "notebook": None, "plan": None,
-            "error": {"reason": reason, "cell": None, "ename": "", "evalue": message}, "seconds": 0.0,
-            "overall_risk": None, "p80": None, "kernel": None}
+def _failure(path: Path, reason: str, message: str) -> PlanResult:
+    return PlanResult.failure(str(path), reason, message)
 
 
 # --- workers -------------------------------------------------------------------------------------
@@ -224,8 +224,8 @@ class WarmKernel:
             with contextlib.suppress(runner.KernelFailed):
                 self.kernel = self._fresh()
 
-    def run(self, inputs_path: Path, execute: Callable[[Any], tuple[Any, Any]]) -> dict[str, Any]:
-        """`execute(kernel)` -> (PlanResult, Execution) for one plan; the result as a dict, never raising."""
+    def run(self, inputs_path: Path, execute: Callable[[Any], tuple[Any, Any]]) -> PlanResult:
+        """`execute(kernel)` -> (PlanResult, Execution) for one plan; its PlanResult, never raising."""
         from . import runner
 
         kernel = self.kernel
@@ -254,16 +254,17 @@ class WarmKernel:
                 self.kernel = None
                 if not self.isolate:
                     self.counters["replaced"] += 1
-            return asdict(result)
+            assert isinstance(result, PlanResult)
+            return result
         except runner.KernelFailed as exc:
             if self.kernel is not None:
                 self.kernel.shutdown()
                 self.kernel = None
             return _failure(inputs_path, "kernel", str(exc))
         except Exception as exc:  # noqa: BLE001 - one plan's surprise must not end the batch
-            payload = _failure(inputs_path, "internal", f"{type(exc).__name__}: {exc}")
-            payload["error"]["traceback"] = traceback.format_exc()
-            return payload
+            failed = _failure(inputs_path, "internal", f"{type(exc).__name__}: {exc}")
+            assert failed.error is not None
+            return failed.but(error=dataclasses.replace(failed.error, traceback=traceback.format_exc()))
 
     def close(self) -> None:
         if self.kernel is not None:
@@ -401,7 +402,7 @@ def run_batch(specs: list[str], options: BatchOptions) -> Outcome:
                             elif kind == "done":
                                 items[key].result = payload
                                 worker.current = None
-                                failures += payload["status"] != "succeeded"
+                                failures += not payload.succeeded
                                 bar.update(1)
                                 bar.set_postfix_str(f"failed={failures} now={items[key].path.name}")
                     except (EOFError, OSError):
@@ -437,7 +438,7 @@ def run_batch(specs: list[str], options: BatchOptions) -> Outcome:
     return finish(results, options, started_at, time.perf_counter() - clock, kernels, interrupted=interrupted)
 
 
-def finish(results: list[dict[str, Any]], options: BatchOptions, started_at: dt.datetime, seconds: float,
+def finish(results: list[PlanResult], options: BatchOptions, started_at: dt.datetime, seconds: float,
            kernels: dict[str, int], *, interrupted: bool) -> Outcome:
     """The summary files of a batch, local or on a cluster; after Ctrl-C, written first, then reported."""
     outcome = _write_summary(results, options, started_at, seconds, kernels)
@@ -492,15 +493,12 @@ def shown_problems(problems: list[str], limit: int = SHOWN_PROBLEMS) -> list[str
     return problems[:limit] + ([f"and {more} more"] if more > 0 else [])
 
 
-def _message(result: dict[str, Any], problems: list[str] | None = None) -> str:
-    error = result.get("error")
-    if not error:
+def _message(result: PlanResult, problems: list[str] | None = None) -> str:
+    if result.error is None:
         return ""
     if problems:
         return f"invalid-inputs: {len(problems)} problem{'s' if len(problems) != 1 else ''} in the inputs"
-    where = f"cell {error['cell']}: " if error.get("cell") is not None else ""
-    name = f"{error['ename']}: " if error.get("ename") else ""
-    return f"{error.get('reason', 'error')}: {where}{name}{error.get('evalue', '')}".strip()
+    return result.error.line
 
 
 def _relative(path: str | None, root: Path) -> str | None:
@@ -538,28 +536,28 @@ def _name_for_json(path: str | Path) -> str:
     return name
 
 
-def _write_summary(results: list[dict[str, Any]], options: BatchOptions, started_at: dt.datetime, seconds: float,
+def _write_summary(results: list[PlanResult], options: BatchOptions, started_at: dt.datetime, seconds: float,
                    kernels: dict[str, int]) -> Outcome:
     root = options.out_dir
     rows = []
     for result in results:
-        kernel = result.get("kernel") or {}
-        invalid = (result.get("error") or {}).get("reason") == "invalid-inputs"
-        problems = input_problems(result["inputs_path"]) if invalid else []
+        kernel = result.kernel or {}
+        reason = result.error.reason if result.error else None
+        problems = input_problems(result.inputs_path) if reason == "invalid-inputs" else []
         rows.append({
-            "input": _name_for_json(result["inputs_path"]),
-            "status": result["status"],
-            "plan": _relative(result.get("plan"), root),
-            "notebook": _relative(result.get("notebook"), root),
-            "overall_risk": result.get("overall_risk"),
-            "p80": result.get("p80"),
-            "seconds": result.get("seconds"),
+            "input": _name_for_json(result.inputs_path),
+            "status": result.status,
+            "plan": _relative(result.plan, root),
+            "notebook": _relative(result.notebook, root),
+            "overall_risk": result.overall_risk,
+            "p80": result.p80,
+            "seconds": result.seconds,
             "error": _message(result, problems) or None,
             **({"problems": problems} if problems else {}),
-            "reason": (result.get("error") or {}).get("reason"),
+            "reason": reason,
             "kernel": {"id": kernel.get("id"), "sequence": kernel.get("sequence"),
                        "reused": kernel.get("reused")} if kernel else None,
-            **({"worker": result["worker"]} if result.get("worker") else {}),
+            **({"worker": result.worker} if result.worker else {}),
         })
     succeeded = sum(1 for r in rows if r["status"] == "succeeded")
     failed = len(rows) - succeeded

@@ -51,6 +51,7 @@ from .batch import (
     finish,
 )
 from .errors import OutputError, TechPlanError, UsageError
+from .records import PlanResult
 
 LOCAL = "local"
 # How often a plan may take a worker down with it before it fails alone (the scheduler's
@@ -179,9 +180,8 @@ class KernelPlugin(WorkerPlugin):
                 before = dict(slot.warm.counters)
                 result = slot.thread.submit(slot.warm.run, job.inputs_path, execute).result()
                 counters = {key: slot.warm.counters[key] - before.get(key, 0) for key in slot.warm.counters}
-        result["inputs_path"] = str(job.inputs_path)
-        result["worker"] = self.worker
-        return {"result": result, "files": made, "counters": counters}
+        result = result.but(inputs_path=str(job.inputs_path), worker=self.worker)
+        return {"result": result.to_json(), "files": made, "counters": counters}
 
 
 def run_on_worker(plugin_name: str, request: dict[str, Any]) -> dict[str, Any]:
@@ -280,7 +280,7 @@ def _read(path: Path) -> bytes:
 
 
 def _run(client: Client, items: list[Item], options: BatchOptions, source: Any, source_path: Path,
-         template: tuple[str, dict[str, bytes]] | None) -> tuple[list[dict[str, Any]], dict[str, int], bool]:
+         template: tuple[str, dict[str, bytes]] | None) -> tuple[list[PlanResult], dict[str, int], bool]:
     name = f"techplan-kernel-{uuid.uuid4().hex[:12]}"
     plugin = KernelPlugin(name, source, source_path, memory_limit=options.memory_limit,
                           recycle_after=options.recycle_after, isolate=options.isolate, timeout=options.timeout)
@@ -336,7 +336,7 @@ def _run(client: Client, items: list[Item], options: BatchOptions, source: Any, 
                 for key, value in reply["counters"].items():
                     kernels[f"kernels_{key}"] = kernels.get(f"kernels_{key}", 0) + value
                 item.result = _install(item, reply)
-            failures += item.result["status"] != "succeeded"
+            failures += not item.result.succeeded
             bar.update(1)
             bar.set_postfix_str(f"failed={failures} now={item.path.name}")
     except KeyboardInterrupt:
@@ -352,19 +352,13 @@ def _run(client: Client, items: list[Item], options: BatchOptions, source: Any, 
     return [item.result or _failure(item.path, "interrupted", "not run") for item in items], kernels, interrupted
 
 
-def _install(item: Item, reply: dict[str, Any]) -> dict[str, Any]:
+def _install(item: Item, reply: dict[str, Any]) -> PlanResult:
     from . import runner
 
-    result = dict(reply["result"])
-    worker = result.pop("worker", None)
-    plan = runner.PlanResult(**result)
-    if plan.status == "succeeded" or reply["files"]:
+    plan = PlanResult.from_json(reply["result"])
+    if plan.succeeded or reply["files"]:
         try:
             plan = runner.install_detached(item.job, plan, reply["files"])
         except TechPlanError as exc:
-            failed = _failure(item.path, "refused", str(exc))
-            failed["worker"] = worker
-            return failed
-    installed = dataclasses.asdict(plan)
-    installed["worker"] = worker
-    return installed
+            return _failure(item.path, "refused", str(exc)).but(worker=plan.worker)
+    return plan

@@ -72,6 +72,7 @@ from .plan_folder import (
     installed_path,
     is_staging_path,
 )
+from .records import PlanResult, RunError
 
 KERNEL_NAME = NATIVE_KERNEL_NAME  # "python3": resolved to this interpreter, see _NativeSpecs
 PARAMETERS = ("inputs_path", "as_of", "seed", "output_dir", "template", "force")
@@ -395,7 +396,7 @@ class Execution:
 
     nb: NotebookNode
     status: str  # "succeeded" | "failed"
-    error: dict[str, Any] | None
+    error: RunError | None
     started: dt.datetime
     ended: dt.datetime
     kernel: dict[str, Any]
@@ -465,7 +466,7 @@ def _execute(nb: NotebookNode, km: NativeKernelManager, kc: Any, *, timeout: flo
                                      kernel_name=KERNEL_NAME, shutdown_kernel="immediate",
                                      iopub_timeout=IOPUB_TIMEOUT, raise_on_iopub_timeout=True)
     client.kc = kc  # reuse the live client: a new one per plan would leak its sockets
-    error: dict[str, Any] | None = None
+    error: RunError | None = None
     usable = True
     limit = kernel.get("memory_limit")
     with _MemoryWatch(kernel.get("pid"), limit) as watch:
@@ -494,14 +495,14 @@ def _execute(nb: NotebookNode, km: NativeKernelManager, kc: Any, *, timeout: flo
             nb_man.notebook_complete()
     if error is None:
         error = _first_cell_error(nb)
-    if watch.tripped or (error is not None and str(error["ename"]).endswith("MemoryError")):  # numpy: _ArrayMemoryError
+    if watch.tripped or (error is not None and str(error.ename).endswith("MemoryError")):  # numpy: _ArrayMemoryError
         # A kernel that hit its cap is replaced, not reset: the cell's objects may still be
         # referenced from the traceback, and any of its threads may have failed an allocation.
         usable = False
         if error is None:  # killed as the cell's last output arrived
             error = _stamp_cell_failure(nb, "memory", "MemoryError", "")
-        error["reason"] = "memory"
-        error["evalue"] = _memory_message(limit, error.get("evalue", ""), stopped=watch.tripped)
+        error = dataclasses.replace(error, reason="memory",
+                                    evalue=_memory_message(limit, error.evalue or "", stopped=watch.tripped))
         _mark_memory_error(nb, error)
     ended = now()
     status = "failed" if error else "succeeded"
@@ -523,20 +524,20 @@ def _memory_message(limit: int | None, detail: str, *, stopped: bool) -> str:
     return f"the cell ran out of memory: it needed {needed}" + (f" ({detail})" if detail else "")
 
 
-def _mark_memory_error(nb: NotebookNode, error: dict[str, Any]) -> None:
+def _mark_memory_error(nb: NotebookNode, error: RunError) -> None:
     """Put the explanation beside the bare MemoryError (or the kill) in the failed notebook."""
-    index = error.get("cell")
+    index = error.cell
     if index is None:
         return
     for output in nb.cells[index].get("outputs", []):
         if output.get("output_type") != "error":
             continue
         if str(output.get("ename")).endswith("MemoryError"):
-            output["evalue"] = error["evalue"]
-        elif (output.get("ename") == error.get("ename")
+            output["evalue"] = error.evalue
+        elif (output.get("ename") == error.ename
               and str(output.get("traceback")).endswith("(recorded by techplan)']")):
-            output["evalue"] = error["evalue"]
-            output["traceback"] = [f"{error['ename']}: {error['evalue']} (recorded by techplan)"]
+            output["evalue"] = error.evalue
+            output["traceback"] = [f"{error.ename}: {error.evalue} (recorded by techplan)"]
 
 
 def _running_cell(nb: NotebookNode) -> int | None:
@@ -546,7 +547,7 @@ def _running_cell(nb: NotebookNode) -> int | None:
     return started[-1] if started else None
 
 
-def _stamp_cell_failure(nb: NotebookNode, reason: str, ename: str, message: str) -> dict[str, Any]:
+def _stamp_cell_failure(nb: NotebookNode, reason: str, ename: str, message: str) -> RunError:
     index = _running_cell(nb)
     if index is not None:
         cell = nb.cells[index]
@@ -555,20 +556,19 @@ def _stamp_cell_failure(nb: NotebookNode, reason: str, ename: str, message: str)
         if cell.get("cell_type") == "code":
             cell.outputs.append(nbformat.v4.new_output("error", ename=ename, evalue=message, traceback=[
                 f"{ename}: {message} (recorded by techplan)"]))
-    return {"reason": reason, "cell": index, "ename": ename, "evalue": message}
+    return RunError(reason, index, ename, message)
 
 
-def _first_cell_error(nb: NotebookNode) -> dict[str, Any] | None:
+def _first_cell_error(nb: NotebookNode) -> RunError | None:
     for index, cell in enumerate(nb.cells):
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
                 if output.get("ename") == "SystemExit" and output.get("evalue") in ("", "0"):
                     continue
                 reason = "invalid-inputs" if output.get("ename") == "InputsInvalid" else "cell-error"
-                return {"reason": reason, "cell": index, "ename": output.get("ename", ""),
-                        "evalue": output.get("evalue", "")}
+                return RunError(reason, index, output.get("ename", ""), output.get("evalue", ""))
         if cell.get("metadata", {}).get("papermill", {}).get("exception") is True:
-            return {"reason": "cell-error", "cell": index, "ename": "CellExecutionError", "evalue": ""}
+            return RunError("cell-error", index, "CellExecutionError", "")
     return None
 
 
@@ -686,27 +686,6 @@ class PlanJob:
         return child_path(self.out_dir, self.folder_name) if self.folder_name else None
 
 
-@dataclass
-class PlanResult:
-    inputs_path: str
-    status: str
-    notebook: str | None
-    plan: str | None
-    error: dict[str, Any] | None
-    seconds: float
-    overall_risk: str | None = None
-    p80: str | None = None
-    kernel: dict[str, Any] | None = None
-
-    @property
-    def message(self) -> str:
-        if not self.error:
-            return ""
-        err = self.error
-        where = f"cell {err['cell']}: " if err.get("cell") is not None else ""
-        return f"{where}{err.get('ename', '')}: {err.get('evalue', '')}".strip(": ")
-
-
 def job_for(inputs_path: Path, out_dir: Path, *, as_of: dt.date | None, seed: int, template: Path | None,
             force: bool) -> PlanJob:
     """Validate the inputs and choose the output folder before any kernel starts (raises InputError)."""
@@ -781,7 +760,7 @@ def execute_job(job: PlanJob, source: NotebookNode, source_path: Path, kernel: K
             staged = dataclasses.replace(job, out_dir=stage, installed_in=job.out_dir, record_staging=False)
             result, execution = _execute_in_place(staged, source, source_path, kernel, timeout=timeout)
             assert staged.folder is not None
-            _install(folder, job, result, staged.folder, inputs_name)
+            result = _install(folder, job, result, staged.folder, inputs_name)
     return result, execution
 
 
@@ -796,8 +775,9 @@ def _check_replaceable(folder: PlanFolder, job: PlanJob) -> str:
     return inputs_name
 
 
-def _install(folder: PlanFolder, job: PlanJob, result: PlanResult, made: Path, inputs_name: str) -> None:
-    """Install what a run wrote into `made` (a staging copy of the folder) in one transaction."""
+def _install(folder: PlanFolder, job: PlanJob, result: PlanResult, made: Path, inputs_name: str) -> PlanResult:
+    """Install what a run wrote into `made` (a staging copy of the folder) in one transaction; the
+    result, naming the installed files."""
     txn = folder.transaction("run")
     if result.status == "succeeded":
         settings = {"seed": job.seed, "template": str(job.template) if job.template else ""}
@@ -805,8 +785,8 @@ def _install(folder: PlanFolder, job: PlanJob, result: PlanResult, made: Path, i
     elif (made / FAILED_NOTEBOOK_FILE).is_file():
         txn.write(FAILED_NOTEBOOK_FILE, (made / FAILED_NOTEBOOK_FILE).read_bytes())
     txn.commit()
-    result.notebook = str(folder.path / Path(result.notebook).name) if result.notebook else None
-    result.plan = str(folder.plan_path) if result.plan else None
+    return result.but(notebook=str(folder.path / Path(result.notebook).name) if result.notebook else None,
+                      plan=str(folder.plan_path) if result.plan else None)
 
 
 def execute_detached(job: PlanJob, source: NotebookNode, source_path: Path, kernel: Kernel, *,
@@ -832,9 +812,7 @@ def install_detached(job: PlanJob, result: PlanResult, files: dict[str, bytes]) 
         data = files.get(target.name)
         if data is not None:
             atomic_write(target, data)
-        result.notebook = str(target) if data is not None else None
-        result.plan = None
-        return result
+        return result.but(notebook=str(target) if data is not None else None, plan=None)
     folder = PlanFolder(job.folder)
     with folder.locked("run"):
         inputs_name = _check_replaceable(folder, job)
@@ -844,7 +822,7 @@ def install_detached(job: PlanJob, result: PlanResult, files: dict[str, bytes]) 
             made.mkdir()
             for name, data in files.items():
                 (made / name).write_bytes(data)
-            _install(folder, job, result, made, inputs_name)
+            result = _install(folder, job, result, made, inputs_name)
     return result
 
 
@@ -869,14 +847,15 @@ def _execute_in_place(job: PlanJob, source: NotebookNode, source_path: Path, ker
         problem = _plan_problem(execution.nb, plan_path)
         if problem:
             execution.status = "failed"
-            execution.error = {"reason": "no-plan", "cell": None, "ename": "NoPlanWritten", "evalue": problem}
+            execution.error = RunError("no-plan", None, "NoPlanWritten", problem)
     record = audit.stamp(execution.nb, status=execution.status, error=execution.error,
                          started=execution.started, ended=execution.ended, kernel=execution.kernel,
                          parameters=job.recorded_parameters(), notebook_path=str(source_path),
                          notebook_sha256=source.metadata.get("techplan_source_sha256", ""),
                          versions=dict(versions()),
                          staged_in=(str(job.out_dir.resolve()) if job.installed_in is not None
-                                    and job.record_staging and not is_staging_path(job.out_dir) else None))
+                                    and job.record_staging and not is_staging_path(job.out_dir) else None),
+                         worker=job.worker)
     stamped = execution.nb.metadata[audit.METADATA_KEY]  # a copy of `record` (NotebookNode)
     if job.recorded_as:
         # Where the caller's files are, not the worker's private copies (cell outputs still show those).
@@ -885,8 +864,6 @@ def _execute_in_place(job: PlanJob, source: NotebookNode, source_path: Path, ker
                 continue  # the record names the plan folder's inputs.yaml, wherever the run was
             if key in job.recorded_as and isinstance(stamped.get(part), dict):
                 stamped[part]["path"] = job.recorded_as[key]
-    if job.worker is not None:
-        stamped["worker"] = job.worker
     if execution.status == "failed" and job.folder is not None:
         target = job.folder / FAILED_NOTEBOOK_FILE
         execution.nb.metadata.papermill["output_path"] = str(recorded_path.with_name(FAILED_NOTEBOOK_FILE))

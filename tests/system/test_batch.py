@@ -175,7 +175,7 @@ def test_without_the_reset_the_same_variable_would_leak(tmp_path: Path) -> None:
     finally:
         kernel.shutdown()
     assert outcomes[0].status == "succeeded"
-    assert outcomes[1].status == "failed" and outcomes[1].error and outcomes[1].error["evalue"] == "leaked"
+    assert outcomes[1].status == "failed" and outcomes[1].error and outcomes[1].error.evalue == "leaked"
 
 
 @pytest.mark.kernel
