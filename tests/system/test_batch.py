@@ -251,7 +251,9 @@ def test_an_input_that_is_a_link_loop_fails_alone_with_its_reason(tmp_path: Path
     assert "Traceback" not in result.stderr
     rows = {Path(row["input"]).name: row for row in _summary(out)["items"]}
     assert rows["loop.yaml"]["status"] == "failed"
-    assert "a symbolic link that leads back to itself (a link loop)" in rows["loop.yaml"]["error"]
+    assert rows["loop.yaml"]["error"] == "invalid-inputs: 1 problem in the inputs"
+    (problem,) = rows["loop.yaml"]["problems"]
+    assert "a symbolic link that leads back to itself (a link loop)" in problem
     assert rows["issue-01.yaml"]["status"] == "succeeded"
 
 
