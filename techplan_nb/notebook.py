@@ -104,11 +104,11 @@ def _text(name: str, value: object) -> str:
     return os.fspath(value)
 
 
-def _flag(name: str, value: object) -> bool:
+def _flag(name: str, value: object, *, empty: bool = False) -> bool:
     if isinstance(value, bool):
         return value
     if isinstance(value, str) and value.strip().lower() in ("true", "false", ""):
-        return value.strip().lower() == "true"
+        return value.strip().lower() == "true" if value.strip() else empty
     raise ParameterInvalid(f"{name}={value!r} must be True or False")
 
 
@@ -123,6 +123,7 @@ class _Params(TypedDict):
     output_dir: str
     template: str
     force: bool
+    images: bool
 
 
 @dataclass
@@ -139,6 +140,9 @@ class Run:
     inputs_sha256: str
     inputs_raw: bytes = field(repr=False)
     written: list[dict[str, Any]] = field(default_factory=list)
+    # False: the plan links no image, so it pastes into a GitHub issue or pull request as it is
+    # (the charts are still drawn, shown and written beside it).
+    images: bool = True
 
     @cached_property
     def analysis(self) -> Analysis:
@@ -155,7 +159,7 @@ class Run:
 
     @property
     def chart_links(self) -> dict[str, str]:
-        return {key: CHART_FILES[key] for key in self.charts}
+        return {key: CHART_FILES[key] for key in self.charts} if self.images else {}
 
     @property
     def template_path(self) -> Path | None:
@@ -203,12 +207,13 @@ def load_or_form(inputs_path: str) -> tuple[str, bytes]:
 
 
 def start(inputs_path: str = "", *, as_of: object = "", seed: object = 0, output_dir: str = "",
-          template: str = "", force: object = False) -> Run:
+          template: str = "", force: object = False, images: object = True) -> Run:
     """Check the parameters, load and validate the inputs, and show them (or every problem)."""
     path = _text("inputs_path", inputs_path)
     explicit = _as_of(as_of)
     params = _Params(as_of=explicit or dt.date.today(), seed=_seed(seed), output_dir=_text("output_dir", output_dir),
-                     template=_text("template", template), force=_flag("force", force))
+                     template=_text("template", template), force=_flag("force", force),
+                     images=_flag("images", images, empty=True))
     if params["template"] and not Path(params["template"]).is_file():
         raise ParameterInvalid(f"template={params['template']!r}: no such template file")
     try:
@@ -370,7 +375,8 @@ def write_outputs(run: Run) -> None:
                 # A chart an earlier run drew (the plan had risks then, say) must not outlive its link.
                 if key not in run.charts:
                     txn.remove(name)
-            txn.keep_generated(run.plan_text, {"seed": run.seed, "template": run.template or ""})
+            txn.keep_generated(run.plan_text, {"seed": run.seed, "template": run.template or "",
+                                               **({} if run.images else {"images": False})})
             txn.commit()
         # Named in the plan folder: an absolute path, or the staging folder a run installs from,
         # would name a place the folder does not keep once installed or moved.
@@ -392,7 +398,7 @@ def record(run: Run) -> dict[str, Any]:
     from .render import template_sha256
 
     plan_bytes = run.plan_text.encode("utf-8")
-    return {
+    found: dict[str, Any] = {
         "schema": RECORD_SCHEMA,
         "as_of": run.as_of.isoformat(),
         "seed": run.seed,
@@ -407,6 +413,9 @@ def record(run: Run) -> dict[str, Any]:
         "files": [f for f in run.written if not f["name"].endswith(".png")],
         "analysis": run.analysis.to_json(),
     }
+    if not run.images:  # recorded only when off, so a default run's record keeps its bytes
+        found["images"] = False
+    return found
 
 
 def template_bundle_sha256(template_path: Path | None) -> str:

@@ -321,7 +321,8 @@ class PlanFolder:
         return records
 
     def previous_settings(self) -> dict[str, Any]:
-        """The seed and template the plan was last made with (the template is only reported)."""
+        """The seed, template and images setting the plan was last made with (the template is only
+        reported)."""
         copy = self.generated_copy()
         if copy:
             settings = copy[1].get("settings")
@@ -329,7 +330,8 @@ class PlanFolder:
         for record in self.audit_records():
             template = record.get("template")
             path = template.get("path") if isinstance(template, dict) else ""
-            return {"seed": record.get("seed", 0), "template": path if isinstance(path, str) else ""}
+            return {"seed": record.get("seed", 0), "template": path if isinstance(path, str) else "",
+                    **({"images": False} if record.get("images") is False else {})}
         return {}
 
     def generated_base(self) -> str | None:

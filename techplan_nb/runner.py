@@ -75,7 +75,7 @@ from .plan_folder import (
 from .records import PlanResult, RunError
 
 KERNEL_NAME = NATIVE_KERNEL_NAME  # "python3": resolved to this interpreter, see _NativeSpecs
-PARAMETERS = ("inputs_path", "as_of", "seed", "output_dir", "template", "force")
+PARAMETERS = ("inputs_path", "as_of", "seed", "output_dir", "template", "force", "images")
 REQUIRED_PARAMETERS = ("inputs_path", "output_dir")
 DEFAULT_TIMEOUT = 600.0
 # Generous: a kernel that dies is noticed at once (_ready polls it), so this bounds only a live
@@ -612,9 +612,9 @@ def check_parameters(parameters: dict[str, Any]) -> dict[str, Any]:
         if name == "seed":
             if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 2**32:
                 raise UsageError(f"seed must be a whole number, got {value!r}")
-        elif name == "force":
+        elif name in ("force", "images"):
             if not isinstance(value, bool):
-                raise UsageError(f"force must be True or False, got {value!r}")
+                raise UsageError(f"{name} must be True or False, got {value!r}")
         elif not isinstance(value, str) or "\x00" in value:
             raise UsageError(f"{name} must be text, got {value!r}")
         checked[name] = value
@@ -626,6 +626,11 @@ def prepare(source: NotebookNode, parameters: dict[str, Any], *, input_path: str
     """The notebook papermill would run: parameters injected, papermill metadata in place."""
     declared = set(source.metadata.get("techplan_declared_parameters", PARAMETERS))
     passed = {k: v for k, v in check_parameters(parameters).items() if k in declared}
+    if parameters.get("images") is False and "images" not in declared:
+        # Left out, the plan would link its charts after all.
+        raise UsageError(f"{input_path}: the notebook has no `images` parameter, so it cannot make a plan "
+                         "without image links (--no-images); add `images = True` to its parameters cell "
+                         "and pass it to tp.start(...)")
     nb = copy.deepcopy(source)
     nb.metadata.pop("techplan_declared_parameters", None)
     nb.metadata.pop(audit.METADATA_KEY, None)
@@ -659,6 +664,7 @@ class PlanJob:
     # the worker that ran it (its address, name, host and private folder), recorded as "worker".
     recorded_as: dict[str, str] | None = None
     worker: dict[str, Any] | None = None
+    images: bool = True  # False: a plan for pasting, linking no image (passed and recorded only then)
 
     def parameters(self) -> dict[str, Any]:
         # An inputs path that is a link loop cannot be resolved; the kernel then reports it as
@@ -669,7 +675,8 @@ class PlanJob:
             inputs_path = self.inputs_path.absolute()
         return {"inputs_path": str(inputs_path), "as_of": self.as_of.isoformat() if self.as_of else "",
                 "seed": self.seed, "output_dir": str(self.out_dir.resolve()),
-                "template": str(self.template.resolve()) if self.template else "", "force": self.force}
+                "template": str(self.template.resolve()) if self.template else "", "force": self.force,
+                **({} if self.images else {"images": False})}
 
     def recorded_parameters(self) -> dict[str, Any]:
         """The parameters as the audit record states them: the plan's real home, not a staging folder."""
@@ -780,7 +787,8 @@ def _install(folder: PlanFolder, job: PlanJob, result: PlanResult, made: Path, i
     result, naming the installed files."""
     txn = folder.transaction("run")
     if result.status == "succeeded":
-        settings = {"seed": job.seed, "template": str(job.template) if job.template else ""}
+        settings = {"seed": job.seed, "template": str(job.template) if job.template else "",
+                    **({} if job.images else {"images": False})}
         folder.stage_run_outputs(txn, made, inputs_name=inputs_name, force=job.force, settings=settings)
     elif (made / FAILED_NOTEBOOK_FILE).is_file():
         txn.write(FAILED_NOTEBOOK_FILE, (made / FAILED_NOTEBOOK_FILE).read_bytes())
@@ -920,16 +928,19 @@ def start_kernel(*, memory_limit: int | None = DEFAULT_MEMORY_LIMIT, attempts: i
 
 def run_plan(inputs_path: Path, out_dir: Path, *, as_of: dt.date | None, seed: int = 0, template: Path | None = None,
              notebook: Path | None = None, force: bool = False, timeout: float | None = DEFAULT_TIMEOUT,
-             memory_limit: int | None = DEFAULT_MEMORY_LIMIT, installed_in: Path | None = None) -> PlanResult:
+             memory_limit: int | None = DEFAULT_MEMORY_LIMIT, installed_in: Path | None = None,
+             images: bool = True) -> PlanResult:
     """`techplan run`: validate first (nothing written on bad input), then one fresh kernel.
 
     `installed_in`: when out_dir is a staging folder whose plan folder the caller then copies into
     installed_in (as `techplan update` does), the audit record names installed_in as the output
-    folder and keeps the staging folder as `staged_in`.
+    folder and keeps the staging folder as `staged_in`. `images=False`: the plan links no chart
+    image (a plan for pasting into GitHub); the charts are still written beside it.
     """
     check_template(template)
     job = job_for(inputs_path, out_dir, as_of=as_of, seed=seed, template=template, force=force)
     job.installed_in = installed_in
+    job.images = images
     source, source_path = read_source(notebook)
     kernel = start_kernel(memory_limit=memory_limit)
     try:

@@ -35,6 +35,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     common.add_template(p)
     p.add_argument("--force", action="store_true",
                    help="overwrite OUT even if it was edited by hand (a .bak copy is kept)")
+    p.add_argument("--no-images", dest="images", action="store_false",
+                   help="a plan to paste into a GitHub issue or pull request, linking no image (the "
+                        "Markdown render links none anyway: the same plan as `run --no-images` writes; "
+                        "not with --format html, whose charts are inline)")
     p.set_defaults(handler=_render)
 
     p = commands.add_parser("schema", help="print the JSON Schema of the inputs format",
@@ -81,6 +85,9 @@ def _render(args: argparse.Namespace) -> int:
     from ..output import check_writable
     from ..render import render_plan
 
+    if args.format == "html" and not args.images:
+        raise UsageError("--no-images is for the Markdown plan; the HTML export is one file with its charts "
+                         "inline (no image links); leave out one of --format html and --no-images")
     if args.output is not None:
         check_writable(args.output, force=args.force)
     if args.file.is_dir():

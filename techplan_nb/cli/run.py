@@ -85,6 +85,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     add_memory_limit(p)
     p.add_argument("--force", action="store_true",
                    help="overwrite a plan that was edited by hand (a .bak copy is kept)")
+    p.add_argument("--no-images", dest="images", action="store_false",
+                   help="a plan to paste into a GitHub issue or pull request: technical-plan.md links no "
+                        "chart image (a relative link shows broken there); the charts are still written "
+                        "beside it and shown in the notebook. Recorded, so update keeps it")
     p.set_defaults(handler=_run)
 
     p = commands.add_parser(
@@ -112,7 +116,7 @@ def _run(args: argparse.Namespace) -> int:
 
     result = run_plan(args.file, args.out, as_of=args.as_of, seed=args.seed,
                       template=args.template, notebook=args.notebook, force=args.force, timeout=args.timeout,
-                      memory_limit=args.memory_limit)
+                      memory_limit=args.memory_limit, images=args.images)
     if result.status != "succeeded":
         from ..errors import printable
 

@@ -17,7 +17,7 @@ from ..plan_folder import INPUTS_FILE, PLAN_FILE, STATE_FILE, PlanFolder
 
 
 def generate(data: dict[str, Any], out_dir: Path, *, as_of: dt.date, seed: int, template: Path | None,
-             notebook: Path | None, force: bool) -> Any:
+             notebook: Path | None, force: bool, images: bool = True) -> Any:
     """Run the plan notebook on `data`, as `techplan run` does on a file; returns the runner's result."""
     from ..inputs import load_bytes
     from ..inputs_dump import inputs_text
@@ -36,7 +36,7 @@ def generate(data: dict[str, Any], out_dir: Path, *, as_of: dt.date, seed: int, 
             staged.write_bytes(raw)
             # As the form's preview dates it (render_plan): the inputs' last_updated, else the As of day.
             return run_plan(staged, out_dir, as_of=plan.last_updated or as_of, seed=seed, template=template,
-                            notebook=notebook, force=force)
+                            notebook=notebook, force=force, images=images)
 
 
 def save_inputs(path: Path, data: dict[str, Any]) -> Path:

@@ -38,9 +38,10 @@ class Settings:
 
     seed: int = 0
     template: str = ""  # "" is the house template
+    images: bool = True  # False: the plan links no chart image (`run --no-images`, for pasting)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"seed": self.seed, "template": self.template}
+        return {"seed": self.seed, "template": self.template, **({} if self.images else {"images": False})}
 
     @property
     def template_path(self) -> Path | None:
@@ -56,8 +57,9 @@ def settings_for(folder: PlanFolder, *, seed: int | None, template: Path | None)
     recorded_seed = previous.get("seed", 0)
     chosen_seed = seed if seed is not None else (recorded_seed if isinstance(recorded_seed, int) else 0)
     recorded = previous.get("template")
+    images = previous.get("images") is not False  # a plan made for pasting stays so
     if template:
-        return Settings(chosen_seed, str(template))
+        return Settings(chosen_seed, str(template), images)
     if recorded:
         raise FieldError(
             "template",
@@ -65,14 +67,14 @@ def settings_for(folder: PlanFolder, *, seed: int | None, template: Path | None)
             "a template runs as code, so techplan uses one only when you name it: check that template and "
             f"pass --template PATH (e.g. --template {recorded}), or --template "
             f"{default_template_dir() / DEFAULT_TEMPLATE} for the house template; nothing was written")
-    return Settings(chosen_seed, "")
+    return Settings(chosen_seed, "", images)
 
 
 def render(plan: PlanInput, folder: PlanFolder, as_of: dt.date, settings: Settings) -> str:
     from ..render import render_plan
 
     return render_plan(plan, as_of=as_of, seed=settings.seed, template_path=settings.template_path,
-                       charts=folder.chart_links())
+                       charts=folder.chart_links() if settings.images else None)
 
 
 @dataclass
@@ -119,7 +121,8 @@ def _run_notebook(folder: PlanFolder, inputs_text: str | None, *, as_of: dt.date
         staged_inputs = stage / INPUTS_FILE
         staged_inputs.write_bytes(inputs_text.encode("utf-8") if inputs_text is not None else folder.read_inputs())
         result = run_plan(staged_inputs, stage / "out", as_of=as_of, seed=settings.seed,
-                          template=settings.template_path, force=False, installed_in=folder.path.parent)
+                          template=settings.template_path, force=False, installed_in=folder.path.parent,
+                          images=settings.images)
         if result.status != "succeeded" or result.plan is None:
             kept = ""
             if result.notebook and Path(result.notebook).is_file():

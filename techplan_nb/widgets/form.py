@@ -129,6 +129,9 @@ class PlanForm:
                                          style={"description_width": "3em"}, layout=W.Layout(width="10em"))
         self.force = W.Checkbox(description="Overwrite a plan edited by hand (keeps .bak)", indent=False,
                                 layout=W.Layout(width="auto"))
+        # As `techplan run --no-images`: a relative image link shows broken in a GitHub issue or PR.
+        self.no_images = W.Checkbox(description="For pasting into GitHub: the plan links no image", indent=False,
+                                    layout=W.Layout(width="auto"))
         self.generate_button = W.Button(description="Generate", button_style="primary",
                                         tooltip="Run the plan notebook (as `techplan run` does) and write the files")
         self.generate_button.add_class("tp-generate")
@@ -178,8 +181,8 @@ class PlanForm:
         # refreshes with each change, holding the file as a data: URI.
         self.downloads = W.HTML(layout=W.Layout(width="auto"))
         self.downloads.add_class("tp-downloads")
-        options_row = W.HBox([self.force, self.downloads], layout=W.Layout(width="100%",
-                                                                            justify_content="space-between"))
+        options_row = W.HBox([self.force, self.no_images, self.downloads],
+                             layout=W.Layout(width="100%", justify_content="space-between"))
         progress_row = W.HBox([self.progress, self.progress_label], layout=W.Layout(width="100%"))
         progress_row.add_class("tp-progress-row")
         left = W.VBox([self.tabs], layout=W.Layout(flex="3 1 0", min_width="0", width="auto"))
@@ -673,7 +676,8 @@ class PlanForm:
         inputs_path = folder / INPUTS_FILE
         data = self.to_dict()
         job = _Job(inputs_path=inputs_path, data=data, out_dir=out_dir, as_of=self.as_of, seed=self.seed,
-                   template=self.template, notebook=self.notebook, force=bool(self.force.value))
+                   template=self.template, notebook=self.notebook, force=bool(self.force.value),
+                   images=not self.no_images.value)
         self.files_html.value = ""
         self._set_progress(0.02, "Writing the inputs and starting a Jupyter kernel…")
         self._clicked = time.monotonic()  # "Done in" is the time the person waited, not the notebook's
@@ -776,7 +780,7 @@ class _Job:
     """One Generate: the inputs written into the plan's folder, then the runner, as `techplan run`."""
 
     def __init__(self, *, inputs_path: Path, data: dict[str, Any], out_dir: Path, as_of: dt.date, seed: int,
-                 template: Path | None, notebook: Path | None, force: bool) -> None:
+                 template: Path | None, notebook: Path | None, force: bool, images: bool = True) -> None:
         self.inputs_path = inputs_path
         self.data = data
         self.out_dir = out_dir
@@ -785,13 +789,14 @@ class _Job:
         self.template = template
         self.notebook = notebook
         self.force = force
+        self.images = images
 
     def run(self) -> Any:
         from ..services.generate import generate
 
         # The folder's inputs.yaml is checked (reviewed rounds are never replaced) before anything is written.
         return generate(self.data, self.out_dir, as_of=self.as_of, seed=self.seed, template=self.template,
-                        notebook=self.notebook, force=self.force)
+                        notebook=self.notebook, force=self.force, images=self.images)
 
 
 def _focusable(editor: Any) -> W.DOMWidget | None:

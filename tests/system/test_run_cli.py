@@ -14,6 +14,7 @@ import nbformat
 import pytest
 
 from techplan_nb.inputs import load_path
+from techplan_nb.plan_folder import PlanFolder
 from techplan_nb.render import render_plan
 
 from helpers import AS_OF, ROOT, example_data, run_techplan, shared_example, write_inputs
@@ -369,3 +370,21 @@ def test_a_folder_where_the_inputs_copy_goes_is_refused_before_any_kernel(tmp_pa
     assert result.returncode == 2, result.stderr
     assert "inputs.yaml: is a folder" in result.stderr and "Traceback" not in result.stderr
     assert [p.name for p in (tmp_path / "OUT" / FOLDER).iterdir()] == ["inputs.yaml"]
+
+
+def test_run_no_images_writes_a_plan_for_pasting_that_verify_accepts(tmp_path: Path) -> None:
+    # A relative image link shows broken in a PR description or an issue comment.
+    out = tmp_path / "OUT"
+    result = run_techplan("run", shared_example(), "--out", out, "--as-of", AS_OF, "--no-images")
+    assert result.returncode == 0, result.stderr
+    folder = out / FOLDER
+    text = (folder / "technical-plan.md").read_text("utf-8")
+    assert re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text) == [] and "<img" not in text
+    assert text == run_techplan("render", shared_example(), "--as-of", AS_OF, "--no-images").stdout
+    for chart in CHART_NAMES:  # still drawn and kept in the folder
+        assert (folder / chart).is_file()
+    record = _nb(folder / "technical-plan.ipynb").metadata.techplan
+    assert record["parameters"]["images"] is False
+    verified = run_techplan("verify", folder / "technical-plan.md")
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert PlanFolder(folder).previous_settings().get("images") is False  # update makes it so again
