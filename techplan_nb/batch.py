@@ -496,8 +496,10 @@ def shown_problems(problems: list[str], limit: int = SHOWN_PROBLEMS) -> list[str
 def _message(result: PlanResult, problems: list[str] | None = None) -> str:
     if result.error is None:
         return ""
+    if problems and len(problems) == 1:
+        return f"invalid-inputs: {problems[0]}"  # one problem is said in full, not counted
     if problems:
-        return f"invalid-inputs: {len(problems)} problem{'s' if len(problems) != 1 else ''} in the inputs"
+        return f"invalid-inputs: {len(problems)} problems in the inputs"
     return result.error.line
 
 

@@ -72,9 +72,10 @@ def _batch(args: argparse.Namespace) -> int:
         outcome = run_batch(args.inputs, options)
     for row in outcome.items:
         if row["status"] != "succeeded":
+            problems = row.get("problems") or []
+            listed = shown_problems(problems) if len(problems) > 1 else []  # one is the error itself
             print(printable(f"techplan: failed: {row['input']}: {row['error']}"
-                            + "".join(f"\n  {line}" for line in shown_problems(row.get("problems", [])))),
-                  file=sys.stderr)
+                            + "".join(f"\n  {line}" for line in listed)), file=sys.stderr)
     print(f"techplan: {outcome.succeeded} of {len(outcome.items)} plans made, {outcome.failed} failed, "
           f"in {outcome.seconds:.1f} s; summary: {outcome.summary_md}", file=sys.stderr)
     return 1 if outcome.failed else 0

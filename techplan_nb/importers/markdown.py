@@ -1030,7 +1030,11 @@ class MarkdownImporter:
                     continue
                 self.set("status", status)
                 note_src = rest.strip()
-                if note_src.startswith("(") and note_src.endswith(")"):
+                if rest.startswith(" — "):
+                    # The separator the template prints before a note holding brackets: the note is
+                    # what follows it, as written (":)" kept its colon only this way).
+                    note_src = rest[3:].strip()
+                elif note_src.startswith("(") and note_src.endswith(")"):
                     note_src = note_src[1:-1]
                 else:
                     note_src = note_src.lstrip("-–—:, ").strip()

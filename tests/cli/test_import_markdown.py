@@ -240,3 +240,13 @@ def test_a_persons_own_risk_matrix_is_kept_not_mistaken_for_the_computed_one() -
         "## Implementation Timeline", 1)
     again = reimport(text)
     assert again.extra["risks"].after.startswith("### Risk Matrix\n\n| | Low | High |")
+
+
+@pytest.mark.parametrize("note", [":)", "- (draft)", "—(x)", ", see (1)", "(a) and (b)"])
+def test_a_status_note_with_brackets_comes_back_as_written(note: str) -> None:
+    # Printed after " — " (found by the round-trip property: ':)' came back as ')').
+    plan = load_path(shared_example()).model_copy(update={"status_note": note})
+    first = render_plan(plan, as_of=AS_OF)
+    again = reimport(first)
+    assert again.status_note == note
+    assert render_plan(again, as_of=AS_OF) == first
