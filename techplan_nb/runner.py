@@ -856,6 +856,8 @@ def _execute_in_place(job: PlanJob, source: NotebookNode, source_path: Path, ker
         if problem:
             execution.status = "failed"
             execution.error = RunError("no-plan", None, "NoPlanWritten", problem)
+    if job.installed_in is not None:
+        _state_installed_parameters(execution.nb, job.recorded_parameters())
     record = audit.stamp(execution.nb, status=execution.status, error=execution.error,
                          started=execution.started, ended=execution.ended, kernel=execution.kernel,
                          parameters=job.recorded_parameters(), notebook_path=str(source_path),
@@ -888,6 +890,22 @@ def _execute_in_place(job: PlanJob, source: NotebookNode, source_path: Path, ker
         overall_risk=summary.get("risk", {}).get("overall"), p80=summary.get("schedule", {}).get("p80"),
         kernel=execution.kernel)
     return result, execution
+
+
+def _state_installed_parameters(nb: NotebookNode, recorded: dict[str, Any]) -> None:
+    """The injected-parameters cell and papermill's record state where the plan was installed.
+
+    The kernel wrote into a staging folder that the install then emptied and removed; a notebook
+    naming it would send a re-run (`papermill technical-plan.ipynb out.ipynb`) to a folder that is
+    gone and outside the transaction. Only the values the run was given change, one for one."""
+    from papermill.translators import translate_parameters
+
+    given = dict(nb.metadata.get("papermill", {}).get("parameters", {}))
+    stated = {name: recorded.get(name, value) for name, value in given.items()}
+    for cell in nb.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.source = translate_parameters(KERNEL_NAME, "python", stated, "Parameters").rstrip("\n")
+    nb.metadata.papermill["parameters"] = stated
 
 
 def _plan_problem(nb: NotebookNode, plan_path: Path) -> str | None:
