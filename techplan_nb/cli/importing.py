@@ -59,38 +59,6 @@ def _issue_number(value: str) -> int:
     return int(text)
 
 
-def _read(source: str) -> tuple[str, str]:
-    """The input's text and the name used in messages."""
-    from ..inputs import line_at, nul_line
-    from ..safe_files import MAX_IMPORT_BYTES, read_capped, shown_name
-
-    if source == "-":
-        raw = sys.stdin.buffer.read(MAX_IMPORT_BYTES + 1)
-        name = "<stdin>"
-    else:
-        name = shown_name(source)
-        # Refused from its size before it is read (it used to be read up to the limit first).
-        raw = read_capped(source, MAX_IMPORT_BYTES, what="file (or - for standard input)",
-                          hint="import fewer issues at a time")
-    if len(raw) > MAX_IMPORT_BYTES:
-        raise InputError.single(name, f"is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MiB; "
-                                      "import fewer issues at a time")
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    line = nul_line(raw)
-    if line is not None:
-        raise InputError.single(name, "contains NUL bytes (UTF-16 or a binary file?); save it as UTF-8 text",
-                                line=line)
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = line_at(raw, exc.start)
-        raise InputError.single(name, "is not UTF-8 text; save it as UTF-8", line=line) from None
-    if not text.strip():
-        raise InputError.single(name, "is empty", line=1)
-    return text, name
-
-
 def _refuse_existing(paths: list[Path], force: bool) -> None:
     existing = [p for p in paths if p.exists()]
     if existing and not force:
@@ -130,96 +98,45 @@ def _report(target: str, plan: Any, notes: list[str]) -> None:
 
 
 def _github(args: argparse.Namespace) -> int:
-    from ..errors import InputIssue
-    from ..importers import dump_inputs
-    from ..importers.github import load_mapping, read_export
-    from ..inputs import load_bytes
-    from ..output import child_path, find_plan_dir
+    from ..importers import read_source
+    from ..importers.github import load_mapping
+    from ..services.importing import plan_github_import, refuse_nothing_to_write
 
     mapping = load_mapping(args.mapping)
-    text, name = _read(args.file)
-    as_of = args.as_of or common.today()
-    export = read_export(text, name, mapping, as_of)
-    is_list = export.is_list
-    if not is_list and export.problems:
-        raise InputError(export.problems)
-    raw_out: str | None = args.output
-    out = Path(raw_out) if raw_out is not None else None
-    to_folder = out is not None and (is_list or out.is_dir() or str(raw_out).endswith(("/", "\\")))
-    if out is None and (is_list or len(export.imports) > 1):
-        raise UsageError("a list of issues needs -o FOLDER (one inputs file per issue goes in its own folder)")
-    # Everything is built and checked before anything is written. In a list, an issue that cannot
-    # be imported is reported and left out; the others are still written, and the exit is 2.
-    problems: list[InputIssue] = list(export.problems)
-    planned: list[tuple[Path | None, str, Any, list[str]]] = []
-    for item in export.imports:
-        target_path: Path | None
-        if to_folder:
-            assert out is not None
-            folder = child_path(out, find_plan_dir(out, item.issue.number, item.issue.title))
-            target_path = folder / "inputs.yaml"
-        else:
-            target_path = out
-        shown = str(target_path) if target_path else "<stdout>"
-        try:
-            content = dump_inputs(item.result, item.comments(name, as_of), shown, source=name)
-        except InputError as exc:
-            found = [_issue_problem(name, item, issue) for issue in exc.issues]
-            if not is_list:
-                raise InputError(found) from None
-            problems.extend(found)
-            continue
-        planned.append((target_path, content, load_bytes(content.encode("utf-8"), shown), item.result.notes))
-    for message in export.skipped:
+    text, name = read_source(args.file, sys.stdin.buffer)
+    made = plan_github_import(text, name, mapping, args.as_of or common.today(), args.output)
+    for message in made.skipped:
         print(printable(message), file=sys.stderr)
-    if not planned:
-        if problems:
-            raise InputError(problems)
-        raise InputError.single(name, "no issues to import: every item is a pull request")
-    _refuse_existing([p for p, _, _, _ in planned if p is not None], args.force)
-    for target_path, content, plan, notes in planned:
-        if target_path is None:
-            sys.stdout.write(content)
+    refuse_nothing_to_write(made, name)
+    _refuse_existing([p.path for p in made.planned if p.path is not None], args.force)
+    for planned in made.planned:
+        if planned.path is None:
+            sys.stdout.write(planned.content)
             sys.stdout.flush()
-            _report("<stdout>", plan, notes)
-        else:
-            backup = _write_inputs(target_path, content, force=args.force, in_plan_folder=to_folder)
-            print(printable(f"wrote {target_path} (issue #{plan.issue.number})"), file=sys.stderr)
-            _report(str(target_path), plan, notes)
-            if backup is not None:
-                print(printable(f"note: the inputs it replaced are kept as {backup}"), file=sys.stderr)
-    if problems:
-        for issue in problems:
+            _report("<stdout>", planned.plan, planned.notes)
+            continue
+        backup = _write_inputs(planned.path, planned.content, force=args.force, in_plan_folder=made.to_folder)
+        print(printable(f"wrote {planned.path} (issue #{planned.plan.issue.number})"), file=sys.stderr)
+        _report(str(planned.path), planned.plan, planned.notes)
+        if backup is not None:
+            print(printable(f"note: the inputs it replaced are kept as {backup}"), file=sys.stderr)
+    if made.problems:
+        for issue in made.problems:
             print(issue, file=sys.stderr)
-        items = sorted({issue.field.split(" ")[0].split(".")[0] for issue in problems})
+        items = sorted({issue.field.split(" ")[0].split(".")[0] for issue in made.problems})
         print(f"techplan: {len(items)} item{'s' if len(items) != 1 else ''} of the list not imported "
-              f"({', '.join(items)}; see above); the other {len(planned)} issue"
-              f"{'s were' if len(planned) != 1 else ' was'} written", file=sys.stderr)
+              f"({', '.join(items)}; see above); the other {len(made.planned)} issue"
+              f"{'s were' if len(made.planned) != 1 else ' was'} written", file=sys.stderr)
         return 2
     return 0
 
 
-def _issue_problem(name: str, item: Any, issue: Any) -> Any:
-    """A problem of one issue's inputs, named by the issue's place in the export."""
-    from ..errors import InputIssue
-    from ..inputs import MAX_BYTES
-
-    where = f"issue #{item.issue.number}" if item.where == "(issue)" else f"{item.where} (issue #{item.issue.number})"
-    if "the limit for inputs files" in issue.message:
-        size = len(item.issue.body.encode("utf-8"))
-        return InputIssue(name, None, f"{where}.body",
-                          f"the issue's inputs would be over the {MAX_BYTES // (1024 * 1024)} MiB an inputs file "
-                          f"may hold (the body is {size:,} bytes); shorten the body in the export, or import "
-                          "the issue without it and paste what the plan needs")
-    return InputIssue(issue.file, issue.line, f"{where}.{issue.field}" if issue.field else where, issue.message)
-
-
 def _markdown(args: argparse.Namespace) -> int:
-    from ..importers import dump_inputs
+    from ..importers import dump_inputs, read_source
     from ..importers.markdown import import_markdown
     from ..inputs import load_bytes
 
-    text, name = _read(args.file)
+    text, name = read_source(args.file, sys.stdin.buffer)
     result = import_markdown(text, name, issue=args.issue, title=args.title)
     shown = str(args.output) if args.output else "<stdout>"
     comments = [f"Inputs recovered from the Markdown plan {name} by `techplan import markdown`.",

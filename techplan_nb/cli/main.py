@@ -26,12 +26,12 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from .. import __version__  # noqa: E402
 from ..errors import InputError, MissingExtra, TechPlanError, printable  # noqa: E402
-from . import analyze, app, basic, batch, check, importing, review, run  # noqa: E402
+from . import analyze, app, basic, batch, check, importing, index, review, run  # noqa: E402
 
 
 def _command_modules() -> list[ModuleType]:
     # Explicit, ordered list (help output follows it); no registry filled on import.
-    return [basic, run, batch, review, analyze, importing, check, app]
+    return [basic, run, batch, review, index, analyze, importing, check, app]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,4 +1,4 @@
-"""review add/resolve, approve, status, update, index: carry a plan folder through its review.
+"""review add/resolve, approve, status, update: carry a plan folder through its review.
 
 Argument parsing and printing only: the use cases live in techplan_nb.services.review (the form
 calls them too). A refused change exits 2 with the reason and writes nothing.
@@ -7,12 +7,10 @@ calls them too). A refused change exits 2 with the reason and writes nothing.
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import printable
 from . import common
 from .review_commands import _approve, _review_add, _review_resolve, _status, _update
 
@@ -51,7 +49,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         description="Append resolution items to review round N. A round that asked for changes blocks "
                     "approval until it has a resolution.")
     _plan_dir(p, anywhere=True)
-    p.add_argument("--round", required=True, type=_positive, metavar="N", help="the review round's number")
+    p.add_argument("--round", required=True, type=common.at_least(1), metavar="N", help="the review round's number")
     p.add_argument("--resolution", nargs="+", action=_Items, required=True, metavar="TEXT",
                    help="how the feedback was addressed: one item; repeat the option for each item "
                         "(--resolution A --resolution B)")
@@ -104,22 +102,6 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
                         "text is kept in a numbered backup), 'mine' keeps your text and stops reporting them")
     _regeneration(p)
     p.set_defaults(handler=_update)
-
-    p = commands.add_parser(
-        "index", help="write PLANS/README.md: a table of every plan in a folder",
-        description="Scan PLANS/issue-*/ folders and write PLANS/README.md: issue, title, status, overall "
-                    "risk, P80 finish date, approvals given of required, last updated, and flags for stale "
-                    "plans (Under Review too long, or P80 date already past).")
-    p.add_argument("plans", type=Path, metavar="PLANS", help="the folder holding issue-<number>-<slug>/ folders")
-    p.add_argument("--stale-days", type=_non_negative, default=14, metavar="N",
-                   help="flag plans Under Review for more than N days (default: 14)")
-    p.add_argument("-o", "--output", type=Path, default=None, metavar="OUT",
-                   help="where to write the index (default: PLANS/README.md; '-' prints it)")
-    p.add_argument("--force", action="store_true",
-                   help="overwrite the index even if it was edited by hand (a .bak copy is kept)")
-    common.add_as_of(p)
-    common.add_seed(p)
-    p.set_defaults(handler=_index)
 
 
 # --- argument types ---------------------------------------------------------------------------------
@@ -208,41 +190,3 @@ def _choice(choices: tuple[str, ...], what: str) -> Callable[[str], str]:
 
 _review_status = _choice(REVIEW_CHOICES, "review status")
 _plan_status = _choice(STATUS_CHOICES, "status")
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be 1 or more")
-    return value
-
-
-def _non_negative(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("must be 0 or more")
-    return value
-
-
-def _index(args: argparse.Namespace) -> int:
-    from ..index import build_index, write_index
-
-    as_of = args.as_of or common.today()
-    index = build_index(args.plans, as_of=as_of, seed=args.seed, stale_days=args.stale_days)
-    for problem in index.problems:
-        print(printable(str(problem)), file=sys.stderr)
-    if args.output is not None and str(args.output) == "-":
-        sys.stdout.write(index.markdown)
-    else:
-        out = args.output or args.plans / "README.md"
-        changed = write_index(out, index.markdown, force=args.force)
-        print(printable(f"{'wrote' if changed else 'unchanged'}: {out} ({len(index.rows)} plan"
-              f"{'s' if len(index.rows) != 1 else ''}, {sum(1 for r in index.rows if r.flags)} flagged)"),
-              file=sys.stderr)
-    return 1 if index.problems else 0

@@ -7,7 +7,7 @@ it with `dump_inputs`, whose output `inputs.load_path` reads back unchanged.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO
 
 import yaml
 
@@ -91,3 +91,36 @@ def empty_sections(plan: PlanInput) -> list[str]:
     from ..plan_format.sections import empty
 
     return empty(plan)
+
+
+def read_source(source: str, stdin: BinaryIO) -> tuple[str, str]:
+    """A document or export to import, as text, and the name messages give it (`-`: `stdin`):
+    read through the capped reader, refused with its line when it is binary or not UTF-8."""
+    from ..inputs import line_at, nul_line
+    from ..safe_files import MAX_IMPORT_BYTES, read_capped, shown_name
+
+    if source == "-":
+        raw = stdin.read(MAX_IMPORT_BYTES + 1)
+        name = "<stdin>"
+    else:
+        name = shown_name(source)
+        # Refused from its size before it is read (it used to be read up to the limit first).
+        raw = read_capped(source, MAX_IMPORT_BYTES, what="file (or - for standard input)",
+                          hint="import fewer issues at a time")
+    if len(raw) > MAX_IMPORT_BYTES:
+        raise InputError.single(name, f"is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MiB; "
+                                      "import fewer issues at a time")
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    line = nul_line(raw)
+    if line is not None:
+        raise InputError.single(name, "contains NUL bytes (UTF-16 or a binary file?); save it as UTF-8 text",
+                                line=line)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = line_at(raw, exc.start)
+        raise InputError.single(name, "is not UTF-8 text; save it as UTF-8", line=line) from None
+    if not text.strip():
+        raise InputError.single(name, "is empty", line=1)
+    return text, name
