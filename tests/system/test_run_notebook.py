@@ -28,7 +28,7 @@ def test_the_parameters_cell_holds_only_plain_assignments() -> None:
     for statement in ast.parse(cell.source).body:
         assert isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Constant), ast.dump(statement)
         names.append(statement.targets[0].id)  # type: ignore[attr-defined]
-    assert names == ["inputs_path", "as_of", "seed", "output_dir", "template", "force"]
+    assert names == ["inputs_path", "as_of", "seed", "output_dir", "template", "force", "images"]
 
 
 def test_the_other_cells_only_call_techplan_nb() -> None:
