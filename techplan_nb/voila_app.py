@@ -41,15 +41,20 @@ def content_security_policy(port: int) -> str:
 
 
 KERNEL_CULL_SECONDS = 40
-KERNEL_CULL_INTERVAL = 10
-"""A kernel whose page went away without saying so (a dropped connection, a killed browser, a page
-left with unsaved changes, whose leave handler keeps Voilà from shutting the kernel down) is shut
-down within KERNEL_CULL_SECONDS + KERNEL_CULL_INTERVAL (under a minute) with no page attached: an
-hour, as before, left a kernel per closed tab. A page that is still open is never culled
+"""How long a kernel whose page went away without saying so (a dropped connection, a killed
+browser, a page left with unsaved changes, whose leave handler keeps Voila from shutting the kernel
+down) is kept, by default: with the culler's round (cull_interval) it is shut down within a minute.
+An hour, as before, left a kernel per closed tab. A page that is still open is never culled
 (cull_connected is off), and the form's draft beside the inputs keeps what was typed."""
 
 
-def voila_config(port: int, token: str, runtime: Path) -> dict[str, Any]:
+def cull_interval(idle_seconds: int) -> int:
+    """How often the culler looks: every 10 s at the default, sooner for a shorter idle time."""
+    return max(1, min(10, idle_seconds // 4))
+
+
+def voila_config(port: int, token: str, runtime: Path,
+                 kernel_idle: int = KERNEL_CULL_SECONDS) -> dict[str, Any]:
     """Voilà's whole configuration, written to a private folder rather than passed as arguments.
 
     Arguments would show the token to every local user (`ps`), and traitlets warns about list and
@@ -75,8 +80,8 @@ def voila_config(port: int, token: str, runtime: Path) -> dict[str, Any]:
         # Kernels talk to Voilà over Unix sockets in the private folder, not TCP ports any local
         # user could reach.
         "KernelManager": {"transport": "ipc", "ip": str(runtime / "kernel")},
-        "MappingKernelManager": {"cull_idle_timeout": KERNEL_CULL_SECONDS,
-                                 "cull_interval": KERNEL_CULL_INTERVAL,
+        "MappingKernelManager": {"cull_idle_timeout": kernel_idle,
+                                 "cull_interval": cull_interval(kernel_idle),
                                  "cull_connected": False},
     }
 
@@ -85,12 +90,12 @@ def voila_command(notebook: Path, config_dir: Path) -> list[str]:
     return [sys.executable, "-m", "voila", str(notebook), f"--Voila.config_file_paths={config_dir}"]
 
 
-def write_voila_config(port: int, token: str) -> Path:
+def write_voila_config(port: int, token: str, kernel_idle: int = KERNEL_CULL_SECONDS) -> Path:
     """A folder only this user can read, holding voila.json and the kernels' sockets."""
     import tempfile
 
     runtime = Path(tempfile.mkdtemp(prefix="techplan-app-"))  # created with mode 0700
-    (runtime / "voila.json").write_text(json.dumps(voila_config(port, token, runtime), indent=2), "utf-8")
+    (runtime / "voila.json").write_text(json.dumps(voila_config(port, token, runtime, kernel_idle), indent=2), "utf-8")
     return runtime
 
 
@@ -160,7 +165,7 @@ def serve(args: argparse.Namespace, notebook: Path, *, ready: Callable[[str], No
     check_port_free(args.port)
     token = secrets.token_urlsafe(24)
     url = f"http://{HOST}:{args.port}/?token={token}"
-    runtime = write_voila_config(args.port, token)
+    runtime = write_voila_config(args.port, token, args.kernel_idle)
     # Stopped by a service manager or a test (SIGTERM): still stop Voila and its kernels.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     process: subprocess.Popen[bytes] | None = None

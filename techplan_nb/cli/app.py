@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-# The server (techplan_nb.voila_app: secrets, signal, socket, subprocess, urllib) is imported when
-# the command runs: every command loads this module to register `app`.
+# voila_app imports only the standard library's lightest modules at its top (secrets, signal,
+# socket, subprocess, urllib are imported when the server starts): every command loads this module.
 from ..errors import TechPlanError, UsageError
+from ..voila_app import KERNEL_CULL_SECONDS
 from . import common
 
 DEFAULT_PORT = 8866
@@ -38,6 +39,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
                    help="open this inputs file (.yaml, .yml, .json) in the form")
     p.add_argument("--out", type=Path, default=Path("plans"), metavar="DIR",
                    help="where Generate writes plan folders (default: plans)")
+    p.add_argument("--kernel-idle", type=common.at_least(1), default=KERNEL_CULL_SECONDS, metavar="SEC",
+                   help="shut down the kernel of a page that went away without closing (a killed browser, "
+                        f"a lost connection) after SEC seconds (default: {KERNEL_CULL_SECONDS}); an open page "
+                        "keeps its kernel")
     common.add_as_of(p)
     common.add_seed(p)
     common.add_template(p)

@@ -192,3 +192,12 @@ def test_the_plan_notebook_with_no_inputs_file_takes_its_inputs_from_the_form(tm
     assert (folder / "technical-plan.md").read_text("utf-8").startswith(
         "# Technical Plan: Export roast profiles to CSV and share them by link\n")
     assert (folder / "inputs.yaml").read_bytes() == shared_example().read_bytes()
+
+
+def test_by_default_a_page_that_went_away_loses_its_kernel_within_a_minute(tmp_path: Path) -> None:
+    culling = voila_config(8125, "secret-token", tmp_path)["MappingKernelManager"]
+    assert culling["cull_connected"] is False  # an open page keeps its kernel
+    # The culler finds a kernel idle for cull_idle_timeout at its next round, cull_interval later.
+    assert culling["cull_idle_timeout"] + culling["cull_interval"] < 60, culling
+    shorter = voila_config(8125, "secret-token", tmp_path, kernel_idle=4)["MappingKernelManager"]
+    assert (shorter["cull_idle_timeout"], shorter["cull_interval"]) == (4, 1)
