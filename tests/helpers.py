@@ -26,6 +26,7 @@ SHARED = ROOT.parent / "shared"
 SHARED_EXAMPLE = SHARED / "examples" / "issue-57-roast-export.yaml"
 SEED_TEMPLATE = SHARED / "seed" / "technical-plan-template.md"
 BUNDLED_EXAMPLE = EXAMPLES / "issue-57-roast-export.yaml"
+BUNDLED_NOTEBOOK = ROOT / "notebooks" / "technical_plan.ipynb"
 AS_OF = "2026-11-20"
 
 
@@ -128,3 +129,15 @@ def visible_words(markdown_line: str, env: dict[str, Any]) -> list[str]:
 def is_subsequence(needle: list[str], haystack: list[str]) -> bool:
     it = iter(haystack)
     return all(word in it for word in needle)
+
+
+def notebook_with(folder: Path, code: str) -> Path:
+    """The bundled notebook with one extra cell after the inputs cell (a team's own notebook)."""
+    import nbformat
+
+    nb = nbformat.read(str(BUNDLED_NOTEBOOK), as_version=4)
+    index = next(i for i, c in enumerate(nb.cells) if "tp.start(" in c.source)
+    nb.cells.insert(index + 1, nbformat.v4.new_code_cell(code))
+    path = folder / "team.ipynb"
+    nbformat.write(nb, str(path))
+    return path

@@ -14,9 +14,7 @@ import pytest
 from techplan_nb.batch import expand_inputs
 from techplan_nb.errors import UsageError
 
-from helpers import AS_OF, ROOT, example_data, run_techplan, write_inputs
-
-NOTEBOOK = ROOT / "notebooks" / "technical_plan.ipynb"
+from helpers import AS_OF, example_data, notebook_with, run_techplan, write_inputs
 
 
 def _inputs(folder: Path, count: int, *, start: int = 1) -> list[Path]:
@@ -37,16 +35,6 @@ def _inputs(folder: Path, count: int, *, start: int = 1) -> list[Path]:
 def _summary(out: Path) -> dict[str, Any]:
     data: dict[str, Any] = json.loads((out / "summary.json").read_text("utf-8"))
     return data
-
-
-def _notebook_with(tmp_path: Path, code: str) -> Path:
-    """The bundled notebook with one extra cell after the inputs cell (a team's own notebook)."""
-    nb = nbformat.read(str(NOTEBOOK), as_version=4)
-    index = next(i for i, c in enumerate(nb.cells) if "tp.start(" in c.source)
-    nb.cells.insert(index + 1, nbformat.v4.new_code_cell(code))
-    path = tmp_path / "team.ipynb"
-    nbformat.write(nb, str(path))
-    return path
 
 
 # --- without kernels ---------------------------------------------------------------------------
@@ -141,7 +129,7 @@ def test_twenty_inputs_one_invalid_one_raising_give_18_plans_2_failures_exit_1_a
 
 @pytest.mark.kernel
 def test_a_variable_set_by_one_plan_is_invisible_to_the_next_in_a_reused_kernel(tmp_path: Path) -> None:
-    notebook = _notebook_with(tmp_path, 'assert "set_by_an_earlier_plan" not in globals(), "leaked"\n'
+    notebook = notebook_with(tmp_path, 'assert "set_by_an_earlier_plan" not in globals(), "leaked"\n'
                                         "set_by_an_earlier_plan = run.plan.issue.number\n"
                                         'import os\nos.environ["TECHPLAN_TEST_LEAK"] = "1"\nos.chdir("/")')
     _inputs(tmp_path / "in", 3)
@@ -160,7 +148,7 @@ def test_without_the_reset_the_same_variable_would_leak(tmp_path: Path) -> None:
     """The control for the isolation test above: the check it relies on does catch a leak."""
     from techplan_nb import runner
 
-    notebook = _notebook_with(tmp_path, 'assert "set_by_an_earlier_plan" not in globals(), "leaked"\n'
+    notebook = notebook_with(tmp_path, 'assert "set_by_an_earlier_plan" not in globals(), "leaked"\n'
                                         "set_by_an_earlier_plan = 1")
     source, source_path = runner.read_source(notebook)
     paths = _inputs(tmp_path / "in", 2)
@@ -191,7 +179,7 @@ def test_isolate_gives_every_plan_a_fresh_kernel(tmp_path: Path) -> None:
 
 @pytest.mark.kernel
 def test_timeouts_dead_kernels_and_dead_workers_fail_only_their_plan(tmp_path: Path) -> None:
-    notebook = _notebook_with(tmp_path, "import os, time\n"
+    notebook = notebook_with(tmp_path, "import os, time\n"
                                         "if run.plan.issue.number == 2:\n    time.sleep(120)\n"
                                         "if run.plan.issue.number == 3:\n    os._exit(1)\n"
                                         "if run.plan.issue.number == 4:\n    os.kill(os.getppid(), 9)")
@@ -279,7 +267,7 @@ def test_ctrl_c_stops_every_kernel_and_keeps_the_summary(tmp_path: Path) -> None
     import sys
     import time
 
-    notebook = _notebook_with(tmp_path, "import pathlib, time\n"
+    notebook = notebook_with(tmp_path, "import pathlib, time\n"
                                         "pathlib.Path(output_dir, 'started').touch()\ntime.sleep(120)")
     _inputs(tmp_path / "in", 4)
     out = tmp_path / "OUT"

@@ -22,11 +22,10 @@ from typing import Any
 import nbformat
 import pytest
 
-from helpers import AS_OF, ROOT, example_data, run_techplan_process, write_inputs
+from helpers import AS_OF, example_data, notebook_with, run_techplan_process, write_inputs
 
 pytest.importorskip("distributed")
 
-NOTEBOOK = ROOT / "notebooks" / "technical_plan.ipynb"
 pytestmark = pytest.mark.kernel
 
 
@@ -121,15 +120,6 @@ def _inputs(folder: Path, count: int) -> list[Path]:
     return paths
 
 
-def _notebook_with(tmp_path: Path, code: str) -> Path:
-    nb = nbformat.read(str(NOTEBOOK), as_version=4)
-    index = next(i for i, c in enumerate(nb.cells) if "tp.start(" in c.source)
-    nb.cells.insert(index + 1, nbformat.v4.new_code_cell(code))
-    path = tmp_path / "team.ipynb"
-    nbformat.write(nb, str(path))
-    return path
-
-
 def _summary(out: Path) -> dict[str, Any]:
     data: dict[str, Any] = json.loads((out / "summary.json").read_text("utf-8"))
     return data
@@ -193,7 +183,7 @@ def test_a_worker_killed_mid_plan_loses_no_plan(cluster: Cluster, tmp_path: Path
     cluster.wait_for_workers(2)
     marks = cluster.marks / "killed"
     marks.mkdir()
-    notebook = _notebook_with(tmp_path, "import os, pathlib, time\n"
+    notebook = notebook_with(tmp_path, "import os, pathlib, time\n"
                                         "if run.plan.issue.number == 2:\n"
                                         "    marks = pathlib.Path(os.environ['TECHPLAN_TEST_MARKS'], 'killed')\n"
                                         "    (marks / str(os.getppid())).touch()\n"
@@ -220,7 +210,7 @@ def test_a_worker_killed_mid_plan_loses_no_plan(cluster: Cluster, tmp_path: Path
 
 def test_a_plan_that_kills_its_kernel_or_its_workers_fails_alone(cluster: Cluster, tmp_path: Path) -> None:
     cluster.wait_for_workers(2)
-    notebook = _notebook_with(tmp_path, "import os\n"
+    notebook = notebook_with(tmp_path, "import os\n"
                                         "if run.plan.issue.number == 2:\n    os._exit(1)\n"
                                         "if run.plan.issue.number == 3:\n    os.kill(os.getppid(), 9)")
     _inputs(tmp_path / "in", 5)
@@ -244,7 +234,7 @@ def test_ctrl_c_cancels_the_batch_stops_its_kernels_and_keeps_the_summary(cluste
     cluster.wait_for_workers(2)
     marks = cluster.marks / "cancel"
     marks.mkdir()
-    notebook = _notebook_with(tmp_path, "import os, pathlib, time\n"
+    notebook = notebook_with(tmp_path, "import os, pathlib, time\n"
                                         "pathlib.Path(os.environ['TECHPLAN_TEST_MARKS'], 'cancel', "
                                         "str(run.plan.issue.number)).touch()\ntime.sleep(120)")
     _inputs(tmp_path / "in", 4)
