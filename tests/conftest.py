@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from helpers import ROOT, example_data
+from helpers import ROOT, SHARED, example_data
 
 
 @pytest.fixture
@@ -18,16 +18,17 @@ def example_dict() -> dict[str, Any]:
 
 
 # `make test` writes only into temporary folders. In CI (or with TECHPLAN_CHECK_WRITES=1) the session
-# fails when a test left a new or changed file in the checkout; caches that tools keep beside the
-# code (bytecode, pytest's and hypothesis's) are not outputs. Off by default, so that editing code
-# while the suite runs is not reported.
+# fails when a test left a new or changed file in the checkout or in shared/ beside it; caches that
+# tools keep beside the code (bytecode, pytest's and hypothesis's) are not outputs. Off by default,
+# so that editing code while the suite runs is not reported.
 _CACHES = {".git", ".venv", "__pycache__", ".pytest_cache", ".hypothesis", ".mypy_cache", ".ruff_cache"}
 _checkout_before: dict[str, int] = {}
 
 
 def _checkout_files() -> dict[str, int]:
     found: dict[str, int] = {}
-    for folder, subfolders, names in os.walk(ROOT):
+    # shared/ beside the checkout too: the example inputs the tests read live there.
+    for folder, subfolders, names in (entry for top in (ROOT, SHARED) for entry in os.walk(top)):
         subfolders[:] = [name for name in subfolders if name not in _CACHES]
         for name in names:
             path = os.path.join(folder, name)

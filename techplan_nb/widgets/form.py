@@ -270,7 +270,8 @@ class PlanForm:
             data = files.read_bytes(raw, name)
             if target is not None:
                 self.set_data(data, source=target)
-                self.path.value = name
+                # As every other message names files: relative to the folder the app serves.
+                self.path.value = self._shown(target)
                 self._report_load(name, notes)
                 return
         # Not an inputs file (or not one on this machine): Save proposes a new .yaml beside it.

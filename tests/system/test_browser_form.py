@@ -52,6 +52,15 @@ class App:
     output: list[str] = field(default_factory=list)
 
 
+def example_copy(folder: Path) -> Path:
+    """The shared example copied into the test's folder: typing in the form writes a draft beside
+    the inputs file, which must not land in the checkout or in shared/."""
+    copy = folder / "examples" / shared_example().name
+    copy.parent.mkdir(exist_ok=True)
+    copy.write_bytes(shared_example().read_bytes())
+    return copy
+
+
 @contextlib.contextmanager
 def start_app(folder: Path, *extra: str) -> Iterator[App]:
     """`techplan app --no-browser --port FREE` in `folder`, until the test is done with it."""
@@ -306,7 +315,7 @@ def test_on_a_laptop_screen_no_tab_title_label_or_button_is_cut_short_and_errors
         browser: object, tmp_path: Path) -> None:
     from playwright.sync_api import expect
 
-    with start_app(tmp_path, "--inputs", str(shared_example())) as app:
+    with start_app(tmp_path, "--inputs", str(example_copy(tmp_path))) as app:
         view = Page(browser, app, width=1280, height=800)
         page = view.page
         expect(page.locator(".tp-preview-plan h1")).to_contain_text("Export roast profiles")
@@ -392,7 +401,7 @@ CONTROLS_CUT_SHORT = """() => {
 def test_no_box_dropdown_or_message_is_cut_short_on_any_tab(browser: object, tmp_path: Path, width: int) -> None:
     from playwright.sync_api import expect
 
-    with start_app(tmp_path, "--inputs", str(shared_example())) as app:
+    with start_app(tmp_path, "--inputs", str(example_copy(tmp_path))) as app:
         view = Page(browser, app, width=width, height=800)
         page = view.page
         expect(page.locator(".tp-preview-plan h1")).to_contain_text("Export roast profiles")
@@ -426,7 +435,7 @@ def test_typing_never_moves_the_field_and_a_problem_leads_to_its_field(
         browser: object, tmp_path: Path, width: int) -> None:
     from playwright.sync_api import expect
 
-    with start_app(tmp_path, "--inputs", str(shared_example())) as app:
+    with start_app(tmp_path, "--inputs", str(example_copy(tmp_path))) as app:
         view = Page(browser, app, width=width, height=800)
         page = view.page
         expect(page.locator(".tp-title")).to_contain_text("ready to generate")
@@ -539,7 +548,7 @@ def test_a_page_that_goes_without_a_word_frees_its_kernel_after_the_idle_time(br
 def test_the_plan_and_the_inputs_download_to_this_computer(browser: object, tmp_path: Path, width: int) -> None:
     from playwright.sync_api import expect
 
-    with start_app(tmp_path, "--inputs", str(shared_example())) as app:
+    with start_app(tmp_path, "--inputs", str(example_copy(tmp_path))) as app:
         view = Page(browser, app, width=width, height=800)
         page = view.page
         expect(page.locator(".tp-title")).to_contain_text("ready to generate")

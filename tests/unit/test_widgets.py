@@ -25,9 +25,18 @@ from helpers import AS_OF, run_techplan, shared_example
 AS_OF_DATE = dt.date.fromisoformat(AS_OF)
 
 
+def example_copy(tmp_path: Path) -> Path:
+    """The shared example in the test's folder: an edited form writes its draft beside its inputs
+    file, which must land neither in the checkout nor in shared/."""
+    copy = tmp_path / shared_example().name
+    if not copy.exists():
+        copy.write_bytes(shared_example().read_bytes())
+    return copy
+
+
 def example_form(tmp_path: Path, **kwargs: Any) -> PlanForm:
-    return PlanForm(inputs=shared_example(), as_of=AS_OF_DATE, workdir=tmp_path, output_dir=tmp_path / "plans",
-                    **kwargs)
+    return PlanForm(inputs=example_copy(tmp_path), as_of=AS_OF_DATE, workdir=tmp_path,
+                    output_dir=tmp_path / "plans", **kwargs)
 
 
 def messages(form: PlanForm, *loc: str | int) -> list[str]:
@@ -487,9 +496,10 @@ def test_gather_inputs_hands_a_valid_forms_inputs_to_the_notebook_run(tmp_path: 
         load_or_form("")
     form = widgets._session_form
     assert isinstance(form, PlanForm)
-    form.load(shared_example())
+    inputs = example_copy(tmp_path)  # edited below: its draft goes beside it
+    form.load(inputs)
     name, raw = load_or_form("")
-    assert name == str(shared_example())  # loaded and unchanged: the file itself
+    assert name == str(inputs)  # loaded and unchanged: the file itself
     from techplan_nb.inputs import load_bytes
 
     assert load_bytes(raw, name) == load_path(shared_example())
@@ -714,8 +724,8 @@ def test_undo_load_puts_back_the_edits_a_load_replaced(tmp_path: Path) -> None:
     assert form.undo_button.layout.display is None
     form.undo_button.click()
     assert form.plan is not None and form.plan.issue.title == "Edited, not saved"
-    assert form.source == shared_example() and "unsaved changes" in form.title.value
-    assert form.path.value == str(shared_example())
+    assert form.source == example_copy(tmp_path) and "unsaved changes" in form.title.value
+    assert form.path.value == shared_example().name  # shown relative to the folder the form serves
     assert form.undo_button.layout.display == "none"
 
 
