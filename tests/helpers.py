@@ -14,6 +14,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,9 @@ SHARED_EXAMPLE = SHARED / "examples" / "issue-57-roast-export.yaml"
 SEED_TEMPLATE = SHARED / "seed" / "technical-plan-template.md"
 BUNDLED_EXAMPLE = EXAMPLES / "issue-57-roast-export.yaml"
 BUNDLED_NOTEBOOK = ROOT / "notebooks" / "technical_plan.ipynb"
+# Where the browser tests leave their screenshots for a person to look at: a temporary folder
+# (make test writes nothing into the checkout), or TECHPLAN_SCREENSHOTS=DIR.
+SCREENSHOTS = Path(os.environ.get("TECHPLAN_SCREENSHOTS") or Path(tempfile.gettempdir()) / "techplan-screenshots")
 AS_OF = "2026-11-20"
 
 

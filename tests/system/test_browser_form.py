@@ -2,7 +2,7 @@
 
 Nothing downloads a browser: Playwright drives /usr/bin/chromium (`.ci/run` installs it). The page
 must load nothing from outside this machine, so every request the browser makes is recorded and
-checked. Screenshots go to test-output/browser/ for a person to look at.
+checked. Screenshots go to helpers.SCREENSHOTS for a person to look at.
 """
 
 from __future__ import annotations
@@ -26,14 +26,14 @@ import yaml
 
 from techplan_nb.inputs import load_path
 
-from helpers import ROOT, shared_example
+from helpers import SCREENSHOTS, shared_example
 
 pytestmark = pytest.mark.browser
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-SHOTS = ROOT / "test-output" / "browser"
+SHOTS = SCREENSHOTS
 LOAD_TIMEOUT_MS = 120_000
 GENERATE_TIMEOUT_MS = 180_000
 

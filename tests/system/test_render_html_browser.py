@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from helpers import AS_OF, BUNDLED_EXAMPLE, ROOT, run_techplan
+from helpers import AS_OF, BUNDLED_EXAMPLE, SCREENSHOTS, run_techplan
 
 pytestmark = pytest.mark.browser
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-SHOTS = ROOT / "test-output" / "browser"
+SHOTS = SCREENSHOTS
 
 
 @pytest.fixture(scope="module")
