@@ -145,3 +145,26 @@ def notebook_with(folder: Path, code: str) -> Path:
     path = folder / "team.ipynb"
     nbformat.write(nb, str(path))
     return path
+
+
+def varied_inputs(folder: Path, count: int, *, start: int = 1) -> list[Path]:
+    """Varied inputs for batches: each its own issue, with its own risks and estimates."""
+    import copy
+
+    folder.mkdir(parents=True, exist_ok=True)
+    base = example_data()
+    paths = []
+    for n in range(start, start + count):
+        data = copy.deepcopy(base)
+        data["issue"]["number"] = n
+        data["issue"]["title"] = f"Plan {n:02d} for the roast tracker"
+        data["risks"] = data["risks"][: 1 + n % 4]
+        data["timeline"]["phases"][0]["tasks"][0]["estimate"] = 1 + n % 3
+        paths.append(write_inputs(folder, data, f"issue-{n:02d}.yaml"))
+    return paths
+
+
+def batch_summary(out: Path) -> dict[str, Any]:
+    """A batch's summary.json."""
+    data: dict[str, Any] = json.loads((out / "summary.json").read_text("utf-8"))
+    return data

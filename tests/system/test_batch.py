@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
-import json
 from pathlib import Path
-from typing import Any
 
 import nbformat
 import pytest
@@ -14,34 +11,13 @@ import pytest
 from techplan_nb.batch import expand_inputs
 from techplan_nb.errors import UsageError
 
-from helpers import AS_OF, example_data, notebook_with, run_techplan, write_inputs
-
-
-def _inputs(folder: Path, count: int, *, start: int = 1) -> list[Path]:
-    """Varied inputs: each its own issue, with its own risks and estimates."""
-    folder.mkdir(parents=True, exist_ok=True)
-    base = example_data()
-    paths = []
-    for n in range(start, start + count):
-        data = copy.deepcopy(base)
-        data["issue"]["number"] = n
-        data["issue"]["title"] = f"Plan {n:02d} for the roast tracker"
-        data["risks"] = data["risks"][: 1 + n % 4]
-        data["timeline"]["phases"][0]["tasks"][0]["estimate"] = 1 + n % 3
-        paths.append(write_inputs(folder, data, f"issue-{n:02d}.yaml"))
-    return paths
-
-
-def _summary(out: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((out / "summary.json").read_text("utf-8"))
-    return data
-
+from helpers import AS_OF, batch_summary, example_data, notebook_with, run_techplan, varied_inputs, write_inputs
 
 # --- without kernels ---------------------------------------------------------------------------
 
 
 def test_inputs_may_be_files_folders_and_globs_without_repeats(tmp_path: Path) -> None:
-    paths = _inputs(tmp_path / "in", 3)
+    paths = varied_inputs(tmp_path / "in", 3)
     (tmp_path / "in" / "notes.txt").write_text("not an input", "utf-8")
     found = expand_inputs([str(tmp_path / "in"), str(paths[0]), str(tmp_path / "in" / "*.yaml")])
     assert [p.name for p in found] == ["issue-01.yaml", "issue-02.yaml", "issue-03.yaml"]
@@ -58,7 +34,7 @@ def test_inputs_that_name_nothing_are_usage_errors(tmp_path: Path, spec: str, me
 def test_usage_errors_exit_2_before_any_work(tmp_path: Path) -> None:
     out = tmp_path / "OUT"
     assert run_techplan("batch", tmp_path / "nope", "--out", out).returncode == 2
-    paths = _inputs(tmp_path / "in", 1)
+    paths = varied_inputs(tmp_path / "in", 1)
     assert run_techplan("batch", paths[0], "--out", out, "--jobs", "0").returncode == 2
     bad_notebook = tmp_path / "bad.ipynb"
     bad_notebook.write_text("{}", "utf-8")
@@ -72,7 +48,7 @@ def test_usage_errors_exit_2_before_any_work(tmp_path: Path) -> None:
 
 @pytest.mark.kernel
 def test_twenty_inputs_one_invalid_one_raising_give_18_plans_2_failures_exit_1_and_progress(tmp_path: Path) -> None:
-    paths = _inputs(tmp_path / "in", 19)
+    paths = varied_inputs(tmp_path / "in", 19)
     bad = example_data()
     bad["issue"]["number"] = "twenty"
     write_inputs(tmp_path / "in", bad, "issue-99-invalid.yaml")
@@ -85,7 +61,7 @@ def test_twenty_inputs_one_invalid_one_raising_give_18_plans_2_failures_exit_1_a
     assert result.returncode == 1, result.stderr
     assert ("techplan batch:" in result.stderr and "20/20" in result.stderr
             and "failed=2" in result.stderr), result.stderr
-    summary = _summary(out)
+    summary = batch_summary(out)
     assert summary["counts"] == {"total": 20, "succeeded": 18, "failed": 2}, result.stderr
     failed = {Path(row["input"]).name: row for row in summary["items"] if row["status"] == "failed"}
     assert set(failed) == {"issue-13.yaml", "issue-99-invalid.yaml"}
@@ -132,12 +108,12 @@ def test_a_variable_set_by_one_plan_is_invisible_to_the_next_in_a_reused_kernel(
     notebook = notebook_with(tmp_path, 'assert "set_by_an_earlier_plan" not in globals(), "leaked"\n'
                                         "set_by_an_earlier_plan = run.plan.issue.number\n"
                                         'import os\nos.environ["TECHPLAN_TEST_LEAK"] = "1"\nos.chdir("/")')
-    _inputs(tmp_path / "in", 3)
+    varied_inputs(tmp_path / "in", 3)
     out = tmp_path / "OUT"
     result = run_techplan("batch", tmp_path / "in", "--out", out, "--as-of", AS_OF, "--jobs", "1",
                           "--notebook", notebook, "--no-progress")
     assert result.returncode == 0, result.stderr
-    rows = _summary(out)["items"]
+    rows = batch_summary(out)["items"]
     assert len({row["kernel"]["id"] for row in rows}) == 1
     assert [(row["kernel"]["sequence"], row["kernel"]["reused"]) for row in rows] == [(1, False), (2, True), (3, True)]
     assert "progress" not in result.stderr and "techplan batch:" not in result.stderr
@@ -151,7 +127,7 @@ def test_without_the_reset_the_same_variable_would_leak(tmp_path: Path) -> None:
     notebook = notebook_with(tmp_path, 'assert "set_by_an_earlier_plan" not in globals(), "leaked"\n'
                                         "set_by_an_earlier_plan = 1")
     source, source_path = runner.read_source(notebook)
-    paths = _inputs(tmp_path / "in", 2)
+    paths = varied_inputs(tmp_path / "in", 2)
     kernel = runner.Kernel().start()
     try:
         outcomes = []
@@ -168,11 +144,11 @@ def test_without_the_reset_the_same_variable_would_leak(tmp_path: Path) -> None:
 
 @pytest.mark.kernel
 def test_isolate_gives_every_plan_a_fresh_kernel(tmp_path: Path) -> None:
-    _inputs(tmp_path / "in", 3)
+    varied_inputs(tmp_path / "in", 3)
     out = tmp_path / "OUT"
     result = run_techplan("batch", tmp_path / "in", "--out", out, "--as-of", AS_OF, "--isolate", "--no-progress")
     assert result.returncode == 0, result.stderr
-    rows = _summary(out)["items"]
+    rows = batch_summary(out)["items"]
     assert len({row["kernel"]["id"] for row in rows}) == 3
     assert all(row["kernel"]["reused"] is False for row in rows)
 
@@ -183,12 +159,12 @@ def test_timeouts_dead_kernels_and_dead_workers_fail_only_their_plan(tmp_path: P
                                         "if run.plan.issue.number == 2:\n    time.sleep(120)\n"
                                         "if run.plan.issue.number == 3:\n    os._exit(1)\n"
                                         "if run.plan.issue.number == 4:\n    os.kill(os.getppid(), 9)")
-    _inputs(tmp_path / "in", 6)
+    varied_inputs(tmp_path / "in", 6)
     out = tmp_path / "OUT"
     result = run_techplan("batch", tmp_path / "in", "--out", out, "--as-of", AS_OF, "--jobs", "1",
                           "--timeout", "3", "--notebook", notebook, "--no-progress")
     assert result.returncode == 1, result.stderr
-    summary = _summary(out)
+    summary = batch_summary(out)
     reasons = {Path(row["input"]).name: row["reason"] for row in summary["items"]}
     assert reasons == {"issue-01.yaml": None, "issue-02.yaml": "timeout", "issue-03.yaml": "dead-kernel",
                        "issue-04.yaml": "worker-died", "issue-05.yaml": None, "issue-06.yaml": None}
@@ -203,12 +179,12 @@ def test_timeouts_dead_kernels_and_dead_workers_fail_only_their_plan(tmp_path: P
 
 @pytest.mark.kernel
 def test_kernels_are_recycled_after_a_bounded_number_of_plans(tmp_path: Path) -> None:
-    _inputs(tmp_path / "in", 5)
+    varied_inputs(tmp_path / "in", 5)
     out = tmp_path / "OUT"
     result = run_techplan("batch", tmp_path / "in", "--out", out, "--as-of", AS_OF, "--jobs", "1",
                           "--recycle-after", "2", "--no-progress")
     assert result.returncode == 0, result.stderr
-    summary = _summary(out)
+    summary = batch_summary(out)
     rows = summary["items"]
     assert [row["kernel"]["sequence"] for row in rows] == [1, 2, 1, 2, 1]
     assert len({row["kernel"]["id"] for row in rows}) == 3
@@ -217,19 +193,19 @@ def test_kernels_are_recycled_after_a_bounded_number_of_plans(tmp_path: Path) ->
 
 @pytest.mark.kernel
 def test_two_inputs_for_the_same_issue_fail_the_second_not_the_batch(tmp_path: Path) -> None:
-    paths = _inputs(tmp_path / "in", 2)
+    paths = varied_inputs(tmp_path / "in", 2)
     twin = write_inputs(tmp_path / "in", __import__("yaml").safe_load(paths[0].read_text("utf-8")), "twin.yaml")
     out = tmp_path / "OUT"
     result = run_techplan("batch", *paths, twin, "--out", out, "--as-of", AS_OF, "--no-progress")
     assert result.returncode == 1
-    rows = {Path(row["input"]).name: row for row in _summary(out)["items"]}
+    rows = {Path(row["input"]).name: row for row in batch_summary(out)["items"]}
     assert rows["twin.yaml"]["reason"] == "duplicate" and "issue-01.yaml" in rows["twin.yaml"]["error"]
     assert rows["issue-01.yaml"]["status"] == rows["issue-02.yaml"]["status"] == "succeeded"
 
 
 @pytest.mark.kernel
 def test_an_input_that_is_a_link_loop_fails_alone_with_its_reason(tmp_path: Path) -> None:
-    paths = _inputs(tmp_path / "in", 1)
+    paths = varied_inputs(tmp_path / "in", 1)
     loop = tmp_path / "in" / "loop.yaml"
     loop.symlink_to(tmp_path / "in" / "other.yaml")
     (tmp_path / "in" / "other.yaml").symlink_to(loop)
@@ -237,7 +213,7 @@ def test_an_input_that_is_a_link_loop_fails_alone_with_its_reason(tmp_path: Path
     result = run_techplan("batch", loop, *paths, "--out", out, "--as-of", AS_OF, "--no-progress")
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr
-    rows = {Path(row["input"]).name: row for row in _summary(out)["items"]}
+    rows = {Path(row["input"]).name: row for row in batch_summary(out)["items"]}
     assert rows["loop.yaml"]["status"] == "failed"
     (problem,) = rows["loop.yaml"]["problems"]
     assert "a symbolic link that leads back to itself (a link loop)" in problem
@@ -269,7 +245,7 @@ def test_ctrl_c_stops_every_kernel_and_keeps_the_summary(tmp_path: Path) -> None
 
     notebook = notebook_with(tmp_path, "import pathlib, time\n"
                                         "pathlib.Path(output_dir, 'started').touch()\ntime.sleep(120)")
-    _inputs(tmp_path / "in", 4)
+    varied_inputs(tmp_path / "in", 4)
     out = tmp_path / "OUT"
     token = f"{os.getpid()}-{time.monotonic_ns()}"
     process = subprocess.Popen([sys.executable, "-m", "techplan_nb", "batch", str(tmp_path / "in"), "--out", str(out),
@@ -286,7 +262,7 @@ def test_ctrl_c_stops_every_kernel_and_keeps_the_summary(tmp_path: Path) -> None
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130
     assert "interrupted" in stderr
-    summary = _summary(out)
+    summary = batch_summary(out)
     assert summary["counts"]["succeeded"] == 0
     assert {row["reason"] for row in summary["items"]} <= {"interrupted", "worker-died", "cell-error"}
     deadline = time.monotonic() + 15

@@ -5,8 +5,6 @@ when a worker dies, a plan that kills its kernel or its worker fails alone, Ctrl
 from __future__ import annotations
 
 import contextlib
-import copy
-import json
 import os
 import signal
 import socket
@@ -17,12 +15,11 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import nbformat
 import pytest
 
-from helpers import AS_OF, example_data, notebook_with, run_techplan_process, write_inputs
+from helpers import AS_OF, batch_summary, notebook_with, run_techplan_process, varied_inputs
 
 pytest.importorskip("distributed")
 
@@ -106,25 +103,6 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         log.close()
 
 
-def _inputs(folder: Path, count: int) -> list[Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    base = example_data()
-    paths = []
-    for n in range(1, count + 1):
-        data = copy.deepcopy(base)
-        data["issue"]["number"] = n
-        data["issue"]["title"] = f"Plan {n:02d} for the roast tracker"
-        data["risks"] = data["risks"][: 1 + n % 4]
-        data["timeline"]["phases"][0]["tasks"][0]["estimate"] = 1 + n % 3
-        paths.append(write_inputs(folder, data, f"issue-{n:02d}.yaml"))
-    return paths
-
-
-def _summary(out: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((out / "summary.json").read_text("utf-8"))
-    return data
-
-
 def _files(out: Path) -> dict[str, bytes]:
     """Every file of every plan folder but the audit notebook (its record holds times and kernel ids)."""
     return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*"))
@@ -132,7 +110,7 @@ def _files(out: Path) -> dict[str, bytes]:
 
 
 def test_plans_on_a_cluster_are_the_local_batch_s_bytes(cluster: Cluster, tmp_path: Path) -> None:
-    paths = _inputs(tmp_path / "in", 4)
+    paths = varied_inputs(tmp_path / "in", 4)
     template = tmp_path / "tpl" / "team.md.j2"
     template.parent.mkdir()
     (template.parent / "footer.md.j2").write_text("\n_Made on a cluster or not, the same._\n", "utf-8")
@@ -158,7 +136,7 @@ def test_plans_on_a_cluster_are_the_local_batch_s_bytes(cluster: Cluster, tmp_pa
     single = _files(tmp_path / "single")
     assert single and all(want[name] == data for name, data in single.items())
 
-    summary = _summary(tmp_path / "remote")
+    summary = batch_summary(tmp_path / "remote")
     assert summary["counts"] == {"total": 4, "succeeded": 4, "failed": 0}
     assert summary["options"]["scheduler"] == cluster.address
     assert {row["worker"]["name"] for row in summary["items"]} <= {"w0", "w1"}
@@ -188,7 +166,7 @@ def test_a_worker_killed_mid_plan_loses_no_plan(cluster: Cluster, tmp_path: Path
                                         "    marks = pathlib.Path(os.environ['TECHPLAN_TEST_MARKS'], 'killed')\n"
                                         "    (marks / str(os.getppid())).touch()\n"
                                         "    time.sleep(6)")
-    _inputs(tmp_path / "in", 4)
+    varied_inputs(tmp_path / "in", 4)
     out = tmp_path / "OUT"
     process = subprocess.Popen([sys.executable, "-m", "techplan_nb", "batch", str(tmp_path / "in"), "--out", str(out),
                                 "--as-of", AS_OF, "--notebook", str(notebook), "--scheduler", cluster.address,
@@ -200,7 +178,7 @@ def test_a_worker_killed_mid_plan_loses_no_plan(cluster: Cluster, tmp_path: Path
     os.kill(int(mark.name), signal.SIGKILL)  # the worker running plan 2, mid-plan
     _, stderr = process.communicate(timeout=300)
     assert process.returncode == 0, stderr
-    summary = _summary(out)
+    summary = batch_summary(out)
     assert summary["counts"] == {"total": 4, "succeeded": 4, "failed": 0}
     assert len(list(marks.iterdir())) == 2  # plan 2 ran again, on a worker still alive
     rows = {Path(row["input"]).name: row for row in summary["items"]}
@@ -213,12 +191,12 @@ def test_a_plan_that_kills_its_kernel_or_its_workers_fails_alone(cluster: Cluste
     notebook = notebook_with(tmp_path, "import os\n"
                                         "if run.plan.issue.number == 2:\n    os._exit(1)\n"
                                         "if run.plan.issue.number == 3:\n    os.kill(os.getppid(), 9)")
-    _inputs(tmp_path / "in", 5)
+    varied_inputs(tmp_path / "in", 5)
     out = tmp_path / "OUT"
     result = run_techplan_process("batch", tmp_path / "in", "--out", out, "--as-of", AS_OF, "--notebook", notebook,
                                   "--scheduler", cluster.address, "--no-progress", timeout=300)
     assert result.returncode == 1, result.stderr
-    summary = _summary(out)
+    summary = batch_summary(out)
     reasons = {Path(row["input"]).name: row["reason"] for row in summary["items"]}
     assert reasons == {"issue-01.yaml": None, "issue-02.yaml": "dead-kernel", "issue-03.yaml": "worker-died",
                        "issue-04.yaml": None, "issue-05.yaml": None}
@@ -237,7 +215,7 @@ def test_ctrl_c_cancels_the_batch_stops_its_kernels_and_keeps_the_summary(cluste
     notebook = notebook_with(tmp_path, "import os, pathlib, time\n"
                                         "pathlib.Path(os.environ['TECHPLAN_TEST_MARKS'], 'cancel', "
                                         "str(run.plan.issue.number)).touch()\ntime.sleep(120)")
-    _inputs(tmp_path / "in", 4)
+    varied_inputs(tmp_path / "in", 4)
     out = tmp_path / "OUT"
     process = subprocess.Popen([sys.executable, "-m", "techplan_nb", "batch", str(tmp_path / "in"), "--out", str(out),
                                 "--as-of", AS_OF, "--notebook", str(notebook), "--scheduler", cluster.address,
@@ -253,7 +231,7 @@ def test_ctrl_c_cancels_the_batch_stops_its_kernels_and_keeps_the_summary(cluste
     assert process.returncode == 130, stderr
     assert time.monotonic() - started < 60  # the running plans were cut short, not waited for
     assert "interrupted" in stderr
-    summary = _summary(out)
+    summary = batch_summary(out)
     assert summary["counts"]["succeeded"] == 0 and summary["counts"]["total"] == 4
     assert {row["reason"] for row in summary["items"]} == {"interrupted"}
     assert not [p for p in out.rglob("*") if p.is_file() and p.parent != out]  # no half plan folder
