@@ -688,10 +688,8 @@ class RowList(Editor):
             self.ctx.warn(loc, f"expected a list, got {value!r}; it was left empty")
             value = []
         # Rows already on the page are refilled in place, not rebuilt: a load then sends only the
-        # values that changed. Rebuilding sent thousands of widget messages at once, more than
-        # ZeroMQ's IOPub queue (1000 messages) holds while a busy server catches up; it drops the
-        # rest without a word, and the browser then waits for widgets it never heard of
-        # ("widget model not found").
+        # values that changed, not thousands of widget messages at once (see channel.py for what
+        # a burst did to the browser before the kernel kept them all).
         kept, surplus = self.rows[:len(value)], self.rows[len(value):]
         for index, item in enumerate(value):
             if index < len(kept):

@@ -27,6 +27,7 @@ from ..model import Loc, PlanInput
 from ..output import plan_dir_name
 from ..plan_folder import INPUTS_FILE, PLAN_FILE
 from . import files, notation
+from .channel import keep_all_widget_messages
 from .editors import Context
 from .importing import from_github_export, from_markdown_plan, is_markdown_plan, looks_like_github_export
 from .messages import describe, humanise, parse_path
@@ -63,6 +64,7 @@ class PlanForm:
                  output_dir: str | Path = "plans", as_of: dt.date | None = None, seed: int = 0,
                  template: str | Path | None = None, workdir: str | Path | None = None,
                  debounce: float = DEBOUNCE_SECONDS, notebook: str | Path | None = None) -> None:
+        keep_all_widget_messages()
         self.workdir = Path(workdir or os.getcwd()).resolve()
         # Generate runs in another process and folder: relative paths are the workdir's.
         self.template = self._resolve(template) if template else None

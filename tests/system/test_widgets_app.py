@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 from pathlib import Path
 
 import nbformat
@@ -201,3 +202,40 @@ def test_by_default_a_page_that_went_away_loses_its_kernel_within_a_minute(tmp_p
     assert culling["cull_idle_timeout"] + culling["cull_interval"] < 60, culling
     shorter = voila_config(8125, "secret-token", tmp_path, kernel_idle=4)["MappingKernelManager"]
     assert (shorter["cull_idle_timeout"], shorter["cull_interval"]) == (4, 1)
+
+
+@pytest.mark.kernel
+def test_a_form_kernel_keeps_every_widget_message_while_the_server_is_too_busy_to_read_them(
+        tmp_path: Path) -> None:
+    """A burst of widgets (a form tab opening) while nothing reads IOPub: all reach the reader later.
+
+    Without the form's setting, ZeroMQ drops what exceeds its 1000-message queue: the browser then
+    waits in vain for those widgets ("widget model not found").
+    """
+    import queue
+
+    from jupyter_client.manager import start_new_kernel
+
+    widgets = 6000
+    manager, client = start_new_kernel(kernel_name="python3", cwd=str(tmp_path))
+    try:
+        reply = client.execute_interactive(
+            "import ipywidgets as W\nfrom techplan_nb.widgets.channel import keep_all_widget_messages\n"
+            "assert keep_all_widget_messages()\nkept = []", timeout=60, output_hook=lambda msg: None)
+        assert reply["content"]["status"] == "ok"
+        client.execute(f"for i in range({widgets}):\n    kept.append(W.HTML(str(i)))")
+        # The "server" reads nothing while the kernel makes the widgets and for a while after.
+        time.sleep(6)
+        opened = set()
+        while True:
+            try:
+                message = client.get_iopub_msg(timeout=5)
+            except queue.Empty:
+                break
+            if message["msg_type"] == "comm_open" and message["content"]["data"]["state"]["_model_name"] == (
+                    "HTMLModel"):
+                opened.add(message["content"]["data"]["state"]["value"])
+        assert opened == {str(i) for i in range(widgets)}
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
