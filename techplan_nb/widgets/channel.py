@@ -26,7 +26,7 @@ def keep_all_widget_messages() -> bool:
         return False
     shell = get_ipython()
     thread: Any = getattr(getattr(shell, "kernel", None), "iopub_thread", None)
-    socket = getattr(thread, "socket", None)
+    socket: Any = getattr(thread, "socket", None)
     if thread is None or not hasattr(socket, "setsockopt"):
         return False
     import zmq
