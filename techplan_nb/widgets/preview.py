@@ -25,6 +25,7 @@ from markdown_it import MarkdownIt
 from ..errors import TechPlanError
 from ..model import PlanInput
 from ..render import render_plan
+from .gantt import diagram_note, gantt_html
 
 DEBOUNCE_SECONDS = 0.25
 """Quiet time after the last keystroke before the preview is redrawn: typing stays smooth."""
@@ -79,6 +80,18 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
 _MD = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable(
     ["table", "strikethrough"])
 _TASK_ITEM = re.compile(r"<li>(?:<p>)?\[( |x)\] ")
+_default_fence = _MD.renderer.rules["fence"]  # type: ignore[attr-defined]
+
+
+def _fence(renderer: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
+    # The plan's Mermaid Gantt drawn as HTML bars (the preview has no Mermaid): never its source.
+    token = tokens[idx]
+    if token.info.strip().split(" ")[0] == "mermaid":
+        return gantt_html(token.content) or diagram_note()
+    return str(_default_fence(tokens, idx, options, env))
+
+
+_MD.add_render_rule("fence", _fence)
 
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")

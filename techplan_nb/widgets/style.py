@@ -16,11 +16,13 @@ CSS = """<style>
 .tp-form .tp-beside .tp-error { margin-left: 0; }
 .tp-form .tp-heading { margin: 12px 0 4px 0; color: #333; }
 .tp-form .tp-label { text-align: right; padding-right: 8px; justify-content: flex-end; }
-/* Tabs keep their whole titles: on a narrow window the row wraps rather than cutting them short. */
+/* Tabs keep their whole titles on one row: a bar that does not fit scrolls sideways (a thin
+   scrollbar under it) rather than wrapping into a second row that moves the form down. */
 .tp-form .lm-TabBar-tab, .tp-form .p-TabBar-tab { flex: 0 0 auto !important; min-width: 0 !important;
-  max-width: none !important; padding: 0 10px !important; }
-.tp-form .lm-TabBar-content { flex-wrap: wrap; }
-.tp-form .jupyter-widget-tab > .lm-TabBar, .tp-form .widget-tab > .lm-TabBar { height: auto; }
+  max-width: none !important; padding: 0 9px !important; }
+.tp-form .lm-TabBar-content { flex-wrap: nowrap; min-width: max-content; }
+.tp-form .jupyter-widget-tab > .lm-TabBar, .tp-form .widget-tab > .lm-TabBar { height: auto; overflow-x: auto;
+  overflow-y: hidden; scrollbar-width: thin; flex-shrink: 0; }
 .tp-form .lm-TabBar-tabLabel { overflow: visible; }
 .tp-form .tp-card { border: 1px solid #d7dce3; border-radius: 6px; padding: 6px 6px 2px 6px; margin: 3px 0;
   background: #fbfcfe; }
@@ -72,7 +74,12 @@ CSS = """<style>
 .tp-form .tp-footer .widget-html-content { white-space: normal; overflow-wrap: break-word; word-break: normal;
   min-width: 0; max-width: 100%; }
 .tp-form .tp-error { height: auto; }
-/* The footer: problems, progress, messages and files written, pinned to the window's bottom edge. */
+/* The footer: problems, progress, messages and files written, pinned to the window's bottom edge.
+   A sticky box sticks inside its nearest scrolling ancestor: the form and the output area around
+   it (Voila's and JupyterLab's) clip their overflow, so it stuck to nothing and sat below the form;
+   they let it through, so the footer sticks to the page's (or the notebook's) scrolling panel. */
+.tp-form.tp-form, .jp-OutputArea:has(.tp-footer), .jp-OutputArea-child:has(.tp-footer),
+.jp-OutputArea-output:has(.tp-footer) { overflow: visible !important; }
 .tp-form .tp-footer { position: sticky; bottom: 0; z-index: 5; background: #fff; border-top: 1px solid #d7dce3;
   box-shadow: 0 -2px 6px rgba(0, 0, 0, 0.06); max-height: 32vh; overflow-y: auto; padding: 2px 4px; }
 .tp-form .tp-footer .tp-msg { margin: 2px 0; }
@@ -89,4 +96,25 @@ CSS = """<style>
 .tp-form button.tp-problem-link:hover, .tp-form button.tp-problem-link:focus { background: #fde7e7; }
 .tp-form .tp-downloads a { color: #1f4e8c; }
 .tp-form .tp-heading-line { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+/* The plan's Gantt chart in the preview (widgets/gantt.py): HTML bars, text at 11-12 px. */
+.tp-form .tp-gantt { margin: 6px 0 10px 0; font-size: 12px; line-height: 1.3; }
+.tp-form .tp-gantt-title { font-weight: 600; margin-bottom: 4px; }
+.tp-form .tp-gantt-section { font-weight: 600; color: #333; margin: 4px 0 1px 0; font-size: 12px; }
+.tp-form .tp-gantt-row { display: flex; align-items: center; min-height: 18px; }
+.tp-form .tp-gantt-label { flex: 0 0 38%; max-width: 38%; padding-right: 8px; white-space: normal;
+  overflow-wrap: break-word; font-size: 12px; line-height: 1.25; }
+.tp-form .tp-gantt-track { position: relative; flex: 1 1 auto; height: 16px; border-left: 1px solid #999;
+  background: repeating-linear-gradient(90deg, transparent 0, transparent 24px, #f0f2f5 24px, #f0f2f5 25px); }
+.tp-form .tp-gantt-bar { position: absolute; top: 3px; height: 10px; border-radius: 2px; }
+.tp-form .tp-gantt-crit { background: #d64541; }
+.tp-form .tp-gantt-normal { background: #4a78b5; }
+.tp-form .tp-gantt-done { background: #9aa3ad; }
+.tp-form .tp-gantt-axis .tp-gantt-track { background: none; border-left: 0; border-top: 1px solid #999; height: 18px; }
+.tp-form .tp-gantt-tick { position: absolute; top: 2px; font-size: 11px; color: #444; white-space: nowrap;
+  transform: translateX(-50%); }
+.tp-form .tp-gantt-key { font-size: 11px; color: #444; margin-top: 2px; }
+.tp-form .tp-gantt-swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px;
+  vertical-align: -1px; margin-left: 8px; }
+.tp-form .tp-diagram-note { background: #f6f8fa; border: 1px dashed #c9d1d9; border-radius: 4px; padding: 4px 8px;
+  color: #555; margin: 6px 0; }
 </style>"""

@@ -567,3 +567,111 @@ def test_the_plan_and_the_inputs_download_to_this_computer(browser: object, tmp_
         assert page.evaluate(CONTROLS_CUT_SHORT) == []
         assert view.errors == []
         page.close()
+
+
+FONT_SIZES = """(root) => [...root.querySelectorAll('*')]
+  .filter((e) => e.offsetParent !== null && [...e.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim()))
+  .map((e) => [e.textContent.trim().slice(0, 30), parseFloat(getComputedStyle(e).fontSize)])"""
+"""Each visible element holding text in `root`, with its font size in CSS pixels."""
+
+
+@pytest.mark.parametrize("width", [1280, 1024])
+def test_the_plan_tab_draws_the_gantt_chart_in_readable_text_not_its_mermaid_source(
+        browser: object, tmp_path: Path, width: int) -> None:
+    from playwright.sync_api import expect
+
+    with start_app(tmp_path, "--inputs", str(example_copy(tmp_path))) as app:
+        view = Page(browser, app, width=width, height=800)
+        page = view.page
+        expect(page.locator(".tp-preview-plan h1")).to_contain_text("Export roast profiles")
+        plan = page.locator(".tp-preview-plan")
+        chart = plan.locator(".tp-gantt")
+        chart.scroll_into_view_if_needed()
+        expect(chart).to_be_visible()
+        # One bar per task, each as long as its days, inside the chart's track.
+        bars = chart.locator(".tp-gantt-bar")
+        expect(bars).to_have_count(7)
+        track = chart.locator(".tp-gantt-track").first.bounding_box()
+        for index in range(7):
+            box = bars.nth(index).bounding_box()
+            assert box["width"] >= 4 and box["x"] >= track["x"] - 1
+            assert box["x"] + box["width"] <= track["x"] + track["width"] + 1
+        expect(chart.locator(".tp-gantt-label").first).to_have_text("ShareLink model and migration")
+        # No Mermaid source anywhere in the Plan tab ("gantt", "dateFormat", "section", task lines).
+        text = plan.inner_text()
+        assert "dateFormat" not in text and "section Foundation" not in text and ":crit" not in text
+        sizes = chart.evaluate(FONT_SIZES)
+        assert sizes and min(size for _, size in sizes) >= 11, sizes
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        chart.screenshot(path=str(SHOTS / f"plan-form-gantt-{width}.png"))
+        assert view.outside_requests() == []
+        assert view.errors == []
+        page.close()
+
+
+@pytest.mark.parametrize("width", [1280, 1024])
+def test_the_section_tabs_stay_on_one_row_and_every_one_can_be_reached(
+        browser: object, tmp_path: Path, width: int) -> None:
+    from playwright.sync_api import expect
+
+    with start_app(tmp_path, "--inputs", str(example_copy(tmp_path))) as app:
+        view = Page(browser, app, width=width, height=800)
+        page = view.page
+        expect(page.locator(".tp-title")).to_contain_text("ready to generate")
+        page.locator(".tp-issue-number input").fill("")  # a ⚠ count makes a title longer
+        expect(page.get_by_role("tab", name="Issue ⚠1")).to_be_visible()
+        tabs = page.locator(".tp-tabs > .lm-TabBar .lm-TabBar-tab")
+        assert tabs.count() == 10
+        tops = {round(tabs.nth(i).bounding_box()["y"]) for i in range(10)}
+        assert len(tops) == 1, tops  # one row (they wrapped into two at 1280 px)
+        last = page.get_by_role("tab", name="Reviews")
+        last.click()
+        expect(last).to_have_attribute("aria-selected", "true")
+        box = last.bounding_box()
+        assert 0 <= box["x"] and box["x"] + box["width"] <= width  # scrolled into sight to be clicked
+        page.locator(".tp-page:visible :is(input, textarea, select):visible").first.wait_for()
+        assert page.evaluate(VISIBLE_TEXT_CUT_SHORT) == []
+        assert view.errors == []
+        page.close()
+
+
+@pytest.mark.parametrize("width", [1280, 1024])
+def test_the_footer_with_status_and_problems_stays_in_sight_wherever_the_form_is_scrolled(
+        browser: object, tmp_path: Path, width: int) -> None:
+    from playwright.sync_api import expect
+
+    with start_app(tmp_path, "--inputs", str(example_copy(tmp_path))) as app:
+        view = Page(browser, app, width=width, height=800)
+        page = view.page
+        expect(page.locator(".tp-title")).to_contain_text("ready to generate")
+        page.get_by_role("tab", name="Timeline").click()
+        footer = page.locator(".tp-footer")
+        name = page.locator(".tp-task-name textarea").nth(5)
+        name.scroll_into_view_if_needed()
+        name.focus()
+        before = name.bounding_box()
+        name.press("Control+a")
+        name.press("Delete")  # an empty task name: a problem, said in the footer
+        expect(footer.locator(".tp-problem-link")).to_have_count(1)
+        name.press_sequentially("E2E tests")
+        expect(footer.locator(".tp-problem-link")).to_have_count(0)
+        assert abs(name.bounding_box()["y"] - before["y"]) <= 1
+        page.locator(".tp-task-name textarea").nth(5).press("Control+a")
+        page.locator(".tp-task-name textarea").nth(5).press("Delete")
+        expect(footer.locator(".tp-problem-link")).to_have_count(1)
+        # Scrolled to the top, to the field, and to the end: the footer is at the window's bottom edge.
+        for where in ("top", "field", "end"):
+            if where == "top":
+                page.locator(".tp-title").scroll_into_view_if_needed()
+            elif where == "field":
+                name.scroll_into_view_if_needed()
+            else:
+                page.keyboard.press("End")
+                page.mouse.wheel(0, 20_000)
+            page.wait_for_timeout(200)
+            box = footer.bounding_box()
+            # Its bottom edge on the window's, less the page's 6 px padding.
+            assert 800 - 12 <= box["y"] + box["height"] <= 800 + 1, (where, box)
+            expect(footer.locator(".tp-problem-link")).to_be_in_viewport()
+        assert view.errors == []
+        page.close()
