@@ -31,6 +31,12 @@ MAX_DEPTH = 40
 MAX_ITEMS = 1000  # entries in one list (risks, tasks, bullets, ...)
 MAX_VALUES = 20_000  # values in the whole file
 MAX_TEXT = 65_536  # characters in one text value: GitHub's own limit for an issue body
+# A verbatim slot (extra.<section>.before/after) holds what an imported document has beyond the
+# template's fields: a long design's whole "Detailed design" can land in one, so it is capped by the
+# file alone. It is printed as written (sanitised in one linear markdown-it pass), never escaped or
+# matched character by character like a field's text, which is what MAX_TEXT protects.
+MAX_VERBATIM = MAX_BYTES
+VERBATIM_SLOTS = ("before", "after")
 MAX_REPORTED = 50  # problems listed before "N more"
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -229,8 +235,8 @@ class _Converter:
             return [self.convert(item, (*loc, index)) for index, item in enumerate(node.value)]
         # compose() makes only mapping, sequence and scalar nodes.
         value = _scalar(cast(yaml.ScalarNode, node))
-        if isinstance(value, str) and len(value) > MAX_TEXT:
-            self.problems.append(InputIssue(self.name, self.lines[loc], _path(loc), _too_long(value)))
+        if isinstance(value, str) and len(value) > _text_cap(loc):
+            self.problems.append(InputIssue(self.name, self.lines[loc], _path(loc), _too_long(value, loc)))
         return value
 
     def _mapping(self, node: yaml.MappingNode, loc: Loc) -> dict[str, Any]:
@@ -503,8 +509,8 @@ def _size_problems(doc: Document) -> list[InputIssue]:
         count += 1
         if count > MAX_VALUES:
             return [InputIssue(doc.name, doc.line_of(loc), _path(loc), _too_many_values())]
-        if isinstance(value, str) and len(value) > MAX_TEXT:
-            problems.append(InputIssue(doc.name, doc.line_of(loc), _path(loc), _too_long(value)))
+        if isinstance(value, str) and len(value) > _text_cap(loc):
+            problems.append(InputIssue(doc.name, doc.line_of(loc), _path(loc), _too_long(value, loc)))
         elif isinstance(value, list):
             if len(value) > MAX_ITEMS:
                 problems.append(InputIssue(doc.name, doc.line_of(loc), _path(loc), _too_many(len(value))))
@@ -519,8 +525,13 @@ def _too_many_values() -> str:
     return f"the file holds more than {MAX_VALUES:,} values; split the plan or trim it"
 
 
-def _too_long(text: str) -> str:
-    return f"is {len(text):,} characters long; a text is limited to {MAX_TEXT:,}"
+def _text_cap(loc: Loc) -> int:
+    verbatim = len(loc) == 3 and loc[0] == "extra" and loc[2] in VERBATIM_SLOTS
+    return MAX_VERBATIM if verbatim else MAX_TEXT
+
+
+def _too_long(text: str, loc: Loc) -> str:
+    return f"is {len(text):,} characters long; a text is limited to {_text_cap(loc):,}"
 
 
 def _too_many(count: int) -> str:

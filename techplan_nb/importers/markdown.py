@@ -25,6 +25,7 @@ from markdown_it.token import Token
 
 from .. import mdescape
 from ..errors import InputError
+from ..inputs import MAX_ITEMS, MAX_TEXT
 from ..model import HTTP_METHODS, LEVEL_ALIASES, REVIEW_STATUSES, STATUSES
 from ..plan_format import sections as catalogue
 from ..verbatim import code_spans, parser
@@ -475,7 +476,7 @@ class MarkdownImporter:
                     else:
                         values.append(value)
                         first = item.start if first is None else first
-                if first is None:
+                if first is None or not self.fits(values, first, key):
                     # Nothing a field takes: the list stays verbatim, and the template's
                     # "_Not specified._" after it is still to be found.
                     continue
@@ -497,8 +498,16 @@ class MarkdownImporter:
         if below:
             self.keep(key, "after", self.residual_list(below))
 
+    def fits(self, values: list[Any], line: int, key: str) -> bool:
+        """A list a field may hold: more entries than an inputs list takes (MAX_ITEMS) stay as written."""
+        if len(values) <= MAX_ITEMS:
+            return True
+        self.note(line, f"the list of {len(values):,} entries in '{TITLES.get(key, key)}' is kept as written: a "
+                        f"field holds at most {MAX_ITEMS:,}")
+        return False
+
     def list_value(self, item: Block, text: str | None, checklist: bool) -> Any:
-        if text is None:
+        if text is None or len(text) > MAX_TEXT:  # past a field's size, the item is kept as written
             return None
         match = _CHECK.match(text)
         if checklist:
@@ -1070,13 +1079,18 @@ class MarkdownImporter:
                 first = url_at - 1
                 while first > 0 and texts[first - 1] is not None:
                     first -= 1
-            stop = first
+            stop, size = first, 0
             while stop < len(blocks) and texts[stop] is not None and not (
                     stop > first and self.is_url_line(texts[stop])):
+                size += len(texts[stop] or "") + 2
+                if size > MAX_TEXT:
+                    # The summary takes the paragraphs a field holds; the rest follow it as written.
+                    break
                 stop += 1
+            summary = self.summary_of(blocks, first, stop)
+            stop = first + summary[0]
             if stop > first:
-                sources = [self.source(b.start, b.end) for b in blocks[first:stop]]
-                self.set("issue.summary", self.reader.paragraph(sources, blocks[first].start))
+                self.set("issue.summary", summary[1])
                 consumed.update(range(first, stop))
             start = stop
         # "GitHub issue: <url>" follows the summary (or its "_Not specified._").
@@ -1088,6 +1102,26 @@ class MarkdownImporter:
                     consumed.add(index)
                     break
         return consumed
+
+    def summary_of(self, blocks: list[Block], first: int, stop: int) -> tuple[int, str]:
+        """The most paragraphs from `first` on (at most up to `stop`) whose text a field holds, and
+        that text: a link read as "text (url)" can make it longer than its source."""
+
+        def text(count: int) -> str:
+            sources = [self.source(b.start, b.end) for b in blocks[first:first + count]]
+            return self.reader.paragraph(sources, blocks[first].start) if sources else ""
+
+        low, high = 0, stop - first
+        whole = text(high)
+        if len(whole) <= MAX_TEXT:
+            return high, whole
+        while low < high:  # the longest run that fits, found in log2(paragraphs) readings
+            middle = (low + high + 1) // 2
+            if len(text(middle)) <= MAX_TEXT:
+                low = middle
+            else:
+                high = middle - 1
+        return low, text(low)
 
     def is_url_line(self, text: str | None) -> bool:
         """The template's "GitHub issue: <url>" line, printed exactly as the template prints it: a
@@ -1478,7 +1512,7 @@ class MarkdownImporter:
                 phase.pop("_heading_estimate", None)
                 phases.append(phase)
                 first = item.start if first is None else first
-            if first is None:
+            if first is None or not self.fits(phases, first, "timeline"):
                 continue
             self.set("timeline.phases", phases)
             if leftovers:
@@ -1657,7 +1691,7 @@ class MarkdownImporter:
                     question["answered"] = True
                 questions.append(question)
                 first = item.start if first is None else first
-            if first is None:
+            if first is None or not self.fits(questions, first, "stakeholder_questions"):
                 continue
             self.set("questions", questions)
             if leftovers:
@@ -1845,7 +1879,7 @@ class MarkdownImporter:
                 else:
                     approvals.append(approval)
                     first = item.start if first is None else first
-            if first is None:
+            if first is None or not self.fits(approvals, first, "approval"):
                 continue
             self.data["approvals"] = approvals
             if leftovers:

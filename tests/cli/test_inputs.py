@@ -132,6 +132,25 @@ def test_a_text_over_the_limit_and_a_file_of_too_many_values_are_refused_by_name
     assert len(found) == 1 and f"the file holds more than {MAX_VALUES:,} values" in found[0]
 
 
+@pytest.mark.parametrize("suffix", ["yaml", "json"])
+def test_a_kept_section_may_be_longer_than_a_field_but_its_heading_may_not(suffix: str) -> None:
+    """extra.<section>.before/after hold an imported document's own sections as written (capped by
+    the file); every other text, the kept heading too, keeps the per-text limit."""
+    from techplan_nb.inputs import MAX_TEXT
+
+    def dump(data: dict) -> str:
+        return json.dumps(data, indent=1) if suffix == "json" else yaml.safe_dump(data, width=10**9)
+
+    paragraph = "A paragraph of the design as its authors wrote it.\n\n"
+    body = paragraph * (3 * MAX_TEXT // len(paragraph))
+    kept = {"issue": {"number": 1, "title": "t"}, "extra": {"technical_approach": {"before": body, "after": body}}}
+    plan = load_bytes(dump(kept).encode("utf-8"), f"x.{suffix}")
+    assert plan.extra["technical_approach"].before.startswith(paragraph.strip())
+    heading = {"issue": {"number": 1, "title": "t"}, "extra": {"security": {"heading": "x" * (MAX_TEXT + 1)}}}
+    found = problems(dump(heading), f"x.{suffix}")
+    assert len(found) == 1 and f"extra.security.heading: is {MAX_TEXT + 1:,} characters long" in found[0]
+
+
 def test_encodings_bom_size_and_emptiness_are_rejected() -> None:
     assert "UTF-16" in problems("issue: 1".encode("utf-16"))[0]
     assert "byte-order mark" in problems(b"\xef\xbb\xbfissue: {number: 1, title: t}\n")[0]
