@@ -17,7 +17,7 @@ from pathlib import Path
 from . import mdescape, workflow
 from .errors import InputError, TechPlanError, UsageError
 from .model import STATUSES, PlanInput
-from .plan_folder import INPUTS_FILE, PLAN_FILE
+from .plan_folder import INPUTS_FILE, PLAN_FILE, refuse_links
 
 INDEX_FILE = "README.md"
 _LAST_UPDATED = re.compile(r"^\*\*Last Updated\*\*:\s*(\d{4}-\d{2}-\d{2})\s*$", re.MULTILINE)
@@ -113,7 +113,7 @@ def _plan_last_updated(folder: Path) -> dt.date | None:
     from .safe_files import MAX_PLAN_BYTES, read_capped
 
     try:  # through the capped reader: a pipe named technical-plan.md hung the index
-        raw = read_capped(folder / PLAN_FILE, MAX_PLAN_BYTES, what="Markdown plan file")
+        raw = read_capped(folder / PLAN_FILE, MAX_PLAN_BYTES, what="Markdown plan file", links=False)
         match = _LAST_UPDATED.search(raw.decode("utf-8", errors="replace"))
         return dt.date.fromisoformat(match.group(1)) if match else None
     except (TechPlanError, ValueError):  # unreadable, or a date that does not exist: the row shows none
@@ -130,6 +130,10 @@ def build_index(plans_dir: Path, *, as_of: dt.date, seed: int = 0, stale_days: i
         refuse_inputs_folder(plans_dir)
     for folder in folders:
         try:
+            if folder.is_symlink():  # a link to someone's private plans would list them in this index
+                raise UsageError(f"{folder}: is a symbolic link to a folder elsewhere; the index reads only "
+                                 "plan folders that are in it: move the folder here, or remove the link")
+            refuse_links(folder)
             if not (folder / INPUTS_FILE).is_file():
                 raise InputError.single(str(folder / INPUTS_FILE), "missing; the index reads each plan's inputs")
             plan = load_path(folder / INPUTS_FILE)
@@ -139,7 +143,7 @@ def build_index(plans_dir: Path, *, as_of: dt.date, seed: int = 0, stale_days: i
             problems.append(f"{folder}: skipped details: {exc}")
             rows.append(IndexRow(folder=folder.name, number=_number(folder.name), title=folder.name,
                                  status="?", overall_risk="", p80=None, approvals=(0, 0),
-                                 last_updated=_plan_last_updated(folder),
+                                 last_updated=None if folder.is_symlink() else _plan_last_updated(folder),
                                  flags=(f"cannot read the plan: {first}",),
                                  has_plan=(folder / PLAN_FILE).is_file()))
     rows.sort(key=lambda row: (row.number is None, row.number or 0, row.folder))

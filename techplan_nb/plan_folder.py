@@ -29,6 +29,7 @@ import errno
 import json
 import os
 import shutil
+import stat
 import sys
 import tempfile
 import threading
@@ -138,11 +139,36 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+MAX_RECORD_BYTES = 16 * 1024 * 1024  # a record holds a plan (4 MiB at most) and its conflicting sections
+
+
 def _read_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):
+    """A record of the folder's (state, generated copy, journal), or None when there is none or it
+    is not JSON. Read like the folder's other files: a link, a pipe or a huge file is refused, exit 2
+    (a pipe named .techplan-state.json hung every command on the folder)."""
+    from .safe_files import read_file
+
+    if not path.exists() and not path.is_symlink():
         return None
+    try:
+        return json.loads(read_file(path, MAX_RECORD_BYTES, what="techplan record (.json)", links=False))
+    except ValueError:
+        return None
+
+
+def refuse_links(folder: Path) -> None:
+    """Exit 2 if a file techplan reads or writes in the folder is a symbolic link: a pull request can
+    commit `inputs.yaml -> ~/private/inputs.yaml` or `.techplan.lock -> ~/.bashrc`, and following it
+    would copy that file into the plan or overwrite it."""
+    from .safe_files import LINK_PROBLEM, shown_name
+
+    names = [PLAN_FILE, INPUTS_FILE, INPUTS_JSON_FILE, NOTEBOOK_FILE, FAILED_NOTEBOOK_FILE, STATE_FILE, COPY_FILE,
+             LOCK_FILE, JOURNAL_FILE, *CHART_FILES.values()]
+    with contextlib.suppress(OSError):
+        names += sorted(path.name for path in folder.glob("*.ipynb"))
+    for name in names:
+        if (folder / name).is_symlink():
+            raise UsageError(f"{shown_name(folder / name)}: {LINK_PROBLEM}")
 
 
 # --- the lock -------------------------------------------------------------------------------------
@@ -159,7 +185,10 @@ def _lock_wait() -> float:
 
 
 def _holder(path: Path) -> str:
-    info = _read_json(path)
+    try:
+        info = _read_json(path)
+    except UsageError:
+        info = None
     if not isinstance(info, dict):
         return "another techplan command"
     return (f"`techplan {info.get('command', '?')}` (process {info.get('pid', '?')} on {info.get('host', '?')}, "
@@ -220,6 +249,7 @@ class PlanFolder:
             what = ("is a file, not a plan folder; give the folder that holds inputs.yaml" if folder.exists()
                     else "no such plan folder; plans live in plans/issue-<number>-<slug>/")
             raise UsageError(f"{folder}: {what}")
+        refuse_links(folder)
         self = cls(folder)
         self.recover_if_interrupted()
         inputs = folder / INPUTS_FILE
@@ -245,13 +275,13 @@ class PlanFolder:
 
         if not self.plan_path.exists() and not self.plan_path.is_symlink():
             return None
-        return read_file(self.plan_path, MAX_PLAN_BYTES, what="Markdown plan file").decode("utf-8")
+        return read_file(self.plan_path, MAX_PLAN_BYTES, what="Markdown plan file", links=False).decode("utf-8")
 
     def read_inputs(self) -> bytes:
         from .inputs import MAX_BYTES
         from .safe_files import read_file
 
-        return read_file(self.inputs_path, MAX_BYTES, what="inputs file (.yaml, .yml or .json)")
+        return read_file(self.inputs_path, MAX_BYTES, what="inputs file (.yaml, .yml or .json)", links=False)
 
     def state(self) -> dict[str, str]:
         data = _read_json(self.path / STATE_FILE)
@@ -309,7 +339,8 @@ class PlanFolder:
         records: list[dict[str, Any]] = []
         for notebook in self.audit_notebooks():
             try:
-                data = json.loads(read_file(notebook, MAX_NOTEBOOK_BYTES, what="Jupyter notebook file (.ipynb)"))
+                data = json.loads(read_file(notebook, MAX_NOTEBOOK_BYTES, what="Jupyter notebook file (.ipynb)",
+                                            links=False))
             except ValueError:  # not JSON, or not UTF-8: no record to use (a pipe or 5 GB: refused, naming it)
                 continue
             for cell in data.get("cells", []) if isinstance(data, dict) else []:
@@ -468,10 +499,19 @@ class PlanFolder:
         # found it): the holder removes it before unlocking, so a waiter that then gets the lock on
         # the removed file sees that the name no longer leads to it, and tries again.
         while True:
+            # Never through a link (one committed as .techplan.lock -> ~/.bashrc had that file
+            # truncated and overwritten with the holder's details), and only a regular file.
+            flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
             try:
-                fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+                fd = os.open(lock_path, flags | getattr(os, "O_NONBLOCK", 0), 0o644)
             except OSError as exc:
-                raise OutputError(f"{lock_path}: cannot lock the plan folder ({exc.strerror or exc})") from None
+                problem = ("is a symbolic link; remove it (techplan makes this file while a command runs)"
+                           if lock_path.is_symlink() else f"cannot lock the plan folder ({exc.strerror or exc})")
+                raise OutputError(f"{lock_path}: {problem}") from None
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                os.close(fd)
+                raise OutputError(f"{lock_path}: is not a regular file (a pipe, device or socket); remove it "
+                                  "(techplan makes this file while a command runs)")
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -536,13 +576,15 @@ class PlanFolder:
         journal_path = self.path / JOURNAL_FILE
         if journal_path.exists():
             journal = _read_json(journal_path)
-            if isinstance(journal, dict):
+            problem = journal_problem(self.path, journal) if isinstance(journal, dict) else "it is not a journal"
+            if isinstance(journal, dict) and problem is None:
                 _roll_back(self.path, journal)
                 messages.append(f"note: {self.path}: an interrupted `techplan {journal.get('command', '?')}` "
                                 f"(process {journal.get('pid', '?')}) was rolled back; its change was not "
                                 "applied — run it again")
             else:
-                messages.append(f"note: {self.path}: removed an unreadable journal {JOURNAL_FILE}")
+                messages.append(f"note: {self.path}: removed an unreadable journal {JOURNAL_FILE} ({problem}); "
+                                "nothing was rolled back")
             with contextlib.suppress(OSError):
                 journal_path.unlink()
             _fsync_dir(self.path)
@@ -568,16 +610,46 @@ class PlanFolder:
             shutil.rmtree(staging, ignore_errors=True)
 
 
+def _plain_name(name: str) -> bool:
+    return bool(name) and name not in (".", "..") and "/" not in name and "\\" not in name and "\x00" not in name
+
+
+def _real_folder(path: Path) -> bool:
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except (OSError, ValueError):
+        return False
+
+
+def journal_problem(folder: Path, journal: dict[str, Any]) -> str | None:
+    """Why a journal cannot be rolled back, if it cannot. A journal names a staging folder techplan
+    made in this folder; one a pull request planted could name any folder (`..`, an absolute path, a
+    link as its `prev`) and have the roll-back move the user's files into the plan folder."""
+    staging = journal.get("staging")
+    if not isinstance(staging, str) or not _plain_name(staging) or not staging.startswith(STAGING_PREFIX):
+        return "its staging folder is not one techplan makes in the plan folder"
+    entries = journal.get("files")
+    if not isinstance(entries, list) or not all(
+            isinstance(entry, dict) and isinstance(entry.get("name"), str) and _plain_name(entry["name"])
+            for entry in entries):
+        return "it lists a file that is not a plain name in the plan folder"
+    # (A staging folder already gone was removed by an earlier, interrupted roll-back.)
+    for path in (folder / staging, folder / staging / "prev"):
+        if os.path.lexists(path) and not _real_folder(path):
+            return "its staging folder is a link or a file, not a folder techplan made"
+    return None
+
+
 def _roll_back(folder: Path, journal: dict[str, Any]) -> None:
     staging = folder / str(journal.get("staging", ""))
     entries = journal.get("files")
     for entry in reversed(entries if isinstance(entries, list) else []):
         name = str(entry.get("name", "")) if isinstance(entry, dict) else ""
-        if not name or "/" in name or name in (".", ".."):
+        if not _plain_name(name):
             continue
         previous = staging / "prev" / name
         if entry.get("prev"):
-            if previous.exists():
+            if previous.is_file() and not previous.is_symlink():
                 os.replace(previous, folder / name)
             # else: restored already by an earlier, interrupted recovery
         else:

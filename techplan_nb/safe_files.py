@@ -50,6 +50,10 @@ def utf8_name_problem(path: str | Path) -> str | None:
     return None
 
 
+LINK_PROBLEM = ("is a symbolic link; a plan folder's files must be the files themselves (a link can point at "
+                "any file on this computer): replace the link with a copy of the file, or remove it")
+
+
 def _a(what: str) -> str:
     return f"{'an' if what[:1] in 'aeiou' else 'a'} {what}"
 
@@ -59,7 +63,7 @@ def _size(limit: int) -> str:
 
 
 def read_capped(path: str | Path, limit: int, *, what: str = "file", hint: str = "",
-                report_over: bool = True) -> bytes:
+                report_over: bool = True, links: bool = True) -> bytes:
     """The bytes of a regular file of at most `limit` bytes; InputError naming the file otherwise.
 
     With report_over=False a larger file gives its first limit + 1 bytes instead, for a caller
@@ -68,8 +72,14 @@ def read_capped(path: str | Path, limit: int, *, what: str = "file", hint: str =
     The file is opened without blocking (a FIFO with no writer would block open() forever) and
     checked with fstat on the open descriptor, so the check and the read are of the same file.
     A size over the limit is refused from fstat, before a byte is read.
+
+    links=False refuses a symbolic link: a plan folder's own files are read where they lie (a
+    pull request can commit a link named inputs.yaml pointing at any file of the person who
+    runs techplan on it).
     """
     name = shown_name(path)
+    if not links and os.path.islink(path):
+        raise InputError.single(name, LINK_PROBLEM)
     try:
         # Looked at before it is opened: opening a device can itself do something (a tape rewinds).
         if not stat.S_ISREG(os.stat(path).st_mode) and not stat.S_ISDIR(os.stat(path).st_mode):
@@ -77,6 +87,8 @@ def read_capped(path: str | Path, limit: int, *, what: str = "file", hint: str =
     except OSError:
         pass  # open() below says what is wrong, with the same messages
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    if not links:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
     try:
         fd = os.open(path, flags)
     except FileNotFoundError:
@@ -115,11 +127,11 @@ def read_capped(path: str | Path, limit: int, *, what: str = "file", hint: str =
         os.close(fd)
 
 
-def read_file(path: str | Path, limit: int, *, what: str, hint: str = "") -> bytes:
+def read_file(path: str | Path, limit: int, *, what: str, hint: str = "", links: bool = True) -> bytes:
     """read_capped for a file that is not an inputs file (a plan, a notebook, a template): its
     problem is "FILE: message", a UsageError (exit 2), without the inputs' "(file)" field."""
     try:
-        return read_capped(path, limit, what=what, hint=hint)
+        return read_capped(path, limit, what=what, hint=hint, links=links)
     except InputError as exc:
         issue = exc.issues[0]
         raise UsageError(f"{issue.file}: {issue.message}") from None

@@ -24,6 +24,10 @@ READERS = [
     (["approve", "plan", "--role", "Stakeholder", "--by", "Kim"], "plan/technical-plan.md"),
     (["review", "add", "plan", "--reviewer", "Kim", "--status", "Approved"], "plan/technical-plan.md"),
     (["render", "inputs.yaml", "--template", "team.md.j2"], "team.md.j2"),
+    # The folder's records: a pipe named .techplan-state.json hung update for ever (issue 14, round 3).
+    (["update", "plan"], "plan/.techplan-state.json"),
+    (["update", "plan"], "plan/.techplan-generated.json"),
+    (["status", "plan"], "plan/.techplan-journal.json"),
 ]
 IDS = [f"{' '.join(args[:2])} {target}" for args, target in READERS]
 
