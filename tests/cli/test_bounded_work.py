@@ -27,20 +27,21 @@ _MEASURED = """
 import resource, sys
 from techplan_nb.cli.main import main
 code = main(sys.argv[1:])
-print("MAXRSS_KB", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
+usage = resource.getrusage(resource.RUSAGE_SELF)
+print("MAXRSS_KB", usage.ru_maxrss, "CPU_S", usage.ru_utime + usage.ru_stime, file=sys.stderr)
 sys.exit(code)
 """
 
 
 def measured(*args: str | Path, cwd: Path) -> tuple[subprocess.CompletedProcess[str], float, float]:
-    """`techplan ARGS` in a child process: the result, its wall time (s) and its peak RSS (MB)."""
-    started = time.monotonic()
+    """`techplan ARGS` in a child process: the result, its CPU time (s) and its peak RSS (MB).
+
+    CPU time, not wall time: on a shared machine other work slows the clock, not the count."""
     result = subprocess.run([sys.executable, "-c", _MEASURED, *map(str, args)], cwd=cwd, capture_output=True,
                             text=True, timeout=120, check=False, env={"PYTHONPATH": str(ROOT), "PATH": ""})
-    seconds = time.monotonic() - started
-    found = re.search(r"MAXRSS_KB (\d+)", result.stderr)
+    found = re.search(r"MAXRSS_KB (\d+) CPU_S ([0-9.]+)", result.stderr)
     assert found, result.stderr
-    return result, seconds, int(found.group(1)) / 1024
+    return result, float(found.group(2)), int(found.group(1)) / 1024
 
 
 def plan_with(phases: list[dict[str, Any]], *, simulations: int | None = None, **timeline: Any) -> dict[str, Any]:
@@ -117,9 +118,9 @@ def test_thousands_of_unknown_ids_are_refused_in_seconds(tmp_path: Path) -> None
     tasks = [{"id": f"task-number-{i}", "name": "T", "estimate": 1} for i in range(3900)]
     tasks.append({"id": "last", "name": "L", "estimate": 1, "depends_on": [f"tosk-nomber-{i}x" for i in range(1000)]})
     path = write(tmp_path, plan_with(in_phases(tasks)))
-    started = time.monotonic()
+    started = time.process_time()
     result = run_techplan("validate", path)
-    assert time.monotonic() - started < MAX_SECONDS
+    assert time.process_time() - started < MAX_SECONDS
     assert result.returncode == 2
     lines = result.stderr.splitlines()
     assert "unknown task id 'tosk-nomber-0x'; did you mean 'task-number-0'?" in lines[0]
