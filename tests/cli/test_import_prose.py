@@ -83,9 +83,9 @@ def test_milestone_sub_headings_with_their_lists_are_phases_until_one_has_more()
 
 def test_the_risk_patterns_are_linear_on_long_blank_runs() -> None:
     blanks = " " * 100_000
-    started = time.monotonic()
+    started = time.process_time()  # CPU: a busy machine slows the clock only
     imported(f"## Risks\n\n- a{blanks},{blanks}— mitigation:{blanks}x (probability:{blanks}high)\n")
-    assert time.monotonic() - started < 5
+    assert time.process_time() - started < 5
 
 
 def test_a_less_than_sign_that_starts_no_tag_is_printed_as_written() -> None:

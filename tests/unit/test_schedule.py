@@ -452,9 +452,9 @@ def test_thousands_of_cycles_are_all_reported_in_one_pass() -> None:
     import time
 
     tl = network_of({f"p{n}": (1, [f"p{n ^ 1}"]) for n in range(4000)})
-    began = time.perf_counter()
+    began = time.process_time()
     problems = dependency_problems(tl)
-    assert time.perf_counter() - began < 2
+    assert time.process_time() - began < 2  # CPU: a busy machine slows the clock only
     assert [msg.split(" (")[0] for _, msg in problems] == [
         f"depends_on makes a cycle: p{n} → p{n + 1} → p{n}" for n in range(0, 4000, 2)]
 
