@@ -41,6 +41,10 @@ _MENTION_IN_MARKDOWN = re.compile(r"(?<![A-Za-z0-9])@(?=[A-Za-z0-9])")
 # A web address GitHub turns into a link (a dotted host): an `@` inside it is part of the link,
 # which pings no one, and a zero-width space there would break the address.
 WEB_ADDRESS = re.compile(r"(?i)(?:https?://|www\.)[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)+[^\s<>]*")
+# In Markdown printed as written, an address may be a link's text or destination, which ends at the
+# "]" or ")" after it: "[x](https://a.b)@bob" pings @bob. (An address of its own holding "]" or ")"
+# then gets a zero-width space it did not need, which is safe.)
+_WEB_ADDRESS_IN_MARKDOWN = re.compile(r"(?i)(?:https?://|www\.)[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)+[^\s<>\])]*")
 # Blanks within the line only: "\s*" ran on over the following lines from every line start, quadratic
 # in a value of many blank lines (and reached a marker on a later line from a start it then skipped).
 _LINE_START = re.compile(r"^([^\S\n]*)([#>=+-]|\d+(?=[.)]))", re.MULTILINE)
@@ -64,7 +68,8 @@ def defuse_mentions(text: str, *, markdown: bool = False) -> str:
     the text is Markdown printed as written, not text escaped here."""
     if "@" not in text:
         return text
-    links = [m.span() for m in WEB_ADDRESS.finditer(text)] if ("//" in text or "www." in text.lower()) else []
+    address = _WEB_ADDRESS_IN_MARKDOWN if markdown else WEB_ADDRESS
+    links = [m.span() for m in address.finditer(text)] if ("//" in text or "www." in text.lower()) else []
     pattern = _MENTION_IN_MARKDOWN if markdown else _MENTION
     return pattern.sub(lambda m: m.group() if any(a < m.start() < b for a, b in links) else "@" + _ZWSP, text)
 

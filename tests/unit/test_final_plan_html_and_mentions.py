@@ -46,7 +46,8 @@ HOSTILE_HTML = [
 MENTIONS = ["@alice", "x-@alice", "-@octocat", "(@bob)", '"@carol"', "é@dave", "a@b.example", "@org/team",
             "[@erin](https://github.com/erin)", "**@frank**", "&#64;gina", "&#x40;hal", "&commat;ivy",
             "\\@jo", "_@kim_", ".@lou", "/@max", "+@ned", "https://medium.com/@oli", "`@code`", "#12",
-            "GH-7", "owner/repo#3", "@", "@-x", "@@pat"]
+            "GH-7", "owner/repo#3", "@", "@-x", "@@pat", "[x](https://a.example)@pam",
+            "[https://a.example](x)@quinn"]
 MARKDOWN_BITS = ["- item", "1. one", "> quote", "", "", "    indented", "```", "~~~", "| a | b |\n|---|---|\n| c | d |",
                  "# Heading", "text", "Setext\n---", "* [ ] box"]
 
@@ -129,6 +130,7 @@ def document(pieces: list[str]) -> str:
 @example(["<details>\n<summary>open forever</summary>"])
 @example(["x-@alice and (@bob) and &#64;carol"])
 @example(["### System Context<!--\n  Owner: @marta\n-->"])  # found by fuzz/fuzz_sanitizer.py
+@example(["see [the doc](https://a.example)@bob and [https://a.example](x)@carol"])  # a link's address ends at ")"
 def test_an_imported_hostile_document_renders_safe_to_post_on_github(pieces: list[str]) -> None:
     source = document(pieces)
     result = import_markdown(source, "plan.md")
@@ -151,7 +153,7 @@ def test_the_html_check_sees_live_markup(markdown: str) -> None:
 
 @pytest.mark.parametrize("markdown, mention", [
     ("x-@alice", "@alice"), ("(@bob)", "@bob"), ("*b*@carol", "@carol"), ("&#64;dave", "@dave"),
-    ("`x`@erin", "@erin"), ("<b>@frank</b>", "@frank"),
+    ("`x`@erin", "@erin"), ("<b>@frank</b>", "@frank"), ("[x](https://a.example)@gus", "@gus"),
 ])
 def test_the_mention_check_sees_what_pings(markdown: str, mention: str) -> None:
     assert any(mention in found for found in pinging_mentions(markdown))
