@@ -465,7 +465,13 @@ def _progress(total: int, enabled: bool) -> Any:
         return _NoBar()
     from tqdm import tqdm
 
-    return tqdm(total=total, unit="plan", desc="techplan batch", file=sys.stderr, dynamic_ncols=True,
+    class _Bar(tqdm):
+        def set_postfix_str(self, s: str = "", refresh: bool = True) -> None:
+            # It shows the input's file name, which anyone may have chosen: no escape sequence (or
+            # line break faking a line of output) reaches the terminal raw (issue 14, round 3).
+            super().set_postfix_str(printable(s).replace("\n", "\\n"), refresh=refresh)
+
+    return _Bar(total=total, unit="plan", desc="techplan batch", file=sys.stderr, dynamic_ncols=True,
                 mininterval=0.2, smoothing=0.1)
 
 

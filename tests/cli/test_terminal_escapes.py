@@ -126,3 +126,18 @@ def test_a_valid_file_named_with_escapes_is_said_ok_escaped(tmp_path: Path) -> N
     assert result.returncode == 0, result.stderr
     _assert_escaped(result)
 
+
+
+def test_the_batch_progress_bar_shows_a_file_name_escaped(capsys: pytest.CaptureFixture[str]) -> None:
+    """batch (local and cluster) shows the input it is on, `now=NAME`, and a name is anyone's
+    choice: before, `a<ESC>]0;pwned<BEL><ESC>[2J.yaml` retitled and cleared the terminal."""
+    from techplan_nb.batch import _progress
+
+    bar = _progress(1, True)
+    bar.set_postfix_str(f"failed=0 now={PAYLOAD}\ntechplan: 9 of 9 plans made.yaml")
+    bar.update(1)
+    bar.close()
+    shown = capsys.readouterr().err
+    for char in RAW[:-1]:  # the bar itself redraws with "\r"
+        assert char not in shown, (char, shown)
+    assert "\\x1b]0;pwned\\x07" in shown and "\\ntechplan: 9 of 9" in shown
