@@ -27,6 +27,7 @@ from .. import mdescape
 from ..errors import InputError
 from ..inputs import MAX_ITEMS, MAX_TEXT
 from ..model import HTTP_METHODS, LEVEL_ALIASES, REVIEW_STATUSES, STATUSES
+from ..plan_format import html
 from ..plan_format import sections as catalogue
 from ..verbatim import code_spans, parser
 from . import ImportResult, prose, strip_invisible
@@ -397,6 +398,8 @@ class MarkdownImporter:
         target[parts[-1]] = value
 
     def keep(self, key: str, where: str, text: str) -> None:
+        # HTML the plan would show as tag text ("&lt;img ...>") is kept as the Markdown it stands for.
+        text = html.convert(text)
         if not text.strip():
             return
         slot = self.extra.setdefault(key, {})
@@ -2096,8 +2099,11 @@ def approval_table(lines: list[str], block: Block) -> list[tuple[int, dict[str, 
 
 
 def has_image(block: Block) -> bool:
+    """A paragraph showing an image: Markdown's, or an HTML `<img>`."""
     inline = block.inline
-    return inline is not None and any(child.type == "image" for child in inline.children or [])
+    return inline is not None and any(child.type == "image" or (
+        child.type == "html_inline" and re.match(r"<img\b", child.content, re.IGNORECASE) is not None)
+        for child in inline.children or [])
 
 
 def _printed_approval(approval: dict[str, Any]) -> str:

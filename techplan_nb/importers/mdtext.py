@@ -84,20 +84,16 @@ def plain(src: str, *, cell: bool = False, env: dict[str, Any] | None = None) ->
             out.append(_fence_for(token.content))
         elif token.type in ("softbreak", "hardbreak"):
             out.append(" ")
+        elif token.type == "html_inline" and re.fullmatch(r"</a\s*>", token.content, re.IGNORECASE) and links:
+            _close_link(out, links)
         elif token.type == "html_inline":
-            if cell and re.fullmatch(r"<br\s*/?>", token.content.strip(), re.IGNORECASE):
-                out.append("\n")
-            else:
-                out.append(token.content)
+            out.append(_html_text(token.content, cell, links, len(out)))
         elif token.type in ("s_open", "s_close"):
             out.append("~~")
         elif token.type == "link_open":
             links.append((str(token.attrs.get("href", "")), len(out)))
         elif token.type == "link_close" and links:
-            href, start = links.pop()
-            label = "".join(out[start:])
-            if href and href != label and f"mailto:{label}" != href:
-                out.append(f" ({href})")
+            _close_link(out, links)
         elif token.type == "image":
             alt = "".join(child.content for child in token.children or [])
             out.append(f"{alt} ({token.attrs.get('src', '')})".strip())
@@ -105,6 +101,39 @@ def plain(src: str, *, cell: bool = False, env: dict[str, Any] | None = None) ->
     if cell:
         return "\n".join(" ".join(line.split()) for line in text.split("\n")), rich
     return " ".join(text.split()), rich
+
+
+def _close_link(out: list[str], links: list[tuple[str, int]]) -> None:
+    href, start = links.pop()
+    label = "".join(out[start:])
+    if href and href != label and f"mailto:{label}" != href:
+        out.append(f" ({href})")
+
+
+_HTML_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)\b", re.ASCII)
+
+
+def _html_text(tag: str, cell: bool, links: list[tuple[str, int]], at: int) -> str:
+    """An inline HTML tag in field text as what a reader sees of it: `<img>` its alt text and
+    address (like a Markdown image), `<br>` a break, a link's address after its words; any other
+    HTML element shows nothing (its words are the text beside it). A name that is no element
+    ("Vec<T>") is text and stays."""
+    from ..plan_format.html import ELEMENTS, inline_to_markdown
+
+    match = _HTML_TAG.match(tag)
+    if match is None or match.group(2).lower() not in ELEMENTS:
+        return tag
+    name = match.group(2).lower()
+    if name == "br":
+        return "\n" if cell else " "
+    if name == "img" and not match.group(1):
+        image, _ = plain(inline_to_markdown(tag))
+        return image
+    if name == "a" and not match.group(1):
+        href = re.search(r"""\bhref\s*=\s*["']?([^"'\s>]+)""", tag, re.IGNORECASE)
+        links.append((href.group(1) if href and href.group(1).startswith(("http://", "https://")) else "", at))
+        return ""
+    return ""
 
 
 class TextReader:

@@ -137,10 +137,10 @@ def test_the_legacy_plan_keeps_what_fits_no_field_verbatim_and_defused(tmp_path:
     assert plan.extra["issue_summary"].after == "[design]: https://example.com/docs/shared-notes"
     # An API table with a column the model lacks is kept whole rather than cut.
     assert "| Method | Endpoint | Description | Request | Response | Owner |" in plan.extra["new_endpoints"].before
-    # The <details> block keeps its structure; the script inside is shown, not run.
+    # The <details> block keeps its structure; the script inside is sanitised to its text: shown, not run.
     security = plan.extra["security"].after
     assert "<details>" in security and "<summary>Threat model notes</summary>" in security
-    assert '&lt;script>alert("not run")&lt;/script>' in security
+    assert 'alert("not run")' in security and "script>" not in security
     # The readable risk row is a risk; the "Medium-High" row is kept in a table of its own.
     assert [(r.risk, r.owner) for r in plan.risks] == [("Notification spam", "Sam")]
     assert "| Mentions leak across teams | Medium-High | High | can_mention check | Ana |" in plan.extra["risks"].after
