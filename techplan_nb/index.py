@@ -18,6 +18,7 @@ from . import mdescape, workflow
 from .errors import InputError, TechPlanError, UsageError
 from .model import STATUSES, PlanInput
 from .plan_folder import INPUTS_FILE, PLAN_FILE, refuse_links
+from .safe_files import shown_name
 
 INDEX_FILE = "README.md"
 _LAST_UPDATED = re.compile(r"^\*\*Last Updated\*\*:\s*(\d{4}-\d{2}-\d{2})\s*$", re.MULTILINE)
@@ -141,7 +142,7 @@ def build_index(plans_dir: Path, *, as_of: dt.date, seed: int = 0, stale_days: i
         except TechPlanError as exc:
             first = exc.issues[0] if isinstance(exc, InputError) and exc.issues else exc
             problems.append(f"{folder}: skipped details: {exc}")
-            rows.append(IndexRow(folder=folder.name, number=_number(folder.name), title=folder.name,
+            rows.append(IndexRow(folder=folder.name, number=_number(folder.name), title=shown_name(folder.name),
                                  status="?", overall_risk="", p80=None, approvals=(0, 0),
                                  last_updated=None if folder.is_symlink() else _plan_last_updated(folder),
                                  flags=(f"cannot read the plan: {first}",),

@@ -141,3 +141,16 @@ def test_the_batch_progress_bar_shows_a_file_name_escaped(capsys: pytest.Capture
     for char in RAW[:-1]:  # the bar itself redraws with "\r"
         assert char not in shown, (char, shown)
     assert "\\x1b]0;pwned\\x07" in shown and "\\ntechplan: 9 of 9" in shown
+
+
+def test_index_shows_an_unreadable_plans_folder_name_escaped(tmp_path: Path) -> None:
+    """An unreadable plan's row is titled with its folder's name, which a pull request chose:
+    `index -o -` printed its escape sequence raw (and README.md kept it)."""
+    folder = tmp_path / "plans" / "issue-1-x\x1b]0;pwned\x07"
+    folder.mkdir(parents=True)
+    (folder / "inputs.yaml").write_text("issue: {number: 1, title: One}\nrisks: 3\n", "utf-8")
+    result = run_techplan("index", tmp_path / "plans", "-o", "-", "--as-of", AS_OF)
+    assert result.returncode == 1
+    _assert_escaped(result)
+    run_techplan("index", tmp_path / "plans", "--as-of", AS_OF)
+    assert "\x1b" not in (tmp_path / "plans" / "README.md").read_text("utf-8")
