@@ -1,7 +1,9 @@
 """Schedule analysis: the dependency network, critical path, working-day dates and Monte Carlo.
 
-Pure: no clock, no disk, no Jupyter. numpy (Monte Carlo) and holidays (country calendars) are
-imported inside the functions that need them, so validating an inputs file never pays for them.
+Pure: no clock, no disk (the quantile tables' file aside), no Jupyter. numpy (Monte Carlo) and
+holidays (country calendars) are imported inside the functions that need them, so validating an
+inputs file never pays for them; a process without numpy simulates an ordinary plan in plain
+Python (`simulate_finish_plain`, the same floats), so rendering one does not either.
 
 The rules, as the README documents them:
 
@@ -37,9 +39,14 @@ import datetime as dt
 import difflib
 import heapq
 import math
+import operator
+import sys
+from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import itemgetter
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import numfmt
@@ -756,7 +763,7 @@ class Schedule:
 
         if self.samples_data is None:
             return np.zeros(0)
-        data: np.ndarray = self.samples_data
+        data: np.ndarray = np.asarray(self.samples_data, dtype=float)  # a list when numpy was not loaded
         return data
 
     @property
@@ -843,8 +850,13 @@ def build_schedule(timeline: Timeline, *, seed: int = 0, samples: int | None = N
                         seed=seed, contingency_percent=contingency_percent,
                         contingency_risks=tuple(contingency_risks), work_calendar=calendar)
 
-    finish = simulate_finish(network, n_samples, seed)
-    p50, p80, p90 = (float(x) for x in percentiles(finish, (50, 80, 90)))
+    finish = _simulated_finish(network, n_samples, seed)
+    if isinstance(finish, list):
+        p50, p80, p90 = plain_percentiles(finish, (50, 80, 90))
+        mean = plain_mean(finish)
+    else:
+        p50, p80, p90 = (float(x) for x in percentiles(finish, (50, 80, 90)))
+        mean = float(finish.mean())
     with_buffer = p80 * (1 + contingency_percent / 100)
     if calendar is not None and with_buffer > MAX_WORKING_DAYS:
         # The estimates passed the loader's check; only the buffer takes the date past the limit.
@@ -863,7 +875,7 @@ def build_schedule(timeline: Timeline, *, seed: int = 0, samples: int | None = N
     return Schedule(
         tasks, phases, cpm.finish, critical_path, date_of(p50), date_of(p80), date_of(p90),
         date_of(with_buffer), info, expected_finish=date_of(cpm.finish), p50_days=p50, p80_days=p80,
-        p90_days=p90, p80_with_contingency_days=with_buffer, mean_days=float(finish.mean()),
+        p90_days=p90, p80_with_contingency_days=with_buffer, mean_days=mean,
         samples=n_samples, seed=seed, contingency_percent=contingency_percent,
         contingency_risks=tuple(contingency_risks), samples_data=finish, work_calendar=calendar)
 
@@ -902,8 +914,16 @@ _SHAPES = 33          # mode positions r = (M - O) / (P - O) tabulated; tables i
 _GRID = 4097          # x-grid for integrating the density
 
 
-@lru_cache(maxsize=1)
-def _quantile_tables() -> np.ndarray:
+QUANTILE_TABLE_FILE = Path(__file__).with_name("pert_quantiles.f64")
+"""`compute_quantile_tables()` as numpy made it, little-endian float64, row by row. The simulation
+reads the tables from here rather than computing them: np.power's results vary with the CPU (its
+AVX-512 code is not the C library's), so a computed table, and the plans drawn from it, differed
+between machines in the last bits; read from one file they do not, and plain Python can use them
+without importing numpy. Regenerate with `write_quantile_tables()` only if the table's
+definition changes; tests/unit/test_schedule.py checks the file against the formula."""
+
+
+def compute_quantile_tables() -> np.ndarray:
     """Quantile functions of Beta(1 + 4r, 1 + 4(1 - r)) on [0, 1] for r = 0, 1/32, ..., 1.
 
     Shape (_SHAPES, _TABLE_STEPS), at the midpoints u = (k + 0.5) / _TABLE_STEPS: drawing k
@@ -923,6 +943,37 @@ def _quantile_tables() -> np.ndarray:
     cdf /= cdf[:, -1:]
     u = (np.arange(_TABLE_STEPS) + 0.5) / _TABLE_STEPS
     return np.stack([np.interp(u, row, x) for row in cdf])
+
+
+def write_quantile_tables(path: Path = QUANTILE_TABLE_FILE) -> None:
+    """Write `compute_quantile_tables()` to QUANTILE_TABLE_FILE (a maintainer's step, not run time)."""
+    path.write_bytes(compute_quantile_tables().astype("<f8").tobytes())
+
+
+@lru_cache(maxsize=_SHAPES)
+def _table_row(j: int) -> array[float]:
+    """Row j of QUANTILE_TABLE_FILE (a plan's tasks use a few of its 33 rows: read only those)."""
+    size = _TABLE_STEPS * 8
+    with QUANTILE_TABLE_FILE.open("rb") as file:
+        file.seek(j * size)
+        data = file.read(size)
+    if len(data) != size or QUANTILE_TABLE_FILE.stat().st_size != _SHAPES * size:
+        raise RuntimeError(f"{QUANTILE_TABLE_FILE} is damaged; reinstall techplan-nb")
+    row = array("d", data)
+    if sys.byteorder == "big":
+        row.byteswap()
+    return row
+
+
+@lru_cache(maxsize=1)
+def _quantile_tables() -> np.ndarray:
+    """QUANTILE_TABLE_FILE as an array of shape (_SHAPES, _TABLE_STEPS), for the numpy simulation."""
+    import numpy as np
+
+    data = QUANTILE_TABLE_FILE.read_bytes()
+    if len(data) != _SHAPES * _TABLE_STEPS * 8:
+        raise RuntimeError(f"{QUANTILE_TABLE_FILE} is damaged; reinstall techplan-nb")
+    return np.frombuffer(data, dtype="<f8").reshape(_SHAPES, _TABLE_STEPS).astype(float)
 
 
 @lru_cache(maxsize=1)
@@ -1035,6 +1086,145 @@ def _simulate_runs(network: Network, samples: int, bits: Any, stride: int) -> np
         if not network.succs[v]:
             np.maximum(project, end, out=project)
     return project
+
+
+PLAIN_PYTHON_WORK = 300_000
+"""Runs x network nodes up to which a process without numpy simulates in plain Python (about
+0.15 us a node-run, so at most ~45 ms) rather than import numpy (~55 ms) to do it. Both give the
+same floats, to the last bit (tests/unit/test_schedule.py compares them), so this only picks the
+faster way: a one-shot `techplan render` of an ordinary plan never loads numpy, and a process
+that already has it (the notebook, the form, a batch) keeps using it."""
+
+
+def _simulated_finish(network: Network, samples: int, seed: int) -> list[float] | np.ndarray:
+    if "numpy" not in sys.modules and seed >= 0 and samples * len(network.nodes) <= PLAIN_PYTHON_WORK:
+        return simulate_finish_plain(network, samples, seed)
+    return simulate_finish(network, samples, seed)
+
+
+def simulate_finish_plain(network: Network, samples: int, seed: int) -> list[float]:
+    """`simulate_finish` in plain Python: the same draws, the same arithmetic in the same order.
+
+    Mirrors `_simulate_runs` for one chunk (every task's draws follow the last task's), so a change
+    there must be made here too; the comparison tests fail otherwise.
+    """
+    from .pcg64 import PCG64
+
+    generator = PCG64(seed)
+    nodes = network.nodes
+    start: list[float | list[float] | None] = [None] * len(nodes)
+    project: list[float] = [0.0] * samples
+    for v in network.order:
+        node = nodes[v]
+        begin = start[v]
+        if begin is None:
+            begin = 0.0
+        start[v] = None
+        end: float | list[float]
+        if node.kind != TASK:
+            end = begin
+        elif node.pessimistic - node.optimistic <= _EPS * node.pessimistic:
+            fixed = node.optimistic
+            end = begin + fixed if isinstance(begin, float) else [b + fixed for b in begin]
+        else:
+            table = _plain_task_table(node.optimistic, node.likely, node.pessimistic)
+            indices = _plain_table_indices(generator, samples)
+            drawn = itemgetter(*indices)(table) if samples > 1 else [table[indices[0]]]
+            end = [d + begin for d in drawn] if isinstance(begin, float) else list(map(operator.add, drawn, begin))
+        for w in network.succs[v]:
+            pending = start[w]
+            start[w] = end if pending is None else _maximum(pending, end)
+        if not network.succs[v]:
+            project = _maximum(project, end)  # type: ignore[assignment]  # a list in, a list out
+    return project
+
+
+def _maximum(a: float | list[float], b: float | list[float]) -> float | list[float]:
+    """np.maximum for floats and lists of floats (no NaN here: every value is a sum of durations)."""
+    if isinstance(a, float):
+        if isinstance(b, float):
+            return a if a >= b else b
+        return [y if y >= a else a for y in b]
+    if isinstance(b, float):
+        return [x if x >= b else b for x in a]
+    return [x if x >= y else y for x, y in zip(a, b, strict=True)]
+
+
+def _plain_task_table(optimistic: float, likely: float, pessimistic: float) -> list[float]:
+    """`_task_table` element by element: steps * weight, plus table * scale, plus optimistic."""
+    r = (likely - optimistic) / (pessimistic - optimistic) * (_SHAPES - 1)
+    j = min(int(r), _SHAPES - 2)
+    scale = pessimistic - optimistic
+    weight = (r - j) * scale
+    lows, highs = _table_row(j), _table_row(j + 1)
+    return [(high - low) * weight + low * scale + optimistic for low, high in zip(lows, highs, strict=True)]
+
+
+def _plain_table_indices(generator: Any, samples: int) -> list[int]:
+    """`_table_indices`: the four little-endian 16-bit chunks of each draw, cut to _TABLE_BITS."""
+    raw = array("Q", generator.random_raw(-(-samples // 4)))
+    shift = 16 - _TABLE_BITS
+    if sys.byteorder == "little" and raw.itemsize == 8:
+        return [chunk >> shift for chunk in memoryview(raw).cast("B").cast("H")[:samples]]
+    return _table_indices_by_arithmetic(raw, samples)
+
+
+def _table_indices_by_arithmetic(raw: Sequence[int], samples: int) -> list[int]:
+    shift = 16 - _TABLE_BITS
+    return [(draw >> (16 * k + shift)) & (_TABLE_STEPS - 1) for draw in raw for k in range(4)][:samples]
+
+
+def plain_percentiles(samples: Sequence[float], qs: Sequence[float]) -> list[float]:
+    """`percentiles` of a list, without numpy: the same order statistics and interpolation."""
+    ordered = sorted(samples)
+    n = len(ordered)
+    result = []
+    for q in qs:
+        virtual = (n - 1) * (float(q) / 100)
+        below = math.floor(virtual)
+        above = min(below + 1, n - 1)
+        low, high = ordered[below], ordered[above]
+        gamma = virtual - below
+        diff = high - low
+        result.append(high - diff * (1 - gamma) if gamma >= 0.5 else low + diff * gamma)
+    return result
+
+
+def plain_mean(samples: Sequence[float]) -> float:
+    """float(np.mean(samples)) for a list: numpy's pairwise sum (the same partial sums in the same
+    order), then the division."""
+    return _pairwise_sum(samples, 0, len(samples)) / len(samples)
+
+
+def _pairwise_sum(a: Sequence[float], first: int, n: int) -> float:
+    # numpy/_core/src/umath/loops_utils.h.src, pairwise_sum: eight running sums over blocks of up
+    # to 128, combined in a fixed tree; longer runs split in halves (a multiple of 8 on the left).
+    if n < 8:
+        total = -0.0
+        for i in range(first, first + n):
+            total += a[i]
+        return total
+    if n <= 128:
+        r0, r1, r2, r3, r4, r5, r6, r7 = a[first:first + 8]
+        i = first + 8
+        stop = first + n - n % 8
+        while i < stop:
+            r0 += a[i]
+            r1 += a[i + 1]
+            r2 += a[i + 2]
+            r3 += a[i + 3]
+            r4 += a[i + 4]
+            r5 += a[i + 5]
+            r6 += a[i + 6]
+            r7 += a[i + 7]
+            i += 8
+        total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+        for k in range(i, first + n):
+            total += a[k]
+        return total
+    half = n // 2
+    half -= half % 8
+    return _pairwise_sum(a, first, half) + _pairwise_sum(a, first + half, n - half)
 
 
 def _peak_arrays(network: Network) -> int:

@@ -21,7 +21,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("errors", ["techplan_nb", "errors", "safe_files"]),
     # String-in/string-out Markdown helpers the model's validators already need.
     ("text", ["mdescape", "verbatim", "numfmt"]),
-    ("core", ["model", "rules", "risk", "schedule", "analysis", "plain", "workflow", "schema"]),
+    ("core", ["model", "rules", "risk", "schedule", "pcg64", "analysis", "plain", "workflow", "schema"]),
     # Bytes in, PlanInput out: pure, and what importers validate their result with.
     ("inputs loader", ["inputs", "inputs_partial"]),
     ("plan format", ["plan_format", "update", "importers.mdtext"]),

@@ -1,0 +1,29 @@
+"""What a one-shot `techplan render` loads: none of the heavy libraries an ordinary plan does not need
+(numpy alone was a quarter of the command's time), and still the golden plan, byte for byte."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from golden import AS_OF, SEED
+from helpers import BUNDLED_EXAMPLE
+
+HEAVY = ("numpy", "matplotlib", "papermill", "nbclient", "nbformat", "jupyter_client", "ipywidgets", "holidays")
+
+
+def render_in_a_new_interpreter(inputs: Path, output: Path) -> set[str]:
+    script = ("import sys; from techplan_nb.cli.main import main; "
+              f"code = main(['render', {str(inputs)!r}, '--as-of', {AS_OF.isoformat()!r}, '--seed', '{SEED}', "
+              f"'-o', {str(output)!r}]); "
+              f"print('LOADED', *sorted(m for m in {HEAVY!r} if m in sys.modules)); sys.exit(code)")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    line = next(line for line in result.stdout.splitlines() if line.startswith("LOADED"))
+    return set(line.split()[1:])
+
+
+def test_render_of_the_example_loads_no_heavy_library_and_writes_its_golden_plan(tmp_path: Path) -> None:
+    output = tmp_path / "plan.md"
+    assert render_in_a_new_interpreter(BUNDLED_EXAMPLE, output) == set()
+    assert output.read_bytes() == BUNDLED_EXAMPLE.with_suffix(".plan.md").read_bytes()
