@@ -27,3 +27,16 @@ def test_render_of_the_example_loads_no_heavy_library_and_writes_its_golden_plan
     output = tmp_path / "plan.md"
     assert render_in_a_new_interpreter(BUNDLED_EXAMPLE, output) == set()
     assert output.read_bytes() == BUNDLED_EXAMPLE.with_suffix(".plan.md").read_bytes()
+
+
+def test_a_process_rendering_plan_after_plan_loads_numpy_once_plain_python_would_cost_more() -> None:
+    # The example is 13 network nodes x 10,000 runs: two renders fit the plain-Python budget, the
+    # third would not, so it imports numpy and every later one uses it (about 1 ms, not 10).
+    script = ("import sys, datetime; from techplan_nb.inputs import load_path; from techplan_nb.render import "
+              f"render_plan; plan = load_path({str(BUNDLED_EXAMPLE)!r}); seen = []\n"
+              "for _ in range(4):\n"
+              "    seen.append((render_plan(plan, as_of=datetime.date(2026, 11, 20)), 'numpy' in sys.modules))\n"
+              "print('NUMPY', *[loaded for _, loaded in seen]); print('SAME', len({text for text, _ in seen}))")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert "NUMPY False False True True" in result.stdout
+    assert "SAME 1" in result.stdout
