@@ -23,15 +23,15 @@ from typing import Any
 import yaml
 from markdown_it.token import Token
 
-from .. import mdescape
-from ..errors import InputError
-from ..inputs import MAX_ITEMS, MAX_TEXT
-from ..model import HTTP_METHODS, LEVEL_ALIASES, REVIEW_STATUSES, STATUSES
-from ..plan_format import html
-from ..plan_format import sections as catalogue
-from ..verbatim import code_spans, parser
-from . import ImportResult, prose, strip_invisible
-from .mdtext import TextReader, plain, split_unescaped, table_cells, unescape
+from ... import mdescape
+from ...errors import InputError
+from ...inputs import MAX_ITEMS, MAX_TEXT
+from ...model import HTTP_METHODS, LEVEL_ALIASES, REVIEW_STATUSES, STATUSES
+from ...plan_format import html
+from ...plan_format import sections as catalogue
+from ...verbatim import code_spans, parser
+from .. import ImportResult, prose, strip_invisible
+from ..mdtext import TextReader, plain, split_unescaped, table_cells, unescape
 
 NOT_SPECIFIED = "_Not specified._"
 
