@@ -8,8 +8,9 @@ the font, size and PNG metadata so the same analysis always gives the same bytes
 from __future__ import annotations
 
 import datetime as dt
-import io
+import struct
 import textwrap
+import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import matplotlib
 import matplotlib.lines
 import matplotlib.patches
+import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -60,12 +62,34 @@ def _style() -> Iterator[None]:
 
 
 def _png(fig: Figure) -> bytes:
-    FigureCanvasAgg(fig)
-    buffer = io.BytesIO()
-    # No "Software" or creation-time chunk: the bytes depend only on what is drawn.
-    # Fast zlib level: batches draw thousands of charts, and the files stay small anyway.
-    fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None}, pil_kwargs={"compress_level": 1})
-    return buffer.getvalue()
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    return encode_png(np.asarray(canvas.buffer_rgba()))
+
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_PIXELS_PER_METRE = round(DPI / 0.0254)
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def encode_png(rgba: np.ndarray) -> bytes:
+    """An RGBA image (height x width x 4, uint8) as PNG bytes: the pixels savefig would write.
+
+    savefig hands the pixels to Pillow, whose encoder tries five row filters on every row and keeps
+    the best (a fifth of a batch plan's CPU for three charts); these charts are mostly flat colour,
+    which zlib's fastest level packs about as small without filtering, in a third of the time. No
+    "Software" or creation-time chunk: the bytes depend only on what is drawn."""
+    height, width, _ = rgba.shape
+    rows = np.empty((height, width * 4 + 1), dtype=np.uint8)
+    rows[:, 0] = 0  # filter type None
+    rows[:, 1:] = rgba.reshape(height, width * 4)
+    header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)  # 8-bit RGBA, not interlaced
+    density = struct.pack(">IIB", _PIXELS_PER_METRE, _PIXELS_PER_METRE, 1)
+    return (_PNG_SIGNATURE + _chunk(b"IHDR", header) + _chunk(b"pHYs", density)
+            + _chunk(b"IDAT", zlib.compress(rows.tobytes(), 1)) + _chunk(b"IEND", b""))
 
 
 # Speed matters: a batch draws three charts per plan, thousands of times. Creating a matplotlib
@@ -210,8 +234,6 @@ def gantt(analysis: Analysis) -> bytes:
 
 def finish_distribution(analysis: Analysis) -> bytes:
     """Histogram of simulated project lengths in working days, with the P50/P80/P90 finish dates."""
-    import numpy as np
-
     schedule = analysis.schedule
     samples = np.asarray(schedule.finish_samples, dtype=float)
     low, high = float(samples.min()), float(samples.max())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import sys
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -75,3 +76,33 @@ def test_a_schedule_ending_at_the_end_of_the_calendar_still_gets_its_gantt(start
                       f"    - name: P\n      estimate: {days}\n", "utf-8")
     charts = plan_charts(analyse(load_path(source), as_of=dt.date(2026, 11, 20)))
     assert Image.open(io.BytesIO(charts["gantt"])).size[0] > 0
+
+
+def test_the_png_holds_exactly_the_pixels_and_density_matplotlibs_savefig_writes(analysis) -> None:  # type: ignore[no-untyped-def]
+    # charts.encode_png replaces savefig's Pillow encoder for speed; what the image shows must not change.
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from techplan_nb import charts
+
+    drawn: list[Any] = []
+
+    def keep(fig: Any) -> bytes:
+        drawn.append(fig)
+        return original(fig)
+
+    original = charts._png
+    charts._png = keep
+    try:
+        ours = charts.plan_charts(analysis)
+    finally:
+        charts._png = original
+    assert len(drawn) == len(ours) == 3
+    for fig, png in zip(drawn, ours.values(), strict=True):
+        FigureCanvasAgg(fig)
+        theirs = io.BytesIO()
+        with charts._style():
+            fig.savefig(theirs, format="png", dpi=charts.DPI)
+        expected, got = Image.open(theirs), Image.open(io.BytesIO(png))
+        assert (got.mode, got.size, got.info.get("dpi")) == (expected.mode, expected.size, expected.info.get("dpi"))
+        assert np.array_equal(np.asarray(got), np.asarray(expected))
