@@ -30,6 +30,7 @@ from .plan_folder import (
     inputs_copy_name,
     installed_output_dir,
     installed_path,
+    is_staging_path,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -350,7 +351,8 @@ def versions() -> dict[str, str]:
 
 def write_outputs(run: Run) -> None:
     """Install charts, the inputs copy and the plan together (plan_folder.Transaction: all or none,
-    under the folder's lock); show where they went; store the record."""
+    under the folder's lock), or only write them into a runner's staging copy of the folder, which
+    the runner installs so; show where they went; store the record."""
     files: list[dict[str, Any]] = []
     if run.output_dir:
         folder = PlanFolder(child_path(Path(run.output_dir), run.folder_name))
@@ -359,25 +361,10 @@ def write_outputs(run: Run) -> None:
         payloads.append((inputs_name, run.inputs_raw))
         plan_bytes = run.plan_text.encode("utf-8")
         payloads.append((PLAN_FILE, plan_bytes))
-        with folder.locked("notebook run"):
-            folder.check_plan_replaceable(force=run.force)
-            folder.check_inputs_replaceable(inputs_name, run.inputs_raw, source=run.inputs_path, force=run.force)
-            txn = folder.transaction("notebook run")
-            for name, data in payloads:
-                current = folder.path / name
-                recorded = name in (inputs_name, PLAN_FILE)
-                if (recorded and run.force and current.is_file() and folder.edited_by_hand(name)
-                        and current.read_bytes() != data):
-                    txn.backup(name, current.read_bytes())
-                txn.write(name, data, record=recorded)
-                files.append({"name": name, "bytes": len(data), "sha256": sha256_bytes(data)})
-            for key, name in CHART_FILES.items():
-                # A chart an earlier run drew (the plan had risks then, say) must not outlive its link.
-                if key not in run.charts:
-                    txn.remove(name)
-            txn.keep_generated(run.plan_text, {"seed": run.seed, "template": run.template or "",
-                                               **({} if run.images else {"images": False})})
-            txn.commit()
+        if is_staging_path(run.output_dir):
+            _write_staged(folder.path, payloads, files, drawn=run.charts)
+        else:
+            _install(run, folder, inputs_name, payloads, files)
         # Named in the plan folder: an absolute path, or the staging folder a run installs from,
         # would name a place the folder does not keep once installed or moved.
         rows: list[list[object]] = [[f"`{f['name']}`", f["bytes"], f["sha256"][:16] + "…"] for f in files]
@@ -391,6 +378,44 @@ def write_outputs(run: Run) -> None:
     # record itself stays byte-stable for the committed notebook.
     charts = [f for f in files if f["name"].endswith(".png")]
     glue("record", record(run), metadata={"versions": dict(versions()), "charts": charts})
+
+
+def _write_staged(folder: Path, payloads: list[tuple[str, bytes]], files: list[dict[str, Any]], *,
+                  drawn: dict[str, bytes]) -> None:
+    """Into a runner's private staging copy of the plan folder: the runner checks, locks and
+    installs these files in its own transaction, so a second transaction here (its lock, journal and
+    a dozen fsyncs, half a plan's time in a batch) would make nothing safer."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for key, name in CHART_FILES.items():
+        if key not in drawn:  # the installer takes a chart file it finds here for one this run drew
+            (folder / name).unlink(missing_ok=True)
+    for name, data in payloads:
+        (folder / name).write_bytes(data)
+        files.append({"name": name, "bytes": len(data), "sha256": sha256_bytes(data)})
+
+
+def _install(run: Run, folder: PlanFolder, inputs_name: str, payloads: list[tuple[str, bytes]],
+             files: list[dict[str, Any]]) -> None:
+    """Into the plan folder itself (plain papermill, nbval): checked and installed together."""
+    with folder.locked("notebook run"):
+        folder.check_plan_replaceable(force=run.force)
+        folder.check_inputs_replaceable(inputs_name, run.inputs_raw, source=run.inputs_path, force=run.force)
+        txn = folder.transaction("notebook run")
+        for name, data in payloads:
+            current = folder.path / name
+            recorded = name in (inputs_name, PLAN_FILE)
+            if (recorded and run.force and current.is_file() and folder.edited_by_hand(name)
+                    and current.read_bytes() != data):
+                txn.backup(name, current.read_bytes())
+            txn.write(name, data, record=recorded)
+            files.append({"name": name, "bytes": len(data), "sha256": sha256_bytes(data)})
+        for key, name in CHART_FILES.items():
+            # A chart an earlier run drew (the plan had risks then, say) must not outlive its link.
+            if key not in run.charts:
+                txn.remove(name)
+        txn.keep_generated(run.plan_text, {"seed": run.seed, "template": run.template or "",
+                                           **({} if run.images else {"images": False})})
+        txn.commit()
 
 
 def record(run: Run) -> dict[str, Any]:
