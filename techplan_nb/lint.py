@@ -10,23 +10,20 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 
-from .importers.markdown import (
+from .importers.markdown.approvals import approval_table
+from .importers.markdown.blocks import Block, split_blocks
+from .importers.markdown.metadata import STATUS_MARK, front_matter, plain_header_line
+from .importers.markdown.outline import (
     PHASE_HEADING,
     REVIEW_HEADING,
-    RISK_COLUMNS,
-    STATUS_MARK,
-    Block,
     Section,
-    approval_table,
-    bracketed_duration,
     core_title,
-    front_matter,
     heading_text,
     outline,
-    plain_header_line,
-    split_blocks,
     split_label,
 )
+from .importers.markdown.risks import RISK_COLUMNS
+from .importers.markdown.timeline import bracketed_duration
 from .importers.mdtext import plain, table_cells, unescape
 from .plan_format import sections as catalogue
 from .verbatim import code_spans

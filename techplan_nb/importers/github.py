@@ -19,7 +19,7 @@ from typing import Any
 
 from ..errors import InputError, InputIssue
 from . import ImportResult, strip_invisible
-from .markdown import Block, has_image, split_blocks
+from .markdown.blocks import Block, has_image, split_blocks
 from .mdtext import plain
 
 DEFAULT_MAPPING = Path(__file__).with_name("issue_form_mapping.yaml")

@@ -9,6 +9,7 @@ import pytest
 
 from techplan_nb.importers import empty_sections
 from techplan_nb.importers.markdown import import_markdown
+from techplan_nb.importers.markdown.readers import READERS, container
 from techplan_nb.lint import check_text
 from techplan_nb.model import PlanInput
 from techplan_nb.plan_format import sections as catalogue
@@ -59,3 +60,9 @@ def test_empty_sections_come_from_the_catalogue() -> None:
     empty = empty_sections(plan)
     assert "Issue Summary" not in empty and "Rollback Strategy" not in empty
     assert empty[0] == "Functional Requirements" and "Approval" not in empty
+
+
+def test_every_section_of_the_catalogue_has_one_reader_and_fills_the_field_it_names() -> None:
+    assert set(READERS) == {"header"} | {spec.key for spec in catalogue.SECTIONS}
+    # A section with a field is read by a reader of its own shape; only containers read nothing.
+    assert {key for key, reader in READERS.items() if reader is container} == set(catalogue.containers())

@@ -1,0 +1,309 @@
+"""Implementation Timeline: `### Phase N` headings with their meta line and task lines, or the work
+plans prose documents write (milestone tables, numbered steps, milestone sub-headings)."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from .. import prose
+from ..mdtext import table_cells, unescape
+from .blocks import Block
+from .computed import days_value, estimate_of, is_computed, read_settings
+from .outline import PHASE_HEADING, Section, core_title, heading_text, split_label
+
+if TYPE_CHECKING:
+    from .importer import Page
+
+
+_DAYS = re.compile(
+    r"\((?:~|≈)?\s*(?P<low>\d+(?:\.\d+)?)(?:\s*(?:-|–|to)\s*(?P<high>\d+(?:\.\d+)?))?\s*"
+    r"(?:working\s+|business\s+)?(?P<unit>days?|d|weeks?|w|hours?|hrs?|h)\)\s*$",
+    re.IGNORECASE)
+
+
+_SPAN = (r"(?:~|≈)?\s*\d+(?:\.\d+)?(?:\s*(?:-|–|to)\s*\d+(?:\.\d+)?)?\s*(?:working\s+|business\s+)?"
+         r"(?:days?|d|weeks?|w|hours?|hrs?|h)")
+
+
+# (?<!\s): a match starts where a run of blanks does, not at each of its characters (quadratic).
+_SPAN_ELSEWHERE = re.compile(rf"(?<!\s)(?:\s+[—–-]\s+({_SPAN})|\s*\[\s*({_SPAN})\s*\])\s*$", re.IGNORECASE)
+
+
+def bracketed_duration(title: str) -> str:
+    """A phase heading's duration after a dash or in brackets ("Foundation — 3 days", "Build [2-3 days]")
+    written the template's way, "Foundation (3 days)"; any other title as it is."""
+    match = _SPAN_ELSEWHERE.search(title)
+    return f"{title[:match.start()]} ({(match.group(1) or match.group(2)).strip()})" if match else title
+
+
+_DAYS_PLACEHOLDER = re.compile(r"\(\s*X\s+days?\s*\)\s*$", re.IGNORECASE)
+
+
+def read_timeline(page: Page, blocks: list[Block], section: Section) -> set[int]:
+    consumed: set[int] = set()
+    phases: list[dict[str, Any]] = []
+    current: dict[str, Any] | None = None
+    for index, block in enumerate(blocks):
+        if page.is_not_specified(block) and not phases and not marker_seen(page, blocks, consumed):
+            consumed.add(index)
+            continue
+        if block.kind == "heading":
+            title = heading_text(page.lines, block)
+            if PHASE_HEADING.match(core_title(title)) or PHASE_HEADING.match(title):
+                current = read_phase(page, title, block.start, len(phases) + 1)
+                phases.append(current)
+                consumed.add(index)
+                continue
+            if is_computed(page, blocks, index):
+                consumed.update((index, index + 1))
+                read_settings(page, blocks[index + 1])
+                current = None
+                continue
+            current = None
+            continue
+        if current is None:
+            continue
+        if block.kind == "paragraph" and "_meta" not in current and not current.get("_listed"):
+            meta = read_phase_meta(page, page.source(block.start, block.end).strip(), current)
+            if meta:
+                current["_meta"] = True
+                consumed.add(index)
+                continue
+        # Every phase the template prints has a list or "_Not specified._" (which sets
+        # _listed), so a numbered list read here is a person's, not kept content after it.
+        if block.kind in ("bullet_list", "ordered_list") and not current.get("_listed"):
+            tasks: list[dict[str, Any]] = []
+            items: list[Any] = []
+            leftovers: list[Any] = []
+            for item, text in page.items(block):
+                task = read_task(page, text, item.start) if text is not None else None
+                if task is not None and not items:
+                    tasks.append(task)
+                    continue
+                value = page.list_value(item, text, True)
+                (items if value is not None else leftovers).append(value if value is not None else item)
+            if tasks or items:
+                current["_listed"] = True
+                if tasks:
+                    current["tasks"] = tasks
+                    current.pop("estimate", None)
+                if items:
+                    current["items"] = items
+                consumed.add(index)
+                if leftovers:
+                    page.keep("timeline", "after", page.residual_list(leftovers))
+            continue
+        if page.is_not_specified(block) and not current.get("_listed"):
+            current["_listed"] = True
+            consumed.add(index)
+            continue
+    for phase in phases:
+        if phase.pop("_meta", False) and "_heading_estimate" in phase and "tasks" not in phase:
+            # A generated plan states the estimate in its meta line; the heading's days are computed.
+            phase.pop("estimate", None)
+            if "_meta_estimate" in phase:
+                phase["estimate"] = phase["_meta_estimate"]
+        for key in [k for k in phase if k.startswith("_")]:
+            phase.pop(key)
+    if phases:
+        page.set("timeline.phases", phases)
+    elif not consumed:
+        consumed = read_work_plan(page, blocks, section.heading.level if section.heading is not None else 2)
+    return consumed
+
+
+def read_work_plan(page: Page, blocks: list[Block], level: int) -> set[int]:
+    """Phases written the way prose documents write them, where there are no "Phase N" headings: a
+    milestone or phase table (`| Milestone | Date |`, `| Phase | Duration | Deliverables |`), or
+    else a numbered work plan above the section's first sub-heading ("1. Build X (2 weeks)"; a
+    bullet list too when its steps state durations). Each row or step is a phase; its duration is
+    the estimate, a date stays in the phase's name."""
+    for index, block in enumerate(blocks):
+        if block.kind == "table" and read_phase_table(page, block):
+            return {index}
+    milestones = read_milestone_headings(page, blocks, level)
+    if milestones:
+        return milestones
+    for index, block in enumerate(blocks):
+        if block.kind == "heading":
+            break
+        if block.kind not in ("bullet_list", "ordered_list"):
+            continue
+        steps = page.items(block)
+        if block.kind == "bullet_list" and not any(text and prose.states_duration(text) for _, text in steps):
+            continue
+        phases: list[dict[str, Any]] = []
+        leftovers: list[Block] = []
+        first: int | None = None
+        for item, text in steps:
+            if text is None or not text.strip():
+                leftovers.append(item)
+                continue
+            phase = read_phase(page, text, item.start, len(phases) + 1)
+            phase.pop("_heading_estimate", None)
+            phases.append(phase)
+            first = item.start if first is None else first
+        if first is None or not page.fits(phases, first, "timeline"):
+            continue
+        page.set("timeline.phases", phases)
+        if leftovers:
+            page.keep_leftovers("timeline", leftovers, first)
+        page.note(first, f"the {'numbered ' if block.kind == 'ordered_list' else ''}list is read as the plan's "
+                         f"phases, one a step ({len(phases)})")
+        return {index}
+    return set()
+
+
+def read_milestone_headings(page: Page, blocks: list[Block], level: int) -> set[int]:
+    """Milestones as sub-headings each with its list ("#### Alpha" and its criteria, "#### Beta ->
+    GA"): a phase each, its items the list's. Read from the first such pair while they follow one
+    another; a sub-heading with other content between it and its list ends the run, and it stays
+    as written after the phases (so nothing changes order)."""
+    consumed: set[int] = set()
+    phases: list[dict[str, Any]] = []
+    index = next((i for i, b in enumerate(blocks) if b.kind == "heading"), len(blocks))
+    while index + 1 < len(blocks):
+        heading, body = blocks[index], blocks[index + 1]
+        if heading.kind != "heading" or heading.level <= level or body.kind not in ("bullet_list", "ordered_list"):
+            break
+        if index + 2 < len(blocks) and blocks[index + 2].kind != "heading":
+            break  # more under the milestone than its list: it stays as written
+        steps = page.items(body)
+        items = [page.list_value(item, text, True) for item, text in steps]
+        if not items or None in items:
+            break
+        phase = read_phase(page, heading_text(page.lines, heading), heading.start, len(phases) + 1)
+        phase.pop("_heading_estimate", None)
+        phase["items"] = items
+        phases.append(phase)
+        consumed.update((index, index + 1))
+        index += 2
+    if not phases:
+        return set()
+    page.set("timeline.phases", phases)
+    page.note(blocks[min(consumed)].start, f"the sub-headings with a list each are read as the plan's phases "
+                                           f"({len(phases)}), the lists as their items")
+    return consumed
+
+
+def read_phase_table(page: Page, block: Block) -> bool:
+    rows = [table_cells(line) for line in page.lines[block.start:block.end]]
+    columns = prose.phase_columns([core_title(unescape(cell)) for cell in rows[0]])
+    if columns is None:
+        return False
+    phases: list[dict[str, Any]] = []
+    rejected: list[int] = []
+    dated = False
+    for offset, cells in enumerate(rows[2:], start=2):
+        line = block.start + offset
+        row = dict(zip(columns, cells, strict=True)) if len(cells) == len(columns) else {}
+        name = row.get("name", "").strip()
+        if not name or not re.search(r"\w", unescape(name)):
+            rejected.append(line)
+            continue
+        title = name
+        if row.get("date", "").strip():
+            title, dated = f"{title} ({row['date'].strip()})", True
+        if row.get("duration", "").strip():
+            title = f"{title} ({row['duration'].strip()})"
+        phase = read_phase(page, title, line, len(phases) + 1)
+        phase.pop("_heading_estimate", None)
+        items = [page.reader.cell(cells[i], line) for i, part in enumerate(columns) if part == "items"]
+        if any(items):
+            phase["items"] = [item for item in items if item]
+        phases.append(phase)
+    if not phases:
+        return False
+    page.set("timeline.phases", phases)
+    page.note(block.start, f"the table is read as the plan's phases, one a row ({len(phases)})" +
+              ("; a milestone's date is kept in its phase's name (a phase has an estimate, not a date)"
+               if dated else ""))
+    if rejected:
+        page.keep("timeline", "after", "\n".join(page.lines[block.start:block.start + 2] +
+                                                 [page.lines[n] for n in rejected]))
+    return True
+
+
+def read_phase(page: Page, title: str, line: int, position: int) -> dict[str, Any]:
+    match = re.match(r"^\s*Phase\s+(\d+)\s*[:.\-–—]?\s*", title, re.IGNORECASE)
+    rest = title[match.end():] if match else title
+    if match and int(match.group(1)) != position and not any("numbers phases from 1" in n for n in page.notes):
+        page.note(line, f"'Phase {match.group(1)}' is the plan's phase {position}: the template numbers "
+                        "phases from 1 in order, and prints it so")
+    phase: dict[str, Any] = {}
+    rest = bracketed_duration(rest)
+    days = _DAYS.search(rest)
+    if days and not 0 < float(days.group("low")) <= float(days.group("high") or days.group("low")):
+        # "(0 days)" or "(5-3 days)" is no estimate: the words stay in the phase's name.
+        page.note(line, f"the phase's duration {days.group(0).strip()!r} is not an estimate (zero, or a range "
+                        "that runs backwards); it is kept in the phase's name")
+        days = None
+    if days:
+        low, high = float(days.group("low")), float(days.group("high") or days.group("low"))
+        if days.group("unit").lower().startswith("w"):
+            low, high = low * 5, high * 5
+            page.note(line, "a phase given in weeks is imported as working days (5 a week)")
+        elif days.group("unit").lower().startswith("h"):
+            low, high = low / 8, high / 8
+            page.note(line, "a phase given in hours is imported as working days (8 hours a day)")
+        phase["estimate"] = days_value(low) if low == high else f"{days_value(low)}-{days_value(high)}"
+        phase["_heading_estimate"] = True
+        rest = rest[:days.start()].rstrip()
+    elif _DAYS_PLACEHOLDER.search(rest):
+        page.note(line, "the phase's duration is the template's '(X days)'; give it an estimate")
+        rest = rest[:_DAYS_PLACEHOLDER.search(rest).start()].rstrip()  # type: ignore[union-attr]
+    name = page.reader.heading(rest, line) if rest.strip() else ""
+    phase["name"] = name or f"Phase {position}"
+    return phase
+
+
+def read_phase_meta(page: Page, text: str, phase: dict[str, Any]) -> bool:
+    """``**Phase id**: `x` · **Depends on**: `a` · **Estimate**: 2-4 days · ...`` (all ours)."""
+    parts = text.split(" · ")
+    if not parts or not re.match(r"^\*\*(Phase id|Depends on|Estimate|Dates|Expected)\*\*: ", parts[0]):
+        return False
+    for part in parts:
+        parsed = split_label(part)
+        if parsed is None:
+            continue
+        label, value = parsed
+        if label == "phase id":
+            ident = re.fullmatch(r"`([A-Za-z0-9][A-Za-z0-9_.-]{0,63})`", value)
+            if ident:
+                phase["id"] = ident.group(1)
+        elif label == "depends on":
+            phase["depends_on"] = [] if value.startswith("nothing") else re.findall(r"`([^`]+)`", value)
+        elif label == "estimate":
+            estimate = estimate_of(value)
+            if estimate is not None:
+                phase["_meta_estimate"] = estimate
+    phase["_heading_estimate"] = True
+    return True
+
+
+def read_task(page: Page, text: str, line: int) -> dict[str, Any] | None:
+    """``[ ] **id**: Name — 2-4 days · after `a` · 2026-11-09 → 2026-11-10 · critical``."""
+    match = re.match(r"^\[( |x|X)\] \*\*([A-Za-z0-9][A-Za-z0-9_.-]{0,63})\*\*: (.+) — ([^—]+)$", text)
+    if not match:
+        return None
+    detail = match.group(4).split(" · ")
+    estimate = estimate_of(detail[0])
+    if estimate is None:
+        return None
+    name = page.reader.inline(match.group(3), line)
+    if not name:
+        return None
+    task: dict[str, Any] = {"id": match.group(2), "name": name, "estimate": estimate}
+    for part in detail[1:]:
+        if part == "at phase start":
+            task["depends_on"] = []
+        elif part.startswith("after "):
+            task["depends_on"] = re.findall(r"`([^`]+)`", part)
+    if match.group(1) != " ":
+        task["done"] = True
+    return task
+
+
+def marker_seen(page: Page, blocks: list[Block], consumed: set[int]) -> bool:
+    return any(page.is_not_specified(blocks[i]) for i in consumed)
