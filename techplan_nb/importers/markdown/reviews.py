@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ...model import REVIEW_STATUSES
@@ -26,10 +27,33 @@ def _review_blocks(blocks: list[Block], consumed: set[int], bad_lines: set[int])
     return keep
 
 
+@dataclass
+class RoundDraft:
+    """One review round as it is read: its fields, and why it must stay as written (`odd`), if so."""
+
+    round: int
+    line: int
+    date: str | None = None
+    reviewer: str | None = None
+    status: str | None = None
+    feedback: list[str] | None = None
+    resolution: list[str] | None = None
+    odd: str | None = None
+    kept: list[str] = field(default_factory=list)  # its lines no field takes, kept after the rounds
+
+    def to_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"round": self.round}
+        for name in ("date", "reviewer", "status", "feedback", "resolution"):
+            value = getattr(self, name)
+            if value is not None and value != []:
+                data[name] = value
+        return data
+
+
 def read_reviews(page: Page, blocks: list[Block], section: Section) -> set[int]:
     consumed: set[int] = set()
-    reviews: list[dict[str, Any]] = []
-    current: dict[str, Any] | None = None
+    reviews: list[RoundDraft] = []
+    current: RoundDraft | None = None
     pending: str | None = None
     marked: set[tuple[int, str]] = set()  # (round's position, label) printed as "_Not specified._"
     marker: int | None = None  # the template's "_Not specified._" for no rounds, after kept ones
@@ -63,19 +87,20 @@ def read_reviews(page: Page, blocks: list[Block], section: Section) -> set[int]:
                 label = split_label(text)
                 name, value = label if label else ("", "")
                 if label and name == "reviewer" and value:
-                    current["reviewer"] = page.reader.inline(value, block.start + offset)
+                    current.reviewer = page.reader.inline(value, block.start + offset)
                     used = True
                 elif label and name == "status" and value:
-                    current["status"] = page.reader.inline(value, block.start + offset)
+                    current.status = page.reader.inline(value, block.start + offset)
                     used = True
                 elif label and name in ("feedback", "resolution") and not value:
                     pending = name
-                    current.setdefault(name, [])
+                    if getattr(current, name) is None:
+                        setattr(current, name, [])
                     used = True
                 elif label and name in ("feedback", "resolution"):
                     # "**Feedback**: one line" prints back as a list under the label: the round
                     # is kept as written, in its place, instead.
-                    current["_odd"] = f"its '{label[0]}' is written on the label's line"
+                    current.odd = f"its '{label[0]}' is written on the label's line"
                     leftover.append(block.start + offset)
                 elif text == NOT_SPECIFIED and pending:
                     used = True
@@ -85,12 +110,12 @@ def read_reviews(page: Page, blocks: list[Block], section: Section) -> set[int]:
             if used:
                 consumed.add(index)
                 if leftover:
-                    current["_keep"].append("\n".join(page.lines[n].rstrip() for n in leftover))
+                    current.kept.append("\n".join(page.lines[n].rstrip() for n in leftover))
             continue
         # A bullet or numbered list is the label's, unless the label said "_Not specified._"
         # (then it is content kept after the round).
         listed = block.kind in ("bullet_list", "ordered_list") and (len(reviews), pending) not in marked
-        if listed and pending and not current.get(pending):
+        if listed and pending and not getattr(current, pending):
             values, leftovers = [], []
             for item, item_text in page.items(block):
                 value = page.reader.inline(item_text, item.start) if item_text is not None else ""
@@ -98,84 +123,80 @@ def read_reviews(page: Page, blocks: list[Block], section: Section) -> set[int]:
                     values.append(value)
                 else:
                     leftovers.append(item)
-            current[pending] = values
+            setattr(current, pending, values)
             consumed.add(index)
             if leftovers and not values:
                 # Kept after the rounds, the items would leave the round's list printed as
                 # "_Not specified._": the round stays as written instead.
-                current["_odd"] = f"its {pending} has list items with nested content"
+                current.odd = f"its {pending} has list items with nested content"
             elif leftovers:
-                current["_keep"].append(page.residual_list(leftovers))
-    good: list[dict[str, Any]] = []
-    bad: list[dict[str, Any]] = []
+                current.kept.append(page.residual_list(leftovers))
+    good: list[RoundDraft] = []
+    bad: list[RoundDraft] = []
     numbers: set[int] = set()
     for review in reviews:
-        if review["round"] in numbers:
-            review["_odd"] = f"round {review['round']} is given twice"
-        numbers.add(review["round"])
-        status = str(review.get("status", "")).lower()
+        if review.round in numbers:
+            review.odd = f"round {review.round} is given twice"
+        numbers.add(review.round)
+        status = (review.status or "").lower()
         bare = STATUS_MARK.sub("", re.sub(r"(?<!\s)\s*(?:✅|✔️|✔|☑️|☑|❌|✖️|✖)$", "", status)).strip()
         if bare != status and bare in [s.lower() for s in REVIEW_STATUSES]:
             # "✅ Approved" / "Changes Requested ❌": the mark only repeats the status.
-            page.note(review["_line"], f"the review status {review['status']!r} is read as its words")
+            page.note(review.line, f"the review status {review.status!r} is read as its words")
             status = bare
-        if review.get("reviewer") and status in [s.lower() for s in REVIEW_STATUSES] and "_odd" not in review:
+        if review.reviewer and status in [s.lower() for s in REVIEW_STATUSES] and review.odd is None:
             if bad and good:
                 # After a round kept verbatim, later rounds are kept with it: the fields print
                 # before the kept content, and the rounds would change order.
-                review["_odd"] = "a round before it is kept verbatim, and the rounds keep their order"
+                review.odd = "a round before it is kept verbatim, and the rounds keep their order"
                 bad.append(review)
                 continue
-            review["status"] = next(s for s in REVIEW_STATUSES if s.lower() == status)
-            good.append({k: v for k, v in review.items() if k.startswith("_") or v != []})
+            review.status = next(s for s in REVIEW_STATUSES if s.lower() == status)
+            good.append(review)
         else:
             bad.append(review)
     for review in good:
-        for text in review.pop("_keep"):
+        for text in review.kept:
             page.keep("reviews", "after", text)
-        review.pop("_line", None)
     if good:
-        page.data["reviews"] = good
+        page.data["reviews"] = [review.to_data() for review in good]
     elif marker is not None:
         consumed.add(marker)
     if bad:
         # A round without a reviewer or a real status cannot be a field; keep it all as written.
         for review in bad:
-            why = review.get("_odd") or ("it has no '**Reviewer**:' and a status of Approved or Changes "
-                                         "Requested")
-            page.note(review["_line"], f"a review round is kept verbatim: {why}")
-        kept = _review_blocks(blocks, consumed, {r["_line"] for r in bad})
+            why = review.odd or "it has no '**Reviewer**:' and a status of Approved or Changes Requested"
+            page.note(review.line, f"a review round is kept verbatim: {why}")
+        kept = _review_blocks(blocks, consumed, {r.line for r in bad})
         return kept | ({marker} if marker is not None and not good else set())
     return consumed
 
 
-def read_round_heading(page: Page, title: str, line: int) -> dict[str, Any] | None:
+def read_round_heading(page: Page, title: str, line: int) -> RoundDraft | None:
     match = re.match(r"^Review Round (\d+) \(Date: (\d{4}-\d{2}-\d{2}|not given)\)$", title)
     if match:
-        review: dict[str, Any] = {"round": int(match.group(1))}
+        review = RoundDraft(int(match.group(1)), line)
         if match.group(2) != "not given":
-            review["date"] = match.group(2)
+            review.date = match.group(2)
     else:
         loose = re.match(r"^\s*(?:Review\s+)?Round\s+(\d+)\b(.*)$", title, re.IGNORECASE)
         if not loose:
             return None
-        review = {"round": int(loose.group(1))}
+        review = RoundDraft(int(loose.group(1)), line)
         rest = loose.group(2)
         date = re.search(r"\d{4}-\d{2}-\d{2}", rest)
         if date:
-            review["date"] = date.group(0)
+            review.date = date.group(0)
             rest = rest.replace(date.group(0), " ")
         else:
             written = re.search(r"(?:date\s*:\s*)?([A-Za-z]{3,9}\.? \d{1,2},? \d{4}|\d{1,2} [A-Za-z]{3,9},? \d{4})",
                                 rest, re.IGNORECASE)
             day = human_date(written.group(1).replace(".", "")) if written else None
             if written and day:
-                review["date"] = day
+                review.date = day
                 rest = rest.replace(written.group(0), " ")
         # Words the printed heading has no room for ("Review Round 2 — security pass"): the
         # round is kept as written rather than lose them.
         if re.search(r"\w", re.sub(r"\bdate\b", "", rest, flags=re.IGNORECASE)):
-            review["_odd"] = "its heading has words besides the round and date"
-    review["_line"] = line
-    review["_keep"] = []
+            review.odd = "its heading has words besides the round and date"
     return review

@@ -136,7 +136,7 @@ def read_risk_table(page: Page, block: Block) -> bool:
         return False
     if not all(name in columns or name in COMPUTED_COLUMNS for name in header):
         return False
-    risks: list[dict[str, Any]] = []
+    risks: list[tuple[int, dict[str, Any]]] = []  # (its place in the inputs when the table gives it, the risk)
     rejected: list[int] = []
     numeric = False
     lights: int | None = None
@@ -146,6 +146,7 @@ def read_risk_table(page: Page, block: Block) -> bool:
             rejected.append(line)
             continue
         risk: dict[str, Any] = {}
+        bad, place = False, 0
         for name, cell in zip(header, cells, strict=True):
             field_name = columns.get(name)
             if field_name is None:
@@ -172,22 +173,22 @@ def read_risk_table(page: Page, block: Block) -> bool:
                 if value in ("open", "closed"):
                     risk["status"] = value
                 elif value:
-                    risk["_bad"] = True
+                    bad = True
             elif field_name == "index":
-                risk["_index"] = int(cell) if cell.isdigit() else 10**9 + offset
+                place = int(cell) if cell.isdigit() else 10**9 + offset
             else:
                 risk[field_name] = page.reader.cell(cell, line)
         # A second "R1" (a copied row) cannot be a field beside the first: kept as written.
-        duplicate = risk.get("id") is not None and any(r.get("id") == risk["id"] for r in risks)
-        if risk.pop("_bad", False) or not risk_ok(risk) or duplicate:
+        duplicate = risk.get("id") is not None and any(r.get("id") == risk["id"] for _, r in risks)
+        if bad or not risk_ok(risk) or duplicate:
             rejected.append(line)
             continue
-        risks.append(risk)
+        risks.append((place, risk))
     if not risks:
         return False
-    risks.sort(key=lambda r: r.get("_index", 0))  # the inputs' order, when the plan gives it
-    page.data["risks"] = [{k: v for k, v in r.items() if v != "" and not k.startswith("_") and
-                           not (k == "status" and v == "open")} for r in risks]
+    risks.sort(key=lambda row: row[0])  # the inputs' order, when the plan gives it
+    page.data["risks"] = [{k: v for k, v in r.items() if v != "" and not (k == "status" and v == "open")}
+                          for _, r in risks]
     if numeric:
         page.data["risk_scale"] = 5
     if lights is not None:

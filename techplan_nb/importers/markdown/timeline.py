@@ -4,6 +4,7 @@ plans prose documents write (milestone tables, numbered steps, milestone sub-hea
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .. import prose
@@ -40,10 +41,44 @@ def bracketed_duration(title: str) -> str:
 _DAYS_PLACEHOLDER = re.compile(r"\(\s*X\s+days?\s*\)\s*$", re.IGNORECASE)
 
 
+@dataclass
+class PhaseDraft:
+    """One phase as it is read, before it becomes the inputs' phase."""
+
+    name: str
+    estimate: Any = None  # from its heading ("(3 days)"), a table's duration or a step's
+    id: str | None = None
+    depends_on: list[str] | None = None
+    meta_estimate: Any = None  # the **Estimate** of the meta line a generated plan prints under the heading
+    meta_read: bool = False
+    listed: bool = False  # its task list (or "_Not specified._") has been read
+    tasks: list[dict[str, Any]] = field(default_factory=list)
+    items: list[Any] = field(default_factory=list)
+
+    def to_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        # A phase with tasks is estimated by them. A generated plan states a phase's own estimate
+        # in its meta line: the days in its heading were computed, so the meta line's is the one.
+        if self.estimate is not None and not self.tasks and not self.meta_read:
+            data["estimate"] = self.estimate
+        data["name"] = self.name
+        if self.id is not None:
+            data["id"] = self.id
+        if self.depends_on is not None:
+            data["depends_on"] = self.depends_on
+        if self.tasks:
+            data["tasks"] = self.tasks
+        if self.items:
+            data["items"] = self.items
+        if self.meta_read and not self.tasks and self.meta_estimate is not None:
+            data["estimate"] = self.meta_estimate
+        return data
+
+
 def read_timeline(page: Page, blocks: list[Block], section: Section) -> set[int]:
     consumed: set[int] = set()
-    phases: list[dict[str, Any]] = []
-    current: dict[str, Any] | None = None
+    phases: list[PhaseDraft] = []
+    current: PhaseDraft | None = None
     for index, block in enumerate(blocks):
         if page.is_not_specified(block) and not phases and not marker_seen(page, blocks, consumed):
             consumed.add(index)
@@ -64,15 +99,14 @@ def read_timeline(page: Page, blocks: list[Block], section: Section) -> set[int]
             continue
         if current is None:
             continue
-        if block.kind == "paragraph" and "_meta" not in current and not current.get("_listed"):
-            meta = read_phase_meta(page, page.source(block.start, block.end).strip(), current)
-            if meta:
-                current["_meta"] = True
+        if block.kind == "paragraph" and not current.meta_read and not current.listed:
+            if read_phase_meta(page, page.source(block.start, block.end).strip(), current):
+                current.meta_read = True
                 consumed.add(index)
                 continue
         # Every phase the template prints has a list or "_Not specified._" (which sets
-        # _listed), so a numbered list read here is a person's, not kept content after it.
-        if block.kind in ("bullet_list", "ordered_list") and not current.get("_listed"):
+        # `listed`), so a numbered list read here is a person's, not kept content after it.
+        if block.kind in ("bullet_list", "ordered_list") and not current.listed:
             tasks: list[dict[str, Any]] = []
             items: list[Any] = []
             leftovers: list[Any] = []
@@ -84,30 +118,18 @@ def read_timeline(page: Page, blocks: list[Block], section: Section) -> set[int]
                 value = page.list_value(item, text, True)
                 (items if value is not None else leftovers).append(value if value is not None else item)
             if tasks or items:
-                current["_listed"] = True
-                if tasks:
-                    current["tasks"] = tasks
-                    current.pop("estimate", None)
-                if items:
-                    current["items"] = items
+                current.listed = True
+                current.tasks, current.items = tasks, items
                 consumed.add(index)
                 if leftovers:
                     page.keep("timeline", "after", page.residual_list(leftovers))
             continue
-        if page.is_not_specified(block) and not current.get("_listed"):
-            current["_listed"] = True
+        if page.is_not_specified(block) and not current.listed:
+            current.listed = True
             consumed.add(index)
             continue
-    for phase in phases:
-        if phase.pop("_meta", False) and "_heading_estimate" in phase and "tasks" not in phase:
-            # A generated plan states the estimate in its meta line; the heading's days are computed.
-            phase.pop("estimate", None)
-            if "_meta_estimate" in phase:
-                phase["estimate"] = phase["_meta_estimate"]
-        for key in [k for k in phase if k.startswith("_")]:
-            phase.pop(key)
     if phases:
-        page.set("timeline.phases", phases)
+        page.set("timeline.phases", [phase.to_data() for phase in phases])
     elif not consumed:
         consumed = read_work_plan(page, blocks, section.heading.level if section.heading is not None else 2)
     return consumed
@@ -133,20 +155,18 @@ def read_work_plan(page: Page, blocks: list[Block], level: int) -> set[int]:
         steps = page.items(block)
         if block.kind == "bullet_list" and not any(text and prose.states_duration(text) for _, text in steps):
             continue
-        phases: list[dict[str, Any]] = []
+        phases: list[PhaseDraft] = []
         leftovers: list[Block] = []
         first: int | None = None
         for item, text in steps:
             if text is None or not text.strip():
                 leftovers.append(item)
                 continue
-            phase = read_phase(page, text, item.start, len(phases) + 1)
-            phase.pop("_heading_estimate", None)
-            phases.append(phase)
+            phases.append(read_phase(page, text, item.start, len(phases) + 1))
             first = item.start if first is None else first
         if first is None or not page.fits(phases, first, "timeline"):
             continue
-        page.set("timeline.phases", phases)
+        page.set("timeline.phases", [phase.to_data() for phase in phases])
         if leftovers:
             page.keep_leftovers("timeline", leftovers, first)
         page.note(first, f"the {'numbered ' if block.kind == 'ordered_list' else ''}list is read as the plan's "
@@ -161,7 +181,7 @@ def read_milestone_headings(page: Page, blocks: list[Block], level: int) -> set[
     another; a sub-heading with other content between it and its list ends the run, and it stays
     as written after the phases (so nothing changes order)."""
     consumed: set[int] = set()
-    phases: list[dict[str, Any]] = []
+    phases: list[PhaseDraft] = []
     index = next((i for i, b in enumerate(blocks) if b.kind == "heading"), len(blocks))
     while index + 1 < len(blocks):
         heading, body = blocks[index], blocks[index + 1]
@@ -174,14 +194,13 @@ def read_milestone_headings(page: Page, blocks: list[Block], level: int) -> set[
         if not items or None in items:
             break
         phase = read_phase(page, heading_text(page.lines, heading), heading.start, len(phases) + 1)
-        phase.pop("_heading_estimate", None)
-        phase["items"] = items
+        phase.items = items
         phases.append(phase)
         consumed.update((index, index + 1))
         index += 2
     if not phases:
         return set()
-    page.set("timeline.phases", phases)
+    page.set("timeline.phases", [phase.to_data() for phase in phases])
     page.note(blocks[min(consumed)].start, f"the sub-headings with a list each are read as the plan's phases "
                                            f"({len(phases)}), the lists as their items")
     return consumed
@@ -192,7 +211,7 @@ def read_phase_table(page: Page, block: Block) -> bool:
     columns = prose.phase_columns([core_title(unescape(cell)) for cell in rows[0]])
     if columns is None:
         return False
-    phases: list[dict[str, Any]] = []
+    phases: list[PhaseDraft] = []
     rejected: list[int] = []
     dated = False
     for offset, cells in enumerate(rows[2:], start=2):
@@ -208,14 +227,12 @@ def read_phase_table(page: Page, block: Block) -> bool:
         if row.get("duration", "").strip():
             title = f"{title} ({row['duration'].strip()})"
         phase = read_phase(page, title, line, len(phases) + 1)
-        phase.pop("_heading_estimate", None)
         items = [page.reader.cell(cells[i], line) for i, part in enumerate(columns) if part == "items"]
-        if any(items):
-            phase["items"] = [item for item in items if item]
+        phase.items = [item for item in items if item]
         phases.append(phase)
     if not phases:
         return False
-    page.set("timeline.phases", phases)
+    page.set("timeline.phases", [phase.to_data() for phase in phases])
     page.note(block.start, f"the table is read as the plan's phases, one a row ({len(phases)})" +
               ("; a milestone's date is kept in its phase's name (a phase has an estimate, not a date)"
                if dated else ""))
@@ -225,13 +242,13 @@ def read_phase_table(page: Page, block: Block) -> bool:
     return True
 
 
-def read_phase(page: Page, title: str, line: int, position: int) -> dict[str, Any]:
+def read_phase(page: Page, title: str, line: int, position: int) -> PhaseDraft:
     match = re.match(r"^\s*Phase\s+(\d+)\s*[:.\-–—]?\s*", title, re.IGNORECASE)
     rest = title[match.end():] if match else title
     if match and int(match.group(1)) != position and not any("numbers phases from 1" in n for n in page.notes):
         page.note(line, f"'Phase {match.group(1)}' is the plan's phase {position}: the template numbers "
                         "phases from 1 in order, and prints it so")
-    phase: dict[str, Any] = {}
+    estimate: Any = None
     rest = bracketed_duration(rest)
     days = _DAYS.search(rest)
     if days and not 0 < float(days.group("low")) <= float(days.group("high") or days.group("low")):
@@ -247,18 +264,16 @@ def read_phase(page: Page, title: str, line: int, position: int) -> dict[str, An
         elif days.group("unit").lower().startswith("h"):
             low, high = low / 8, high / 8
             page.note(line, "a phase given in hours is imported as working days (8 hours a day)")
-        phase["estimate"] = days_value(low) if low == high else f"{days_value(low)}-{days_value(high)}"
-        phase["_heading_estimate"] = True
+        estimate = days_value(low) if low == high else f"{days_value(low)}-{days_value(high)}"
         rest = rest[:days.start()].rstrip()
     elif _DAYS_PLACEHOLDER.search(rest):
         page.note(line, "the phase's duration is the template's '(X days)'; give it an estimate")
         rest = rest[:_DAYS_PLACEHOLDER.search(rest).start()].rstrip()  # type: ignore[union-attr]
     name = page.reader.heading(rest, line) if rest.strip() else ""
-    phase["name"] = name or f"Phase {position}"
-    return phase
+    return PhaseDraft(name or f"Phase {position}", estimate)
 
 
-def read_phase_meta(page: Page, text: str, phase: dict[str, Any]) -> bool:
+def read_phase_meta(page: Page, text: str, phase: PhaseDraft) -> bool:
     """``**Phase id**: `x` · **Depends on**: `a` · **Estimate**: 2-4 days · ...`` (all ours)."""
     parts = text.split(" · ")
     if not parts or not re.match(r"^\*\*(Phase id|Depends on|Estimate|Dates|Expected)\*\*: ", parts[0]):
@@ -271,14 +286,13 @@ def read_phase_meta(page: Page, text: str, phase: dict[str, Any]) -> bool:
         if label == "phase id":
             ident = re.fullmatch(r"`([A-Za-z0-9][A-Za-z0-9_.-]{0,63})`", value)
             if ident:
-                phase["id"] = ident.group(1)
+                phase.id = ident.group(1)
         elif label == "depends on":
-            phase["depends_on"] = [] if value.startswith("nothing") else re.findall(r"`([^`]+)`", value)
+            phase.depends_on = [] if value.startswith("nothing") else re.findall(r"`([^`]+)`", value)
         elif label == "estimate":
             estimate = estimate_of(value)
             if estimate is not None:
-                phase["_meta_estimate"] = estimate
-    phase["_heading_estimate"] = True
+                phase.meta_estimate = estimate
     return True
 
 
