@@ -11,7 +11,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, TextIO, TypeVar
 
 from ..errors import UsageError, printable
-from ..plan_folder import PLAN_FILE
 from . import common
 
 if TYPE_CHECKING:
@@ -144,6 +143,7 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _update(args: argparse.Namespace) -> int:
+    from ..plan_folder import PLAN_FILE  # here, not at the top: every command would load plan_folder to start
     from ..services.review import update
 
     updated = _call(lambda: update(args.plan_dir, _options(args), force=args.force, dry_run=args.dry_run,
