@@ -585,9 +585,9 @@ class Row:
 
     def __init__(self, owner: RowList, editor: Editor) -> None:
         self.editor = editor
-        self.up = _small_button("↑", "Move up")
-        self.down = _small_button("↓", "Move down")
-        self.remove = _small_button("✕", "Remove")
+        self.up = _small_button("up", "Move up")
+        self.down = _small_button("down", "Move down")
+        self.remove = _small_button("remove", "Remove")
         self.remove.add_class("tp-remove")
         self.up.on_click(lambda _: owner.move(self, -1))
         self.down.on_click(lambda _: owner.move(self, +1))
@@ -600,9 +600,13 @@ class Row:
             self.widget.add_class(owner.css)
 
 
-def _small_button(text: str, tooltip: str) -> W.Button:
-    button = W.Button(description=text, tooltip=tooltip, layout=W.Layout(width="2.4em", padding="0"))
+def _small_button(icon: str, name: str) -> W.Button:
+    """A ↑, ↓ or ✕ button whose text is its name ("Move risk 2 up"), read by screen readers and
+    Playwright's get_by_role; the stylesheet hides the text and draws the icon (tp-icon-*)."""
+    # In px: the button's own font size is 0 (its words are hidden), so an em would be nothing.
+    button = W.Button(description=name, tooltip=name, layout=W.Layout(width="31px", padding="0"))
     button.add_class("tp-rowbtn")
+    button.add_class(f"tp-icon-{icon}")
     return button
 
 
@@ -616,6 +620,8 @@ class RowList(Editor):
         self.make_editor = make_editor
         self.new_value = new_value or (lambda: MISSING)
         self.css = css
+        # What a row is called in its buttons' names: "+ Add risk" -> "Remove risk 2".
+        self.noun = add_label.removeprefix("+").strip().removeprefix("Add ").strip() or "row"
         self.rows: list[Row] = []
         self.box = W.VBox(layout=_layout("100%"))
         self.empty = W.HTML(f"<span class='tp-muted'>{html.escape(empty_text)}</span>")
@@ -675,6 +681,11 @@ class RowList(Editor):
         for index, row in enumerate(self.rows):
             row.up.disabled = index == 0
             row.down.disabled = index == last
+            for button, name in ((row.up, f"Move {self.noun} {index + 1} up"),
+                                 (row.down, f"Move {self.noun} {index + 1} down"),
+                                 (row.remove, f"Remove {self.noun} {index + 1}")):
+                if button.description != name:
+                    button.description = button.tooltip = name
         self.box.children = [row.widget for row in self.rows] if self.rows else [self.empty]
 
     def get(self) -> Any:

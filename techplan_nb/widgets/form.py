@@ -32,7 +32,7 @@ from .editors import Context
 from .importing import from_github_export, from_markdown_plan, is_markdown_plan, looks_like_github_export
 from .messages import describe, humanise, parse_path
 from .preview import DEBOUNCE_SECONDS, Debouncer, Preview, _running_loop
-from .sections import OTHER_TAB, TAB_OF_KEY, TAB_TITLES, PlanEditor, blank_inputs
+from .sections import OTHER_TAB, TAB_OF_KEY, TAB_TITLES, PlanEditor, blank_inputs, preview_heading
 from .style import CSS
 
 FORM_NAME = "plan form"
@@ -183,8 +183,13 @@ class PlanForm:
         # refreshes with each change, holding the file as a data: URI.
         self.downloads = W.HTML(layout=W.Layout(width="auto"))
         self.downloads.add_class("tp-downloads")
-        options_row = W.HBox([self.force, self.no_images, self.downloads],
+        # The generated folder as a zip: its own box, made once per Generate (it is larger than the
+        # rest, and the downloads above are refreshed with every change).
+        self.folder_download = W.HTML(_FOLDER_ZIP_OFF, layout=W.Layout(width="auto"))
+        self.folder_download.add_class("tp-download-folder-box")
+        options_row = W.HBox([self.force, self.no_images, W.HBox([self.downloads, self.folder_download])],
                              layout=W.Layout(width="100%", justify_content="space-between"))
+        options_row.add_class("tp-options")
         progress_row = W.HBox([self.progress, self.progress_label], layout=W.Layout(width="100%"))
         progress_row.add_class("tp-progress-row")
         left = W.VBox([self.tabs], layout=W.Layout(flex="3 1 0", min_width="0", width="auto"))
@@ -207,6 +212,7 @@ class PlanForm:
         index = change["new"]
         if isinstance(index, int):
             self.build_tab(index)
+            self.preview.follow(preview_heading(index))
 
     def build_tab(self, index: int) -> None:
         """Make a tab's boxes (once) and show their problems; looking at a tab changes nothing saved."""
@@ -393,9 +399,15 @@ class PlanForm:
         if self.plan is not None and self.preview.text:
             links.insert(0, link("tp-download-plan", f"{base}.md", "text/markdown",
                                  self.preview.text.encode("utf-8"), "Plan (.md)"))
+            # The clipboard is the browser's: the button copies the Markdown tab's text (the plan
+            # exactly, as the .md download holds it), with no round trip to the kernel.
+            copy = ("<button type='button' class='tp-copy-markdown' title='Copy the plan (Markdown) to the "
+                    "clipboard' onclick=\"" + html.escape(_COPY_SCRIPT) + "\">Copy Markdown</button>")
         else:
-            links.insert(0, "<span class='tp-muted' title='Fix the problems first'>⬇ Plan (.md)</span>")
-        value = "<span class='tp-download-links'>Download: " + " · ".join(links) + "</span>"
+            links.insert(0, "<span class='tp-download-off' title='Fix the problems first'>⬇ Plan (.md)</span>")
+            copy = ("<button type='button' class='tp-copy-markdown' disabled title='Fix the problems first'>"
+                    "Copy Markdown</button>")
+        value = "<span class='tp-download-links'>" + copy + " Download: " + " · ".join(links) + "</span>"
         if self.downloads.value != value:
             self.downloads.value = value
 
@@ -740,7 +752,25 @@ class PlanForm:
             f"{p.stat().st_size:,} bytes)</span></li>" for p in self.written)
         self.files_html.value = (f"<div class='tp-files-box'><b>Files written</b> to "
                                  f"<code>{html.escape(self._shown(folder))}</code>:<ul>{rows}</ul></div>")
+        self._offer_folder(folder)
         self._say(f"Generated the plan for #{html.escape(str(self.plan.issue.number if self.plan else ''))}.", "ok")
+
+    def _offer_folder(self, folder: Path) -> None:
+        """The generated folder as a zip link (made in memory from the folder; nothing is written)."""
+        import base64
+
+        try:
+            body = files.folder_zip(folder)
+        except (TechPlanError, OSError) as exc:
+            self.folder_download.value = (f"<span class='tp-download-links'>&nbsp;· <span class='tp-download-off' "
+                                          f"title='{html.escape(str(exc))}'>⬇ Plan folder (.zip)</span></span>")
+            return
+        data = base64.b64encode(body).decode("ascii")
+        name = html.escape(f"{folder.name}.zip")
+        self.folder_download.value = (
+            f"<span class='tp-download-links'>&nbsp;· <a class='tp-download-folder' download='{name}' "
+            f"href='data:application/zip;base64,{data}' title='Download the folder Generate wrote "
+            f"({html.escape(self._shown(folder))}) as {name}'>⬇ Plan folder (.zip)</a></span>")
 
     def _set_progress(self, fraction: float | None, text: str) -> None:
         if fraction is None:
@@ -835,6 +865,15 @@ def _capture(call: Callable[[], Any]) -> tuple[Any, BaseException | None]:
 
 
 _ORDER = ["the plan", "audit notebook", "inputs", "chart"]
+
+_FOLDER_ZIP_OFF = ("<span class='tp-download-links'>&nbsp;· <span class='tp-download-off' title='Generate the "
+                   "plan first: the zip holds the folder Generate writes'>⬇ Plan folder (.zip)</span></span>")
+
+_COPY_SCRIPT = (
+    "const text = this.closest('.tp-form').querySelector('.tp-preview-markdown pre').textContent;"
+    "const done = (said) => { this.textContent = said;"
+    " setTimeout(() => { this.textContent = 'Copy Markdown'; }, 2500); };"
+    "navigator.clipboard.writeText(text).then(() => done('Copied ✓'), () => done('Not copied: use the download'));")
 
 
 def _kind(path: Path) -> str:

@@ -94,6 +94,21 @@ def _fence(renderer: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
 _MD.add_render_rule("fence", _fence)
 
 
+def _cell_open(renderer: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
+    # A cell's text in a box as wide as it needs up to a limit (style.py): a table is as wide as its
+    # text and scrolls sideways in a narrow preview, instead of squeezing each column to a word.
+    return str(renderer.renderToken(tokens, idx, options, env)) + "<div class='tp-cell'>"
+
+
+def _cell_close(renderer: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
+    return "</div>" + str(renderer.renderToken(tokens, idx, options, env))
+
+
+for _kind in ("td", "th"):
+    _MD.add_render_rule(f"{_kind}_open", _cell_open)
+    _MD.add_render_rule(f"{_kind}_close", _cell_close)
+
+
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _SPLIT_HEADING = re.compile(r"^#{2,3} ")
 
@@ -172,7 +187,9 @@ class Preview:
         self.markdown = W.HTML()
         self.markdown.add_class("tp-preview-markdown")
         self.chart_note = W.HTML()
-        self.images = {key: W.Image(format="png", layout=W.Layout(width="100%", height="auto", display="none"))
+        # At their own size (one image pixel a screen pixel, so chart text is 11-12.5 px as drawn),
+        # scrolling sideways in a narrow preview: shrunk to the column, it was 7-9 px.
+        self.images = {key: W.Image(format="png", layout=W.Layout(width="auto", height="auto", display="none"))
                        for key in self.CHART_TITLES}
         for key, image in self.images.items():
             image.add_class(f"tp-chart-{key.replace('_', '-')}")
@@ -182,13 +199,22 @@ class Preview:
                                       description="Also draw the Monte Carlo finish-date histogram (slower)")
         self.show_finish.add_class("tp-show-finish")
         self.show_finish.observe(self._on_show_finish, "value")
-        charts_box = W.VBox([self.chart_note, *self.images.values(), self.show_finish], layout=W.Layout(width="100%"))
+        # Each chart scrolls sideways in its own box, its scrollbar under it.
+        frames = [W.Box([image], layout=W.Layout(width="100%", overflow="auto hidden"))
+                  for image in self.images.values()]
+        for frame in frames:
+            frame.add_class("tp-chart-frame")
+        charts_box = W.VBox([self.chart_note, *frames, self.show_finish], layout=W.Layout(width="100%"))
         self.tabs = W.Tab(children=[self._scroll(self.plan_html), self._scroll(charts_box),
                                     self._scroll(self.markdown)],
                           titles=["Plan", "Charts", "Markdown"])
         self.tabs.add_class("tp-preview-tabs")
         self.tabs.observe(self._on_tab, "selected_index")
-        self.widget = W.VBox([self.note, self.tabs], layout=W.Layout(width="100%"))
+        # Where the preview should scroll to (the section being edited): the page's script reads it.
+        self.follow_marker = W.HTML(layout=W.Layout(height="0", overflow="hidden"))
+        self.follow_marker.add_class("tp-follow-marker")
+        self._follows = 0
+        self.widget = W.VBox([self.note, self.tabs, self.follow_marker], layout=W.Layout(width="100%"))
         self.widget.add_class("tp-preview")
         self.text = ""
         self.html_cache = MarkdownCache()
@@ -205,6 +231,12 @@ class Preview:
         box = W.Box([child], layout=W.Layout(width="100%", max_height="78vh", overflow="auto"))
         box.add_class("tp-scroll")
         return box
+
+    def follow(self, heading: str | None) -> None:
+        """Ask the page to scroll the Plan tab to `heading` (None: its top), as a section is opened."""
+        self._follows += 1
+        self.follow_marker.value = (f"<span class='tp-follow' data-heading='{html.escape(heading or '')}' "
+                                    f"data-n='{self._follows}'></span>")
 
     @property
     def charts_visible(self) -> bool:

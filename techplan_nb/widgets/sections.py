@@ -335,6 +335,36 @@ TAB_OF_KEY = {key: index for index, (_, keys) in enumerate(TABS) for key in keys
 """Which tab shows each top-level key; keys of no tab go to "Other fields" on the last one."""
 
 
+def preview_heading(index: int) -> str | None:
+    """The plan heading where tab `index`'s sections begin (None: the top of the plan), for the
+    preview to scroll to. Read from the section catalogue: the outermost section whose fields all
+    belong to this tab, first in the template's order."""
+    from ..plan_format import sections as catalogue
+
+    if index <= 0 or index >= len(TABS):
+        return None
+    keys = set(TABS[index][1])
+
+    def under(spec: catalogue.SectionSpec, key: str) -> bool:
+        while True:
+            if spec.key == key:
+                return True
+            if spec.parent is None:
+                return False
+            spec = catalogue.by_key(spec.parent)
+
+    def tab_of(key: str) -> set[str]:
+        return {str(s.field).split(".")[0] for s in catalogue.SECTIONS if s.field and under(s, key)}
+
+    for spec in catalogue.SECTIONS:
+        if spec.field is None or spec.field.split(".")[0] not in keys:
+            continue
+        while spec.parent is not None and tab_of(spec.parent) <= keys:
+            spec = catalogue.by_key(spec.parent)
+        return spec.title
+    return None
+
+
 class PlanEditor(Editor):
     """Every section of the inputs format, one tab per group of sections.
 

@@ -28,7 +28,17 @@ CSS = """<style>
   background: #fbfcfe; }
 .tp-form .tp-task { border-left: 3px solid #c9d6ea; padding-left: 6px; margin: 2px 0; }
 .tp-form .tp-list { margin: 4px 0 8px 0; }
-.tp-form .tp-rowbtn { min-width: 2.2em; padding: 0; }
+.tp-form .tp-rowbtn { min-width: 29px; padding: 0; }
+/* ↑ ↓ ✕ buttons: their text is their accessible name ("Remove risk 2"), hidden; the icon is drawn
+   with no text of its own (the "/ ''" alternative), so the name stays the words. */
+.tp-form button.tp-rowbtn { font-size: 0; overflow: hidden; }
+.tp-form button.tp-rowbtn::before { font-size: 13px; }
+.tp-form button.tp-icon-up::before { content: "↑" / ""; }
+.tp-form button.tp-icon-down::before { content: "↓" / ""; }
+.tp-form button.tp-icon-remove::before { content: "✕" / ""; }
+/* Where the keyboard is, always visible: a clear ring on whatever has the focus. */
+.tp-form :is(button, input, textarea, select, a, [tabindex]):focus-visible,
+.tp-form .lm-TabBar-tab:focus-visible { outline: 2px solid #1a5fb4 !important; outline-offset: 1px; }
 .tp-form .tp-remove button, .tp-form button.tp-remove { color: #b3261e; }
 .tp-form .tp-add { margin-top: 2px; }
 .tp-form textarea { font-family: var(--jp-ui-font-family, sans-serif); font-size: 13px; }
@@ -51,8 +61,14 @@ CSS = """<style>
 .tp-form .tp-preview-plan h1 { font-size: 20px; margin: 4px 0 10px 0; }
 .tp-form .tp-preview-plan h2 { font-size: 16px; border-bottom: 1px solid #e0e4ea; margin: 16px 0 6px 0; }
 .tp-form .tp-preview-plan h3 { font-size: 14px; margin: 10px 0 4px 0; }
+/* A table is as wide as its text (each cell up to 18em, then it wraps) and scrolls sideways inside
+   a narrow preview: the risk register's columns were squeezed to a word each at 1024 px. */
 .tp-form .tp-preview-plan table { border-collapse: collapse; margin: 6px 0; display: block; overflow-x: auto;
-  max-width: 100%; }
+  max-width: 100%; width: max-content; }
+.tp-form .tp-preview-plan .tp-cell { max-width: 18em; min-width: 2em; width: max-content; white-space: normal;
+  overflow-wrap: break-word; }
+.tp-form .tp-preview-plan th .tp-cell { max-width: 12em; }
+.tp-form .tp-preview img.widget-image { max-width: none; flex-shrink: 0; align-self: flex-start; }
 .tp-form .tp-preview-plan th, .tp-form .tp-preview-plan td { border: 1px solid #d0d7de; padding: 3px 6px;
   vertical-align: top; }
 .tp-form .tp-preview-plan li.tp-task-item { list-style: none; margin-left: -1.1em; }
@@ -94,7 +110,16 @@ CSS = """<style>
   justify-content: flex-start; background: transparent; border: 0; box-shadow: none; color: #8c1d18;
   text-decoration: underline; padding: 1px 4px; margin: 0; line-height: 1.35; overflow: visible; }
 .tp-form button.tp-problem-link:hover, .tp-form button.tp-problem-link:focus { background: #fde7e7; }
-.tp-form .tp-downloads a { color: #1f4e8c; }
+.tp-form .tp-downloads a, .tp-form .tp-download-folder-box a { color: #1f4e8c; }
+.tp-form .tp-options { flex-wrap: wrap; row-gap: 2px; }
+/* A download not on offer yet takes the place, and the width, its link will have. */
+.tp-form .tp-download-off { color: #777; }
+.tp-form .tp-download-links { white-space: nowrap; }
+.tp-form button.tp-copy-markdown { min-width: 9.5em; height: 24px; margin-right: 8px; padding: 0 8px;
+  border: 1px solid #b8c2cc; border-radius: 3px; background: #f5f7fa; color: #1f2328; font: inherit;
+  cursor: pointer; }
+.tp-form button.tp-copy-markdown:hover:not(:disabled) { background: #e8edf3; }
+.tp-form button.tp-copy-markdown:disabled { color: #888; cursor: default; }
 .tp-form .tp-heading-line { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 /* The plan's Gantt chart in the preview (widgets/gantt.py): HTML bars, text at 11-12 px. */
 .tp-form .tp-gantt { margin: 6px 0 10px 0; font-size: 12px; line-height: 1.3; }

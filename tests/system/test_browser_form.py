@@ -127,8 +127,10 @@ def browser() -> Iterator[object]:
 class Page:
     """A browser page on the app, recording every request and console error."""
 
-    def __init__(self, browser: object, app: App, width: int = 1600, height: int = 1000) -> None:
-        self.page = browser.new_page(viewport={"width": width, "height": height})  # type: ignore[attr-defined]
+    def __init__(self, browser: object, app: App, width: int = 1600, height: int = 1000,
+                 permissions: tuple[str, ...] = ()) -> None:
+        self.page = browser.new_page(  # type: ignore[attr-defined]
+            viewport={"width": width, "height": height}, permissions=list(permissions))
         self.requests: list[str] = []
         self.errors: list[str] = []
         self.page.on("request", lambda request: self.requests.append(request.url))
@@ -673,5 +675,174 @@ def test_the_footer_with_status_and_problems_stays_in_sight_wherever_the_form_is
             # Its bottom edge on the window's, less the page's 6 px padding.
             assert 800 - 12 <= box["y"] + box["height"] <= 800 + 1, (where, box)
             expect(footer.locator(".tp-problem-link")).to_be_in_viewport()
+        assert view.errors == []
+        page.close()
+
+
+OUTLINE = "(e) => { const s = getComputedStyle(e); return [s.outlineStyle, parseFloat(s.outlineWidth)]; }"
+
+
+@pytest.mark.parametrize("width", [1280, 1024])
+def test_icon_buttons_have_names_the_focus_shows_and_the_window_title_names_the_plan(
+        browser: object, tmp_path: Path, width: int) -> None:
+    from playwright.sync_api import expect
+
+    with start_app(tmp_path, "--inputs", str(example_copy(tmp_path))) as app:
+        view = Page(browser, app, width=width, height=800)
+        page = view.page
+        expect(page.locator(".tp-title")).to_contain_text("ready to generate")
+        # The browser tab says which plan this is (it said "plan_form"), and follows the title.
+        expect(page).to_have_title("#57: Export roast profiles to CSV and share them by link · Technical Plan")
+        page.locator(".tp-issue-title textarea").fill("Roast exports")
+        expect(page).to_have_title("#57: Roast exports · Technical Plan")
+
+        # ↑ ↓ ✕ are named for what they do to which row (they were read as "↑", "↓", "✕").
+        page.get_by_role("tab", name="Risks").click()
+        remove = page.get_by_role("button", name="Remove risk 2", exact=True)
+        expect(remove).to_be_visible()
+        expect(page.get_by_role("button", name="Move risk 1 down", exact=True)).to_be_enabled()
+        expect(page.get_by_role("button", name="Move risk 1 up", exact=True)).to_be_disabled()
+        assert remove.evaluate("e => getComputedStyle(e, '::before').content").startswith('"✕"')
+        assert remove.bounding_box()["width"] < 40  # still the small icon button
+        remove.click()
+        expect(page.locator(".tp-notice")).to_contain_text("Removed Risk 2")
+        expect(page.get_by_role("button", name="Remove risk 4", exact=True)).to_have_count(0)  # renumbered
+        expect(page.get_by_role("button", name="Remove risk 3", exact=True)).to_have_count(1)
+
+        # The keyboard's place is always visible: a 2 px ring on a box, a button and a tab.
+        page.locator(".tp-risk-mitigation textarea").first.click()
+        for _ in range(12):
+            page.keyboard.press("Tab")
+            if page.evaluate("document.activeElement.matches('button.tp-rowbtn')"):
+                break
+        assert page.evaluate("document.activeElement.matches('button.tp-rowbtn')")
+        style, size = page.evaluate(f"({OUTLINE})(document.activeElement)")
+        assert style == "solid" and size >= 2
+        page.keyboard.press("Shift+Tab")
+        style, size = page.evaluate(f"({OUTLINE})(document.activeElement)")
+        assert style == "solid" and size >= 2, page.evaluate("document.activeElement.outerHTML.slice(0, 80)")
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"plan-form-focus-{width}.png"))
+        assert page.evaluate(VISIBLE_TEXT_CUT_SHORT) == []
+        assert view.errors == []
+        page.close()
+
+
+@pytest.mark.parametrize("width", [1280, 1024])
+def test_copy_markdown_fills_the_clipboard_and_the_generated_folder_downloads_as_a_zip(
+        browser: object, tmp_path: Path, width: int) -> None:
+    import io
+    import zipfile
+
+    from playwright.sync_api import expect
+
+    with start_app(tmp_path, "--inputs", str(example_copy(tmp_path))) as app:
+        view = Page(browser, app, width=width, height=800, permissions=("clipboard-read", "clipboard-write"))
+        page = view.page
+        expect(page.locator(".tp-title")).to_contain_text("ready to generate")
+        page.get_by_role("button", name="Copy Markdown").click()
+        copy = page.locator("button.tp-copy-markdown")  # by its class: its name changes as it says it copied
+        expect(copy).to_have_text("Copied ✓")
+        copied = page.evaluate("navigator.clipboard.readText()")
+        with page.expect_download() as plan_download:
+            page.locator("a.tp-download-plan").click()
+        assert copied == Path(plan_download.value.path()).read_text("utf-8")
+        assert copied.startswith("# Technical Plan: Export roast profiles to CSV and share them by link\n")
+        expect(copy).to_have_text("Copy Markdown", timeout=10_000)
+
+        # The folder: offered once Generate has written it, and holding what it wrote.
+        expect(page.locator("a.tp-download-folder")).to_have_count(0)
+        expect(page.locator(".tp-download-folder-box")).to_contain_text("Plan folder (.zip)")
+        page.locator("button.tp-generate").click()
+        expect(page.locator(".tp-files")).to_contain_text("technical-plan.md", timeout=GENERATE_TIMEOUT_MS)
+        with page.expect_download() as zip_download:
+            page.locator("a.tp-download-folder").click()
+        (folder,) = (tmp_path / "plans").iterdir()
+        assert zip_download.value.suggested_filename == f"{folder.name}.zip"
+        with zipfile.ZipFile(io.BytesIO(Path(zip_download.value.path()).read_bytes())) as archive:
+            names = set(archive.namelist())
+            for name in ("technical-plan.md", "inputs.yaml", "technical-plan.ipynb", "risk-heatmap.png"):
+                assert archive.read(f"{folder.name}/{name}") == (folder / name).read_bytes(), name
+        assert not any(name.endswith((".lock", "journal.json")) for name in names)
+        assert page.evaluate(CONTROLS_CUT_SHORT) == []
+        assert view.outside_requests() == []
+        assert view.errors == []
+        page.close()
+
+
+PREVIEW_AT = """(name) => {
+  const plan = document.querySelector('.tp-preview-plan'), box = plan.closest('.tp-scroll');
+  const heading = [...plan.querySelectorAll('h2, h3, h4')].find((h) => h.textContent.trim() === name);
+  return [box.scrollTop, heading ? heading.getBoundingClientRect().top - box.getBoundingClientRect().top : null,
+          box.scrollTop + box.clientHeight >= box.scrollHeight - 1, box.clientHeight];
+}"""
+"""How far the preview is scrolled, where the heading `name` is from its top edge, whether it is
+scrolled to the end, and its height."""
+
+AT_THE_TOP = """([at, name]) => { const [top, y, end, height] = at(name);
+  return y !== null && (Math.abs(y) < 12 || end && y >= 0 && y < height / 2); }"""
+"""The heading is at the preview's top edge (or as near as the end of the plan lets it come)."""
+
+
+@pytest.mark.parametrize("width", [1280, 1024])
+def test_the_preview_follows_the_open_section_and_its_tables_and_charts_are_readable(
+        browser: object, tmp_path: Path, width: int) -> None:
+    from playwright.sync_api import expect
+
+    with start_app(tmp_path, "--inputs", str(example_copy(tmp_path))) as app:
+        view = Page(browser, app, width=width, height=800)
+        page = view.page
+        expect(page.locator(".tp-title")).to_contain_text("ready to generate")
+        for tab, heading in (("Risks", "Risk Assessment"), ("Timeline", "Implementation Timeline"),
+                             ("Quality", "Security Considerations"), ("Questions", "Questions & Assumptions")):
+            page.get_by_role("tab", name=tab).click()
+            page.wait_for_function(f"() => ({AT_THE_TOP})([{PREVIEW_AT}, {heading!r}])")
+        page.get_by_role("tab", name="Issue").click()
+        page.wait_for_function(f"() => ({PREVIEW_AT})('Issue Summary')[0] === 0")
+
+        # The risk register: each column as wide as its words need (up to a limit), the table
+        # scrolling sideways in the preview rather than squeezed to a word a line.
+        page.get_by_role("tab", name="Risks").click()
+        table = page.locator(".tp-preview-plan table", has=page.locator("th", has_text="Mitigation"))
+        risk_cell = table.locator("td").first
+        expect(risk_cell).to_contain_text("CSV injection when a customer opens an export in a spreadsheet")
+        assert risk_cell.bounding_box()["width"] >= 200
+        assert risk_cell.bounding_box()["height"] <= 3 * 19 + 8  # at most three lines (it was seven)
+        assert table.evaluate("t => getComputedStyle(t).overflowX") == "auto"
+
+        # The charts at their own size: their smallest text (8 pt at 100 dpi, 11.1 px) is drawn at
+        # 11 px or more, not shrunk to the column (7-9 px before).
+        page.locator(".tp-preview-tabs .lm-TabBar-tab", has_text="Charts").click()
+        for chart in ("risk-heatmap", "gantt"):
+            image = page.locator(f"img.tp-chart-{chart}")
+            expect(image).to_be_visible()
+            page.wait_for_function(f"() => document.querySelector('img.tp-chart-{chart}').naturalWidth > 0")
+            shown, natural = image.evaluate("i => [i.getBoundingClientRect().width, i.naturalWidth]")
+            assert 8 * 100 / 72 * shown / natural >= 11, (chart, shown, natural)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"plan-form-charts-{width}.png"))
+        assert view.errors == []
+        page.close()
+
+
+def test_undo_load_puts_the_earlier_plan_back_in_the_preview(browser: object, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    other = yaml.safe_load(shared_example().read_text("utf-8"))
+    other["issue"]["title"] = "Another plan entirely"
+    (tmp_path / "other.yaml").write_text(yaml.safe_dump(other, sort_keys=False), "utf-8")
+    with start_app(tmp_path, "--inputs", str(example_copy(tmp_path))) as app:
+        view = Page(browser, app, width=1280, height=800)
+        page = view.page
+        heading = page.locator(".tp-preview-plan h1")
+        expect(heading).to_have_text("Technical Plan: Export roast profiles to CSV and share them by link")
+        page.locator(".tp-path input").fill("other.yaml")
+        page.locator("button.tp-load").click()
+        expect(heading).to_have_text("Technical Plan: Another plan entirely")
+        page.locator("button.tp-undo").click()
+        expect(heading).to_have_text("Technical Plan: Export roast profiles to CSV and share them by link")
+        page.locator(".tp-preview-tabs .lm-TabBar-tab", has_text="Markdown").click()
+        expect(page.locator(".tp-preview-markdown pre")).to_contain_text("Export roast profiles")
+        expect(page.locator(".tp-preview-markdown pre")).not_to_contain_text("Another plan entirely")
         assert view.errors == []
         page.close()
