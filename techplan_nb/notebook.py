@@ -332,8 +332,17 @@ def show_schedule(run: Run) -> None:
 
 
 def show_plan(run: Run) -> None:
-    """The plan exactly as it will be written (its images resolve beside the written plan)."""
-    markdown(run.plan_text)
+    """The plan as it will be written, its chart links showing the charts themselves: embedded in
+    the output as data, since a link relative to the plan folder is broken wherever the notebook is
+    opened but there (JupyterLab showed broken images). The written plan keeps its links."""
+    import base64
+
+    text = run.plan_text
+    for key, name in run.chart_links.items():
+        if key in run.charts:
+            data = base64.b64encode(run.charts[key]).decode("ascii")
+            text = text.replace(f"]({name})", f"](data:image/png;base64,{data})")
+    markdown(text)
 
 
 @lru_cache(maxsize=1)
