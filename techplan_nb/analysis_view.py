@@ -1,16 +1,9 @@
 """The analysis as the plan prints it: task and phase lines, summaries, matrix rows, the gantt.
 
 Pure. Every string that holds user text is escaped here (mdescape) and returned as SafeMarkdown,
-so templates only arrange pieces. The formats are fixed, because `techplan import markdown`
-reads inputs back from a generated plan (README, "How the analysis appears in the plan"):
-
-* task:  ``- [ ] **ID**: NAME — ESTIMATE[ · after `a`, `b` | · at phase start][ · START → END]
-  · critical|slack N days`` (one line)
-* phase: ``**Phase id**: `ID` · **Depends on**: `a`, `b` · **Estimate**: E · **Dates**: S → E
-  · **Expected**: N working days`` (one line)
-
-Everything after the last " — " of a task line is ours and never holds " — ", and user text can
-never start a line with ``**`` (mdescape escapes every ``*``), so the formats read back exactly.
+so templates only arrange pieces. The lines `techplan import markdown` reads inputs back from (the
+task line, the phase meta line, the contingency rule, estimates) are written by
+plan_format/lines.py, beside their parsers.
 """
 
 from __future__ import annotations
@@ -22,31 +15,19 @@ from . import numfmt
 from .analysis import Analysis, mermaid_gantt
 from .mdescape import SafeMarkdown, cell, inline
 from .model import Phase, PlanInput, Task, ThreePoint
+from .plan_format import lines
+from .plan_format.lines import ARROW, SEP
 from .risk import BAND_TEXT, WORDS_TEXT, RiskSummary
 from .schedule import PhaseSchedule, TaskSchedule, fmt_days
-
-ARROW = " → "
-SEP = " · "
-
-
-def exact(value: float) -> str:
-    """A number as the inputs would write it, exactly: 2, 1.5, 0.1."""
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
 def estimate_label(est: ThreePoint) -> str:
     """"1 day", "2 days", "1-2 days" (likely = midpoint) or "2/3/5 days (o/m/p)"; reads back exactly."""
-    o, m, p = est.optimistic, est.likely, est.pessimistic
-    if o == m == p:
-        return "1 day" if o == 1 else f"{exact(o)} days"
-    if m == (o + p) / 2:
-        return f"{exact(o)}-{exact(p)} days"
-    return f"{exact(o)}/{exact(m)}/{exact(p)} days (o/m/p)"
+    return lines.estimate_label(est.optimistic, est.likely, est.pessimistic)
 
 
 def code_list(ids: tuple[str, ...] | list[str]) -> SafeMarkdown:
-    # Ids match model.ID_PATTERN (letters, digits, '-', '_', '.'), so a code span shows them as is.
-    return SafeMarkdown(", ".join(f"`{ident}`" for ident in ids))
+    return SafeMarkdown(lines.code_list(ids))
 
 
 def _dates(start: dt.date | None, end: dt.date | None) -> str:
@@ -75,39 +56,26 @@ class TaskLine:
     def detail(self) -> SafeMarkdown:
         # All ours (numbers, dates, validated ids), so nothing to escape; escaping would turn
         # "1.5 days" into "1\.5 days", which renders the same but reads back worse.
-        return SafeMarkdown(SEP.join(part for part in (self.estimate, self.after, self.dates, self.timing) if part))
+        return SafeMarkdown(lines.task_detail(self.estimate, self.after, self.dates, self.timing))
+
+    @property
+    def line(self) -> SafeMarkdown:
+        """The checklist item's text, "[ ] **id**: name — detail" (the importer's parse_task_line reads it)."""
+        return SafeMarkdown(lines.task_line(self.done, self.id, str(inline(self.name)), self.detail))
 
 
 def task_line(task: Task, ts: TaskSchedule) -> TaskLine:
-    if task.depends_on is None:
-        after = SafeMarkdown("")
-    elif not task.depends_on:
-        after = SafeMarkdown("at phase start")
-    else:
-        after = SafeMarkdown("after " + code_list(list(dict.fromkeys(task.depends_on))))
+    after = SafeMarkdown(lines.after_text(task.depends_on))
     return TaskLine(task.id, task.name, task.done, estimate_label(task.estimate), after,
                     _dates(ts.start, ts.end), _timing(ts.critical, ts.slack), ts)
 
 
 def phase_meta(phase: Phase, ps: PhaseSchedule, single: TaskSchedule | None) -> SafeMarkdown:
     """The line under a phase heading; `single` is the task a one-estimate phase is scheduled as."""
-    parts: list[str] = []
-    if phase.id:
-        parts.append(f"**Phase id**: `{phase.id}`")
-    if phase.depends_on is not None:
-        if phase.depends_on:
-            parts.append(f"**Depends on**: {code_list(list(dict.fromkeys(phase.depends_on)))}")
-        else:
-            parts.append("**Depends on**: nothing (starts with the project)")
-    if phase.estimate is not None:
-        parts.append(f"**Estimate**: {estimate_label(phase.estimate)}")
-    if ps.start and ps.end and ps.task_ids:
-        parts.append(f"**Dates**: {_dates(ps.start, ps.end)}")
-    if ps.task_ids:
-        parts.append(f"**Expected**: {fmt_days(ps.expected_days)} working days")
-    if single is not None:
-        parts.append(_timing(single.critical, single.slack))
-    return SafeMarkdown(SEP.join(parts))
+    return SafeMarkdown(lines.phase_meta(
+        phase.id, phase.depends_on, estimate_label(phase.estimate) if phase.estimate is not None else None,
+        _dates(ps.start, ps.end) if ps.task_ids else "", fmt_days(ps.expected_days) if ps.task_ids else "",
+        _timing(single.critical, single.slack) if single is not None else ""))
 
 
 # --- timeline summary --------------------------------------------------------------------------
@@ -133,8 +101,7 @@ def timeline_summary(plan: PlanInput, analysis: Analysis) -> list[tuple[str, Saf
                                                   else "none")))
     rule = tl.contingency
     rule_row = ("Contingency rule", SafeMarkdown(
-        f"each open High risk adds {exact(rule.high_risk_percent)}% of the P80 duration × score / "
-        f"{analysis.risk.max_score}, at most {exact(rule.max_percent)}% in all"))
+        lines.contingency_rule(rule.high_risk_percent, analysis.risk.max_score, rule.max_percent)))
     if not s.tasks:
         return [*rows, ("Monte Carlo runs", SafeMarkdown(numfmt.count(tl.simulations))), rule_row]
     finish = f", finishing {s.expected_finish.isoformat()}" if s.expected_finish else ""

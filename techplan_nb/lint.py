@@ -20,12 +20,12 @@ from .importers.markdown.outline import (
     core_title,
     heading_text,
     outline,
-    split_label,
 )
 from .importers.markdown.risks import RISK_COLUMNS
 from .importers.markdown.timeline import bracketed_duration
 from .importers.mdtext import plain, table_cells, unescape
 from .plan_format import sections as catalogue
+from .plan_format.lines import split_label
 from .verbatim import code_spans
 
 RULES = {

@@ -4,10 +4,12 @@ it), except the settings it prints among its lines, which are inputs."""
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from ...plan_format import lines
+from ...plan_format.lines import split_label
 from .blocks import Block
-from .outline import heading_text, split_label
+from .outline import heading_text
 
 if TYPE_CHECKING:
     from .importer import Page
@@ -24,26 +26,6 @@ _COMPUTED_LABELS = {"overall risk", "open risks", "scale", "flags", "start", "we
 
 
 CHART_IMAGE = re.compile(r"^!\[(Risk heat-map|Schedule: Gantt chart|Monte Carlo distribution)[^\]]*\]\([^)]*\)\s*$")
-
-
-def days_value(value: float) -> int | float:
-    return int(value) if float(value).is_integer() else value
-
-
-def estimate_of(label: str) -> Any:
-    """"1 day", "3 days", "2-4 days", "2/3/5 days (o/m/p)" as an inputs estimate."""
-    text = label.strip()
-    three = re.fullmatch(r"([\d.]+)/([\d.]+)/([\d.]+) days \(o/m/p\)", text)
-    if three:
-        o, m, p = (float(g) for g in three.groups())
-        return {"optimistic": days_value(o), "likely": days_value(m), "pessimistic": days_value(p)}
-    span = re.fullmatch(r"([\d.]+)-([\d.]+) days", text)
-    if span:
-        return f"{span.group(1)}-{span.group(2)}"
-    single = re.fullmatch(r"([\d.]+) days?", text)
-    if single:
-        return days_value(float(single.group(1)))
-    return None
 
 
 def is_computed(page: Page, blocks: list[Block], index: int) -> bool:
@@ -92,15 +74,14 @@ def read_settings(page: Page, block: Block) -> None:
             if match and int(match.group(1).replace(",", "")) != 10_000:
                 page.set("timeline.simulations", int(match.group(1).replace(",", "")))
         elif label == "contingency rule":
-            match = re.match(r"^each open High risk adds ([\d.]+)% of the P80 duration × score / (\d+), "
-                             r"at most ([\d.]+)% in all$", value)
-            if match:
-                high, top = float(match.group(1)), float(match.group(3))
+            rule = lines.parse_contingency_rule(value)
+            if rule is not None:
+                high, max_score, top = rule
                 if high != 15.0:
-                    page.set("timeline.contingency.high_risk_percent", days_value(high))
+                    page.set("timeline.contingency.high_risk_percent", high)
                 if top != 50.0:
-                    page.set("timeline.contingency.max_percent", days_value(top))
-                if match.group(2) == "25":
+                    page.set("timeline.contingency.max_percent", top)
+                if max_score == 25:
                     page.data["risk_scale"] = 5
 
 

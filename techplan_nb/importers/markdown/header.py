@@ -11,6 +11,7 @@ import yaml
 
 from ... import mdescape
 from ...model import STATUSES
+from ...plan_format.lines import split_label
 from ..mdtext import plain, split_unescaped, table_cells, unescape
 from .blocks import NOT_SPECIFIED, Block
 from .metadata import (
@@ -24,7 +25,7 @@ from .metadata import (
     plain_header_line,
     workflow_status,
 )
-from .outline import Section, core_title, heading_text, is_section_name, split_label
+from .outline import Section, core_title, heading_text, is_section_name
 
 if TYPE_CHECKING:
     from .importer import Page

@@ -10,10 +10,11 @@ from typing import Any
 from ... import mdescape
 from ...inputs import MAX_ITEMS, MAX_TEXT
 from ...plan_format import html
+from ...plan_format.lines import split_label
 from ..mdtext import TextReader, unescape
 from .blocks import NOT_SPECIFIED, Block
 from .computed import CHART_IMAGE
-from .outline import TITLES, Section, heading_text, split_label
+from .outline import TITLES, Section, heading_text
 
 CHECKBOX = re.compile(r"^\[( |x|X)\](?:\s+|$)")
 

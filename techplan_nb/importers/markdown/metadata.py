@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from ...plan_format.lines import split_label
 from ..mdtext import unescape
-from .outline import split_label
 
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 

@@ -200,21 +200,3 @@ def _outline(lines: list[str], blocks: list[Block], levels: dict[int, int],
             continue
         sections.append(Section(key, block))
     return sections
-
-
-_BOLD_LABEL = re.compile(r"^(\*\*|__)(?P<label>[^*_]{1,60}?)\1(?P<rest>.*)$", re.DOTALL)
-
-
-def split_label(text: str) -> tuple[str, str] | None:
-    """"**Label**: value" (as printed) or a person's "**Label:** value": (label, value source)."""
-    match = _BOLD_LABEL.match(text.strip())
-    if not match:
-        return None
-    label, rest = match.group("label").strip(), match.group("rest")
-    if label.endswith(":"):
-        label, value = label[:-1].strip(), rest
-    elif rest.startswith(":"):
-        value = rest[1:]
-    else:
-        return None
-    return " ".join(label.lower().split()), value.strip()

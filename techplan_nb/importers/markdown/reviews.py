@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ...model import REVIEW_STATUSES
+from ...plan_format.lines import split_label
 from .blocks import NOT_SPECIFIED, Block
 from .metadata import STATUS_MARK, human_date
-from .outline import REVIEW_HEADING, ROUND_HEADING, Section, core_title, heading_text, split_label
+from .outline import REVIEW_HEADING, ROUND_HEADING, Section, core_title, heading_text
 
 if TYPE_CHECKING:
     from .importer import Page

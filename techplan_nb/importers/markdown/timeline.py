@@ -7,11 +7,12 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ...plan_format import lines
 from .. import prose
 from ..mdtext import table_cells, unescape
 from .blocks import Block
-from .computed import days_value, estimate_of, is_computed, read_settings
-from .outline import PHASE_HEADING, Section, core_title, heading_text, split_label
+from .computed import is_computed, read_settings
+from .outline import PHASE_HEADING, Section, core_title, heading_text
 
 if TYPE_CHECKING:
     from .importer import Page
@@ -36,6 +37,10 @@ def bracketed_duration(title: str) -> str:
     written the template's way, "Foundation (3 days)"; any other title as it is."""
     match = _SPAN_ELSEWHERE.search(title)
     return f"{title[:match.start()]} ({(match.group(1) or match.group(2)).strip()})" if match else title
+
+
+def days_value(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
 
 
 _DAYS_PLACEHOLDER = re.compile(r"\(\s*X\s+days?\s*\)\s*$", re.IGNORECASE)
@@ -274,47 +279,26 @@ def read_phase(page: Page, title: str, line: int, position: int) -> PhaseDraft:
 
 
 def read_phase_meta(page: Page, text: str, phase: PhaseDraft) -> bool:
-    """``**Phase id**: `x` · **Depends on**: `a` · **Estimate**: 2-4 days · ...`` (all ours)."""
-    parts = text.split(" · ")
-    if not parts or not re.match(r"^\*\*(Phase id|Depends on|Estimate|Dates|Expected)\*\*: ", parts[0]):
+    """The line under a phase heading (plan_format.lines.phase_meta), into the phase."""
+    meta = lines.parse_phase_meta(text)
+    if meta is None:
         return False
-    for part in parts:
-        parsed = split_label(part)
-        if parsed is None:
-            continue
-        label, value = parsed
-        if label == "phase id":
-            ident = re.fullmatch(r"`([A-Za-z0-9][A-Za-z0-9_.-]{0,63})`", value)
-            if ident:
-                phase.id = ident.group(1)
-        elif label == "depends on":
-            phase.depends_on = [] if value.startswith("nothing") else re.findall(r"`([^`]+)`", value)
-        elif label == "estimate":
-            estimate = estimate_of(value)
-            if estimate is not None:
-                phase.meta_estimate = estimate
+    phase.id = meta.id if meta.id is not None else phase.id
+    phase.depends_on = meta.depends_on if meta.depends_on is not None else phase.depends_on
+    phase.meta_estimate = meta.estimate
     return True
 
 
 def read_task(page: Page, text: str, line: int) -> dict[str, Any] | None:
-    """``[ ] **id**: Name — 2-4 days · after `a` · 2026-11-09 → 2026-11-10 · critical``."""
-    match = re.match(r"^\[( |x|X)\] \*\*([A-Za-z0-9][A-Za-z0-9_.-]{0,63})\*\*: (.+) — ([^—]+)$", text)
-    if not match:
+    """A task line the plan printed (plan_format.lines.task_line) as the inputs' task."""
+    parsed = lines.parse_task_line(text)
+    name = page.reader.inline(parsed.name, line) if parsed is not None else ""
+    if parsed is None or not name:
         return None
-    detail = match.group(4).split(" · ")
-    estimate = estimate_of(detail[0])
-    if estimate is None:
-        return None
-    name = page.reader.inline(match.group(3), line)
-    if not name:
-        return None
-    task: dict[str, Any] = {"id": match.group(2), "name": name, "estimate": estimate}
-    for part in detail[1:]:
-        if part == "at phase start":
-            task["depends_on"] = []
-        elif part.startswith("after "):
-            task["depends_on"] = re.findall(r"`([^`]+)`", part)
-    if match.group(1) != " ":
+    task: dict[str, Any] = {"id": parsed.id, "name": name, "estimate": parsed.estimate}
+    if parsed.depends_on is not None:
+        task["depends_on"] = parsed.depends_on
+    if parsed.done:
         task["done"] = True
     return task
 
