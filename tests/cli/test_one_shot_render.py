@@ -40,3 +40,23 @@ def test_a_process_rendering_plan_after_plan_loads_numpy_once_plain_python_would
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert "NUMPY False False True True" in result.stdout
     assert "SAME 1" in result.stdout
+
+
+def test_main_called_in_process_restores_the_collector_as_it_found_it(tmp_path: Path) -> None:
+    import gc
+
+    from techplan_nb.cli.main import main
+
+    thresholds, frozen = gc.get_threshold(), gc.get_freeze_count()
+    assert main(["render", str(BUNDLED_EXAMPLE), "--as-of", AS_OF.isoformat(), "-o", str(tmp_path / "plan.md")]) == 0
+    assert (gc.get_threshold(), gc.get_freeze_count()) == (thresholds, frozen)
+
+
+def test_the_program_leaves_what_it_loaded_out_of_the_collection_at_exit(tmp_path: Path) -> None:
+    # `techplan` (main() reading sys.argv) exits next: a last full collection over everything the
+    # command loaded would only cost time (~25 ms of a render).
+    script = ("import gc, sys; from techplan_nb.cli.main import main; "
+              f"sys.argv = ['techplan', 'render', {str(BUNDLED_EXAMPLE)!r}, '-o', {str(tmp_path / 'plan.md')!r}]; "
+              "code = main(); print('FROZEN', gc.get_freeze_count() > 10_000, gc.get_threshold()[0]); sys.exit(code)")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert "FROZEN True 700" in result.stdout
