@@ -34,6 +34,36 @@ ATTACKS = [
     pytest.param("{{ 'x' * 10**9 }}", "repeating", id="text-bomb"),
     pytest.param("{{ 2 ** (10**6) }}", "exponent", id="power-bomb"),
     pytest.param("{{ lipsum(10**6) }}", "lipsum", id="lipsum"),
+    # Memory bombs that built gigabytes before anything was checked (issue 14, round 3): each is
+    # refused before the large value is made, or once a render has made MAX_MADE characters.
+    pytest.param('{% set ns = namespace(s="ab") %}{% for i in range(40) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}',
+                 "joining these texts with ~", id="concat-doubling"),
+    pytest.param('{% set ns = namespace(s="ab") %}{% for i in range(40) %}{% set ns.s = ns.s + ns.s %}{% endfor %}',
+                 "adding these texts", id="plus-doubling"),
+    pytest.param('{% macro f(s, n) %}{% if n %}{{ f(s ~ s, n - 1) }}{% endif %}{% endmacro %}{{ f("ab", 40) }}',
+                 "joining these texts with ~", id="recursive-macro-doubling"),
+    pytest.param('{{ "%999999999d" % 1 }}', "%-formatting", id="percent-width"),
+    pytest.param('{{ "%*d" % (999999999, 1) }}', "taken from an argument", id="percent-star-width"),
+    pytest.param('{{ "{:999999999}".format(1) }}', "str.format()", id="format-width"),
+    pytest.param('{{ "{:{w}}".format(1, w=999999999) }}', "taken from an argument", id="format-nested-width"),
+    pytest.param('{{ "%999999999s"|format(1) }}', "the filter format", id="format-filter-width"),
+    pytest.param('{{ "x"|center(999999999) }}', "the filter center", id="center"),
+    pytest.param('{{ ("\\n" * 100000)|indent(100000) }}', "the filter indent", id="indent"),
+    pytest.param('{{ ("a " * 100000)|wordwrap(1, wrapstring="x" * 1000) }}', "the filter wordwrap", id="wordwrap"),
+    pytest.param('{% set s = "a" * 100 %}{% set s = s.replace("a", s) %}{% set s = s.replace("a", s) %}'
+                 '{{ s.replace("a", s) }}', "str.replace()", id="replace-squaring"),
+    pytest.param('{{ range(100000)|map("string")|join("x" * 1000000) }}', "the filter join", id="join-separator"),
+    pytest.param('{{ ("x" * 1000000).join(range(100000)|map("string")) }}', "str.join()", id="join-method"),
+    pytest.param('{{ [1]|batch(10**9, "x")|list }}', "linecount", id="batch-count"),
+    pytest.param('{% set ns = namespace(l=[1]) %}{% for i in range(100) %}{% set ns.l = ns.l + [ns.l] %}'
+                 "{% endfor %}{{ ns.l }}", "printing this value", id="repr-of-shared-lists"),
+    pytest.param('{{ ([["x" * 1000] * 1000] * 1000)|tojson }}', "the filter tojson", id="tojson"),
+    pytest.param('{% set big = "x" * 16000000 %}{% set x %}{% for i in range(1000) %}{{ big }}{% endfor %}'
+                 "{% endset %}", "made more than", id="printing-a-large-text-in-a-loop"),
+    pytest.param('{% set big = "x" * 16000000 %}{% set ns = namespace(l=[]) %}{% for i in range(1000) %}'
+                 "{% set ns.l = [ns.l, big|upper] %}{% endfor %}", "made more than", id="keeping-copies-in-a-loop"),
+    pytest.param('{% set ns = namespace(n=10) %}{% for i in range(40) %}{% set ns.n = ns.n * ns.n %}{% endfor %}',
+                 "bits", id="number-squaring"),
 ]
 
 
@@ -82,3 +112,27 @@ def test_allowed_methods_macros_super_and_jinja_helpers_still_work(tmp_path: Pat
     text = out.read_text("utf-8")
     assert "T: RATE-LIMIT THE LOGIN ENDPOINT 4 12/2026-11-20 2026 a=1! none False [in] 2 xy\n" in text
     assert "## Rollback Strategy" in text and "## Future Considerations" in text
+
+
+def test_the_size_checked_filters_and_methods_still_do_their_work(tmp_path: Path) -> None:
+    team = tmp_path / "team.md.j2"
+    team.write_text(
+        '{{ "a"|center(5) }};{{ "x\\ny"|indent(2) }};{{ "a b c"|wordwrap(3) }};{{ [1, 2]|join(",") }};'
+        '{{ "ab"|replace("a", "c") }};{{ "%03d"|format(7) }};{{ [1, 2, 3]|batch(2)|list|length }};'
+        '{{ [1, 2, 3]|slice(2)|list|length }};{{ [[1], [2]]|sum(start=[])|length }};{{ "%-3s;" % "a" }}'
+        '{{ "{:>3}".format("b") }};{{ "-".join(["c", "d"]) }};{{ "ab" ~ 1 }};{{ "a" + "b" }};{{ 2 ** 10 }}\n',
+        "utf-8")
+    out = tmp_path / "plan.md"
+    result = run_techplan("render", EXAMPLES / "minimal.yaml", "--template", team, "-o", out, "--as-of", AS_OF)
+    assert result.returncode == 0, result.stderr
+    assert out.read_text("utf-8") == "  a  ;x\n  y;a b\nc;1,2;cb;007;2;2;2;a ;b;c-d;ab1;ab;1024\n"
+
+
+def test_a_file_a_template_includes_is_read_with_the_templates_cap(tmp_path: Path) -> None:
+    team = tmp_path / "team.md.j2"
+    team.write_text('{% include "huge.md" %}\n', "utf-8")
+    with (tmp_path / "huge.md").open("wb") as handle:  # sparse: 50 MB long, nothing on disk
+        handle.truncate(50 * 2**20)
+    result = run_techplan("render", EXAMPLES / "minimal.yaml", "--template", team, "--as-of", AS_OF)
+    assert result.returncode == 2, result.stderr
+    assert "huge.md: is larger than 4 MiB" in result.stderr and "Traceback" not in result.stderr
