@@ -57,7 +57,11 @@ NORMAL = "#4a78b5"
 
 @contextmanager
 def _style() -> Iterator[None]:
-    with matplotlib.rc_context(_STYLE):
+    # From matplotlib's own defaults, not the settings it read at import: those include a
+    # matplotlibrc in the working folder, which a repository can hold (it turned the HTML export's
+    # charts red, or made them unreadable).
+    defaults = {key: value for key, value in matplotlib.rcParamsDefault.items() if key != "backend"}
+    with matplotlib.rc_context({**defaults, **_STYLE}):
         yield
 
 

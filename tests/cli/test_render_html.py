@@ -99,3 +99,21 @@ def test_without_matplotlib_the_html_export_names_the_extra(tmp_path: Path, monk
     result = run_techplan("render", BUNDLED_EXAMPLE, "--as-of", AS_OF, "--format", "html", "-o", out)
     assert result.returncode == 2, result.stderr
     assert "pip install 'techplan-nb[notebook]'" in result.stderr and not out.exists()
+
+
+def test_matplotlib_settings_from_the_working_folder_do_not_change_the_charts(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """matplotlib reads ./matplotlibrc when it is imported, and a repository can hold one: it turned
+    the exported charts red (issue 14, round 3). The charts are drawn from matplotlib's defaults."""
+    import matplotlib
+
+    clean = run_techplan("render", BUNDLED_EXAMPLE, "--format", "html", "--as-of", AS_OF)
+    assert clean.returncode == 0, clean.stderr
+    (tmp_path / "matplotlibrc").write_text("figure.facecolor: red\nfont.size: 40\n", "utf-8")
+    # What importing matplotlib in that folder would have read (it is imported once per process).
+    read = matplotlib.rc_params_from_file(str(tmp_path / "matplotlibrc"), use_default_template=False)
+    for key, value in read.items():
+        monkeypatch.setitem(matplotlib.rcParams, key, value)
+    planted = run_techplan("render", BUNDLED_EXAMPLE, "--format", "html", "--as-of", AS_OF, cwd=tmp_path)
+    assert planted.returncode == 0, planted.stderr
+    assert planted.stdout == clean.stdout
