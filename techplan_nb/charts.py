@@ -60,7 +60,8 @@ def _style() -> Iterator[None]:
     # From matplotlib's own defaults, not the settings it read at import: those include a
     # matplotlibrc in the working folder, which a repository can hold (it turned the HTML export's
     # charts red, or made them unreadable).
-    defaults = {key: value for key, value in matplotlib.rcParamsDefault.items() if key != "backend"}
+    defaults: dict[RcKeyType, Any] = {key: value for key, value in matplotlib.rcParamsDefault.items()
+                                      if key != "backend"}
     with matplotlib.rc_context({**defaults, **_STYLE}):
         yield
 
