@@ -455,6 +455,7 @@ def record(run: Run) -> dict[str, Any]:
 def template_bundle_sha256(template_path: Path | None) -> str:
     """One hash over every template file a render could load (the team's and the defaults)."""
     from .render import default_template_dir
+    from .safe_files import MAX_TEMPLATE_BYTES, read_file
 
     folders = [default_template_dir()]
     if template_path is not None:
@@ -462,7 +463,10 @@ def template_bundle_sha256(template_path: Path | None) -> str:
     digest = []
     for folder in folders:
         for path in sorted(folder.glob("*.j2")):
-            digest.append(f"{path.name}:{sha256_bytes(path.read_bytes())}")
+            # Capped, regular files only: a pipe (or a link to /dev/zero) named x.j2 beside a team
+            # template hung the run, or read until the kernel's memory ran out.
+            data = read_file(path, MAX_TEMPLATE_BYTES, what="Jinja2 template file")
+            digest.append(f"{path.name}:{sha256_bytes(data)}")
     return sha256_bytes("\n".join(digest).encode("utf-8"))
 
 

@@ -146,3 +146,24 @@ def test_an_unreadable_file_is_refused_naming_it(work: Path) -> None:
     result = run_techplan("validate", "inputs.yaml", cwd=work)
     assert result.returncode == 2
     assert "inputs.yaml" in result.stderr and "permission denied" in result.stderr
+
+
+@pytest.mark.parametrize("kind", ["fifo", "link-to-dev-zero", "50-MB"])
+def test_the_template_bundle_hash_refuses_a_special_file_beside_the_template(tmp_path: Path, kind: str) -> None:
+    """The audit record hashes every *.j2 beside a team template; a pipe there hung the run and a
+    link to /dev/zero read until the kernel's memory ran out (issue 14, round 3)."""
+    from techplan_nb.errors import UsageError
+    from techplan_nb.notebook import template_bundle_sha256
+
+    team = tmp_path / "team.md.j2"
+    team.write_text("{% extends 'technical-plan.md.j2' %}\n", "utf-8")
+    odd = tmp_path / "zz.j2"
+    if kind == "fifo":
+        os.mkfifo(odd)
+    elif kind == "link-to-dev-zero":
+        odd.symlink_to("/dev/zero")
+    else:
+        with odd.open("wb") as handle:
+            handle.truncate(50 * 2**20)
+    with pytest.raises(UsageError, match="zz.j2: is"):
+        template_bundle_sha256(team)
