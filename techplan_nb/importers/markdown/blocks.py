@@ -28,6 +28,23 @@ class Block:
         return next((t for t in self.tokens if t.type == "inline"), None)
 
 
+def closing(tokens: list[Token], index: int) -> int:
+    """Where the token opened at `index` is closed (itself, for a token that opens nothing)."""
+    depth, stop = 0, index
+    while True:
+        depth += tokens[stop].nesting
+        if depth <= 0:
+            return stop
+        stop += 1
+
+
+def trimmed_end(lines: list[str], start: int, end: int) -> int:
+    """`end` with the blank lines at the end of [start, end) left out (one line at least)."""
+    while end > start + 1 and not lines[end - 1].strip():
+        end -= 1
+    return end
+
+
 def split_blocks(lines: list[str], env: dict[str, Any] | None = None) -> list[Block]:
     """Top-level blocks in order, plus "orphan" blocks for non-blank lines no token covers
     (link reference definitions), so that no line of the plan is ever dropped. `env` receives
@@ -37,23 +54,12 @@ def split_blocks(lines: list[str], env: dict[str, Any] | None = None) -> list[Bl
     index = 0
     while index < len(tokens):
         token = tokens[index]
-        if token.nesting == 1:
-            depth, stop = 0, index
-            while True:
-                depth += tokens[stop].nesting
-                if depth == 0:
-                    break
-                stop += 1
-            group = tokens[index:stop + 1]
-            index = stop + 1
-        else:
-            group = [token]
-            index += 1
+        stop = closing(tokens, index) if token.nesting == 1 else index
+        group = tokens[index:stop + 1]
+        index = stop + 1
         if token.map is None:
             continue
-        start, end = token.map
-        while end > start + 1 and not lines[end - 1].strip():
-            end -= 1
+        start, end = token.map[0], trimmed_end(lines, *token.map)
         kind = token.type[:-5] if token.type.endswith("_open") else token.type
         level = int(token.tag[1]) if kind == "heading" else 0
         blocks.append(Block(kind, start, end, group, level))

@@ -12,7 +12,7 @@ from ...inputs import MAX_ITEMS, MAX_TEXT
 from ...plan_format import html
 from ...plan_format.lines import split_label
 from ..mdtext import TextReader, unescape
-from .blocks import NOT_SPECIFIED, Block
+from .blocks import NOT_SPECIFIED, Block, closing, trimmed_end
 from .computed import CHART_IMAGE
 from .outline import TITLES, Section, heading_text
 
@@ -120,17 +120,10 @@ class Page:
             if token.type != "list_item_open":
                 index += 1
                 continue
-            depth, stop = 0, index
-            while True:
-                depth += tokens[stop].nesting
-                if depth == 0:
-                    break
-                stop += 1
+            stop = closing(tokens, index)
             inner = tokens[index + 1:stop]
             start, end = token.map or (block.start, block.end)
-            while end > start + 1 and not self.lines[end - 1].strip():
-                end -= 1
-            item = Block("list_item", start, end, tokens[index:stop + 1])
+            item = Block("list_item", start, trimmed_end(self.lines, start, end), tokens[index:stop + 1])
             simple = (len(inner) == 3 and inner[0].type == "paragraph_open" and inner[1].type == "inline")
             text = " ".join(line.strip() for line in inner[1].content.splitlines()) if simple else None
             result.append((item, text))
