@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, InputIssue
+from ..plan_format import html
 from . import ImportResult, strip_invisible
-from .markdown.blocks import Block, has_image, split_blocks
+from .markdown.blocks import Block, has_image, split_blocks, trimmed_end
 from .mdtext import plain
 
 DEFAULT_MAPPING = Path(__file__).with_name("issue_form_mapping.yaml")
@@ -459,9 +460,7 @@ class BodyReader:
                 for item, start, end in _list_item_spans(block):
                     if item is None:
                         # Sub-items or a second paragraph: the item is kept whole, as written.
-                        while end > start + 1 and not lines[end - 1].strip():
-                            end -= 1
-                        complex_items.append("\n".join(lines[start:end]))
+                        complex_items.append("\n".join(lines[start:trimmed_end(lines, start, end)]))
                         continue
                     task = _TASK.match(item)
                     text = plain(item[task.end():] if task else item)[0]
@@ -544,7 +543,8 @@ class BodyReader:
             existing = self.data.get("issue", {}).get("summary")
             self.data.setdefault("issue", {})["summary"] = f"{existing}\n\n{summary}" if existing else summary
         if self.extra:
-            self.data.setdefault("extra", {})["issue_summary"] = {"after": "\n\n".join(self.extra)}
+            # A screenshot pasted into an issue is an <img> tag: kept, it is the Markdown image it shows.
+            self.data.setdefault("extra", {})["issue_summary"] = {"after": html.convert("\n\n".join(self.extra))}
         return self.data
 
 

@@ -6,10 +6,12 @@ logo, a design document's comparison table, a badge row, an image inline in pros
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 
 from techplan_nb.importers import dump_inputs
+from techplan_nb.importers.github import import_github, load_mapping
 from techplan_nb.importers.markdown import import_markdown
 from techplan_nb.inputs import load_bytes
 from techplan_nb.plan_format.html import convert
@@ -148,3 +150,18 @@ def test_allowed_html_is_kept_byte_for_byte() -> None:
 def test_a_converted_plan_reads_back_to_the_same_plan() -> None:
     first = plan_from(document("\n\n".join((CENTRED_LOGO, BADGES, COMPARISON, SPACED_TABLE))))
     assert plan_from(first) == first
+
+
+def test_a_screenshot_pasted_into_a_github_issue_is_a_markdown_image_in_the_plan() -> None:
+    body = ("### Describe the bug\n\nExport stops at 500 rows.\n\n### Screenshots\n\n"
+            '<img width="842" alt="Export dialog stuck at 500" src="https://github.com/user-attachments/assets/'
+            '0f3c2a1e-5b7d-4c1a-9e3f-2d6b8a7c4e11">\n\n### Version\n\n2.4.1\n')
+    export = json.dumps({"number": 812, "title": "Export stops at 500 rows", "body": body,
+                         "url": "https://github.com/example/roasts/issues/812", "labels": [],
+                         "author": {"login": "octo"}, "createdAt": "2026-11-02T09:00:00Z"})
+    (issue,), _ = import_github(export, "issue.json", load_mapping(None), AS_OF)
+    plan = load_bytes(dump_inputs(issue.result, [], "inputs.yaml").encode("utf-8"), "inputs.yaml")
+    rendered = render_plan(plan, as_of=AS_OF)
+    assert ("![Export dialog stuck at 500](https://github.com/user-attachments/assets/"
+            "0f3c2a1e-5b7d-4c1a-9e3f-2d6b8a7c4e11)") in rendered
+    assert_no_tag_text(rendered)
