@@ -21,13 +21,22 @@ from pydantic import (
     model_validator,
 )
 
-# C0 controls except tab/newline/CR, DEL, C1 controls, and the bidi overrides/isolates that
-# can make a plan read differently from what it says ("Trojan Source").
-_FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff]")
+# C0 controls except tab/newline/CR, DEL, C1 controls, the bidi overrides/isolates that can make
+# a plan read differently from what it says ("Trojan Source"), and the interlinear annotation
+# marks, which hide the text between them. (The bidi marks LRM and RLM are kept: right-to-left
+# text needs them.)
+_FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff"
+                              "\ufff9-\ufffb]")
+# Tag characters show nothing: a text can carry a hidden message in them ("ASCII smuggling"). The
+# one use they have is a subdivision flag (England's is U+1F3F4, tags, the cancel tag), kept.
+_TAG_CHARS = re.compile("[\U000e0000-\U000e007f]")
+_FLAG = re.compile("\U0001f3f4[\U000e0020-\U000e007e]{1,32}\U000e007f")
 
 
 def _clean_text(value: str) -> str:
     bad = _FORBIDDEN_CHARS.search(value)
+    if bad is None and _TAG_CHARS.search(value):
+        bad = _TAG_CHARS.search(_FLAG.sub(lambda flag: " " * len(flag.group()), value))
     if bad:
         raise ValueError(
             f"contains the invisible control character U+{ord(bad.group()):04X} at position "

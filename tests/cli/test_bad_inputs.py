@@ -135,6 +135,10 @@ EXPECTED: dict[str, tuple[int, str, str]] = {
     "rtl-isolate.exit2.json": (3, "rollback[0]", "U+2067"),
     "nul-in-text.exit2.json": (4, "issue.title", "U+0000"),
     "zero-width-bom-in-text.exit2.yaml": (3, "issue.title", "U+FEFF"),
+    # text hidden in characters that show nothing (issue 14, round 3): tag characters outside a
+    # subdivision flag ("ASCII smuggling"), interlinear annotations
+    "hidden-tag-characters.exit2.yaml": (3, "issue.title", "U+E0049"),
+    "interlinear-annotation.exit2.yaml": (4, "issue.summary", "U+FFF9"),
     "unknown-key-zero-width.exit2.yaml": (4, "rollback\\u200b",
                                           "unknown key 'rollback\\u200b'; did you mean 'rollback'?"),
 }
