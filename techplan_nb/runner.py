@@ -2,9 +2,9 @@
 nbclient and jupyter_client.
 
 A notebook is prepared exactly as `papermill` prepares it (injected-parameters cell,
-`metadata.papermill`, per-cell timing) and executed by papermill's nbclient wrapper, either in a
-fresh kernel (`techplan run`, `batch --isolate`) or in a warm kernel reused across plans (batch).
-What ../shared/KERNELS.md measured shapes the choices here:
+`metadata.papermill`, per-cell timing) and executed into the notebook papermill would write, either
+in a fresh kernel (`techplan run`, `batch --isolate`) or in a warm kernel reused across plans
+(batch). What ../shared/KERNELS.md measured shapes the choices here:
 
 - kernels are the running interpreter's own (never whatever `python` is first on PATH);
 - local-socket (ipc) transport: no TCP port races between workers starting kernels at once;
@@ -12,6 +12,8 @@ What ../shared/KERNELS.md measured shapes the choices here:
 - a reused kernel's user namespace, history and working directory are reset between plans, and
   the audit record says the kernel was reused (modules stay imported: it is not a fresh process);
 - papermill may record "completed" for a timed-out or dead kernel: the status is stamped here;
+- a plan's code cells (and the reset before them) go to the kernel as one execute request, not a
+  request per cell (a third of a warm plan's CPU went on the messages); see _CellRun;
 - each kernel's address space is capped (RLIMIT_AS), so a cell that allocates without bound gets a
   MemoryError in seconds instead of pushing the machine into swap or the OOM killer, which might
   pick another process (a worker, or techplan itself) than the runaway kernel.
@@ -50,9 +52,10 @@ import nbformat  # noqa: E402
 from jupyter_client.kernelspec import NATIVE_KERNEL_NAME, KernelSpec, KernelSpecManager
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
-from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+from nbclient import NotebookClient
+from nbclient.client import timestamp as nbclient_timestamp
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
-from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NotebookExecutionManager
 from papermill.execute import prepare_notebook_metadata, remove_error_markers
 from papermill.inspection import _infer_parameters
@@ -179,8 +182,38 @@ def __techplan_reset(_ip=get_ipython(), _os=__import__("os"), _cwd=__import__("o
         del _os.environ[key]
     _os.environ.update(_environ)
 get_ipython().user_ns_hidden["__techplan_reset"] = __techplan_reset
+
+async def __techplan_run(cells, reset, _ip=get_ipython(), _sys=__import__("sys"), _mark=CELL_MARK):
+    # Each cell runs as the kernel runs an execute request (ipykernel's do_execute), announced on
+    # IOPub first, so the client puts the outputs that follow into it; stops at a failure.
+    if reset:
+        __techplan_reset()
+    for index, code, allow_error in cells:
+        _ip.display_pub.publish({_mark: [index, _ip.execution_count]}, metadata={})
+        _ip._last_traceback_during_displayhook = False
+        try:
+            transformed, failure = _ip.transform_cell(code), None
+        except Exception:
+            transformed, failure = code, _sys.exc_info()
+        if _ip.should_run_async(code, transformed_cell=transformed, preprocessing_exc_tuple=failure):
+            result = None
+            try:
+                result = await _ip.run_cell_async(code, store_history=True, transformed_cell=transformed,
+                                                  preprocessing_exc_tuple=failure)
+            finally:
+                _ip.events.trigger("post_execute")
+                _ip.events.trigger("post_run_cell", result)
+        else:
+            result = _ip.run_cell(code, store_history=True)
+        if not allow_error and (not result.success or _ip._last_traceback_during_displayhook):
+            _ip.display_pub.publish({_mark: [index, None]}, metadata={})
+            return
+get_ipython().user_ns_hidden["__techplan_run"] = __techplan_run
 """
-_KERNEL_RESET = "__techplan_reset()"
+# The display_data a kernel sends on IOPub before each cell it runs ([index, execution count]) and
+# after a cell that failed ([index, None]); never part of a cell's outputs.
+CELL_MARK = "application/vnd.techplan.cell+json"
+_KERNEL_SETUP = _KERNEL_SETUP.replace("CELL_MARK", repr(CELL_MARK))
 
 
 def limit_memory(pid: int | None, limit: int | None) -> int | None:
@@ -236,6 +269,7 @@ class Kernel:
         self.km: NativeKernelManager | None = None
         self.kc: Any = None
         self.info: KernelInfo | None = None
+        self.language_info: dict[str, Any] = {}  # what each executed notebook records as its language
 
     # -- life cycle
 
@@ -260,6 +294,7 @@ class Kernel:
             await self._ready(kc, km)
             reply = await self._execute_silently(_KERNEL_SETUP, timeout=self.startup_timeout,
                                                  expressions={"python": "__import__('sys').executable"})
+            self.language_info = await self._language_info()
         except Exception as exc:
             await self._shutdown()
             detail = str(exc) if isinstance(exc, KernelFailed) else f"{type(exc).__name__}: {exc}"
@@ -312,6 +347,19 @@ class Kernel:
             if not idle or (msg["msg_type"] == "status" and msg["content"].get("execution_state") == "idle"):
                 return True
 
+    async def _language_info(self) -> dict[str, Any]:
+        # Asked once per kernel: papermill asked again after every notebook, for the same answer.
+        msg_id = self.kc.kernel_info()
+        deadline = time.monotonic() + self.startup_timeout
+        while time.monotonic() < deadline:
+            try:
+                reply = await self.kc.get_shell_msg(timeout=max(0.0, deadline - time.monotonic()))
+            except Empty:
+                break
+            if reply["parent_header"].get("msg_id") == msg_id:
+                return dict(reply["content"].get("language_info") or {})
+        raise KernelFailed(f"no kernel_info reply within {self.startup_timeout:g} s")
+
     async def _execute_silently(self, code: str, timeout: float = 30.0,
                                 expressions: dict[str, str] | None = None) -> dict[str, Any]:
         msg_id = self.kc.execute(code, silent=True, store_history=False, allow_stdin=False,
@@ -330,14 +378,6 @@ class Kernel:
                     raise KernelFailed(f"kernel reset failed: {reply['content'].get('evalue', '')}")
                 content: dict[str, Any] = reply["content"]
                 return content
-
-    def reset(self) -> None:
-        """Clear what the previous plan left: user names, history, working directory, environment."""
-        try:
-            # Milliseconds when all is well; the margin is for a machine loaded by parallel runs.
-            run_sync(self._execute_silently)(_KERNEL_RESET, timeout=60.0)
-        except Exception as exc:
-            raise KernelResetFailed(f"could not reset the kernel: {exc}") from None
 
     def alive(self) -> bool:
         if self.km is None:
@@ -379,15 +419,14 @@ class Kernel:
         """Execute a prepared notebook (see prepare()); never raises for the notebook's own failures."""
         if self.km is None or self.info is None:
             raise KernelFailed("the kernel is not running")
-        if self.info.plans and reused_ok:
-            self.reset()
+        reset = bool(self.info.plans and reused_ok)
         self.info.plans += 1
         kernel = {"id": self.info.id, "pid": self.info.pid, "reused": self.info.plans > 1,
                   "sequence": self.info.plans, "started": self.info.started.isoformat(),
                   "transport": "ipc", "python": self.info.python, "shutdown": "immediate",
                   "memory_limit": self.info.memory_limit,
                   "cleared_between_plans": "user namespace, history, working directory, environment variables"}
-        return _execute(nb, self.km, self.kc, timeout=timeout, kernel=kernel)
+        return _execute(nb, self, timeout=timeout, kernel=kernel, reset=reset)
 
 
 @dataclass
@@ -456,22 +495,158 @@ class _MemoryWatch:
                 return
 
 
-def _execute(nb: NotebookNode, km: NativeKernelManager, kc: Any, *, timeout: float | None,
-             kernel: dict[str, Any]) -> Execution:
+class _CellRun:
+    """One plan's code cells sent to the kernel as one execute request (__techplan_run).
+
+    A request per cell, as nbclient sends them, cost a third of a warm plan's CPU in messages and
+    their handling on both sides (busy, execute_input, idle and a reply per cell, and the reset's
+    own request). The executed notebook is what papermill writes: each cell's outputs, execution
+    count and timing, papermill's per-cell status; outputs go through nbclient's own handling
+    (display ids, clear_output, widgets), routed to the cell the kernel last announced.
+    """
+
+    POLL = 1.0  # seconds between checks that the kernel is still alive while a cell runs
+
+    def __init__(self, nb: NotebookNode, nb_man: Any, kernel: Kernel, *, timeout: float | None) -> None:
+        self.nb, self.nb_man, self.kernel = nb, nb_man, kernel
+        self.timeout = timeout if timeout and timeout > 0 else None
+        # nbclient's output handling without its execution loop; it never starts a kernel here.
+        self.client = NotebookClient(nb, km=kernel.km, kernel_name=KERNEL_NAME)
+        self.client.kc = kernel.kc
+        self.client.reset_execution_trackers()
+        self.skip_tag = self.client.skip_cells_with_tag
+        self.current: int | None = None  # the cell whose outputs arrive now
+        self.next = 0  # the first cell not yet started
+        self.failed = False
+
+    def _cells(self) -> list[tuple[int, str, bool]]:
+        return [(index, cell.source, "raises-exception" in cell.metadata.get("tags", []))
+                for index, cell in enumerate(self.nb.cells)
+                if cell.cell_type == "code" and cell.source.strip()
+                and self.skip_tag not in cell.metadata.get("tags", [])]
+
+    async def run(self, *, reset: bool) -> None:
+        try:
+            await self._run(reset=reset)
+        finally:
+            if self.current is not None:  # a timeout or a death: papermill completes the cell, the runner fails it
+                self._finish(None)
+
+    async def _run(self, *, reset: bool) -> None:
+        kc, km = self.kernel.kc, self.kernel.km
+        assert kc is not None and km is not None
+        code = f"await __techplan_run({self._cells()!r}, {reset!r})"
+        msg_id = kc.execute(code, silent=True, store_history=False, allow_stdin=False, stop_on_error=False)
+        deadline = time.monotonic() + self.timeout if self.timeout else None
+        reply: dict[str, Any] | None = None
+        replied_at = 0.0
+        while True:
+            if reply is None and deadline is not None and time.monotonic() >= deadline:
+                raise CellTimeoutError("A cell timed out while it was being executed")
+            wait = self.POLL if deadline is None else max(0.0, min(self.POLL, deadline - time.monotonic()))
+            try:
+                msg = await kc.get_iopub_msg(timeout=wait)
+            except Empty:
+                if reply is None:
+                    reply = await self._reply(kc, msg_id)
+                    replied_at = time.monotonic()
+                if reply is not None and time.monotonic() - replied_at > IOPUB_TIMEOUT:
+                    raise CellTimeoutError("Timeout waiting for IOPub output") from None
+                if not await km.is_alive():
+                    raise DeadKernelError("Kernel died") from None
+                continue
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            content = msg["content"]
+            if msg["msg_type"] == "status":
+                if content.get("execution_state") == "idle":
+                    break
+                continue
+            mark = content.get("data", {}).get(CELL_MARK) if msg["msg_type"] == "display_data" else None
+            if mark is not None:
+                self._mark(msg, *mark)
+                if self.timeout:
+                    deadline = time.monotonic() + self.timeout
+            elif self.current is not None:
+                self.client.process_message(msg, self.nb.cells[self.current], self.current)
+        if reply is None:
+            reply = await self._reply(kc, msg_id, wait=IOPUB_TIMEOUT)
+        self._finish(msg)
+        if reply is None or reply.get("status") != "ok":
+            # Not a cell's failure (those the kernel reports and survives): __techplan_run itself.
+            problem = f"{reply.get('ename')}: {reply.get('evalue')}" if reply else "no reply"
+            if reset and self.next == 0:
+                raise KernelResetFailed(f"could not reset the kernel: {problem}")
+            raise KernelFailed(f"the kernel could not run the notebook's cells: {problem}")
+        if not self.failed:
+            self._pass_over(len(self.nb.cells))
+            self.nb.metadata["language_info"] = copy.deepcopy(self.kernel.language_info)
+        self.client.set_widgets_metadata()
+
+    @staticmethod
+    async def _reply(kc: Any, msg_id: str, wait: float = 0.0) -> dict[str, Any] | None:
+        until = time.monotonic() + wait
+        while True:
+            try:
+                msg = await kc.get_shell_msg(timeout=max(0.0, until - time.monotonic()))
+            except Empty:
+                return None
+            if msg["parent_header"].get("msg_id") == msg_id:
+                content: dict[str, Any] = msg["content"]
+                return content
+
+    def _pass_over(self, until: int) -> None:
+        """Cells the kernel does not run (Markdown, empty, skip-execution) before `until`, as papermill
+        records them: started and completed."""
+        for index in range(self.next, until):
+            self.nb_man.cell_start(self.nb.cells[index], index)
+            self.nb_man.cell_complete(self.nb.cells[index], cell_index=index)
+        self.next = max(self.next, until)
+
+    def _mark(self, msg: dict[str, Any], index: int, count: int | None) -> None:
+        if count is None:  # the cell failed; the kernel runs no more
+            self.failed = True
+            cell = self.nb.cells[index]
+            self.nb_man.cell_exception(cell, cell_index=index)
+            self._finish(msg)
+            return
+        self._finish(msg)
+        self._pass_over(index)
+        cell = self.nb.cells[index]
+        self.nb_man.cell_start(cell, index)
+        cell.outputs = []
+        cell.execution_count = count
+        at = nbclient_timestamp(msg)
+        cell.metadata["execution"] = {"iopub.status.busy": at, "iopub.execute_input": at}
+        self.client.clear_before_next_output = False
+        self.current, self.next = index, index + 1
+
+    def _finish(self, msg: dict[str, Any] | None) -> None:
+        if self.current is None:
+            return
+        cell = self.nb.cells[self.current]
+        if msg is not None:
+            at = nbclient_timestamp(msg)
+            cell.metadata["execution"].update({"shell.execute_reply": at, "iopub.status.idle": at})
+        self.nb_man.cell_complete(cell, cell_index=self.current)
+        self.current = None
+
+
+def _execute(nb: NotebookNode, kernel_: Kernel, *, timeout: float | None, kernel: dict[str, Any],
+             reset: bool) -> Execution:
     started = now()
+    # papermill's bookkeeping (notebook and per-cell times, statuses), as `papermill` records it.
     nb_man = NotebookExecutionManager(nb, output_path=None, progress_bar=False, log_output=False,
                                       autosave_cell_every=0)
     nb_man.notebook_start()
-    client = PapermillNotebookClient(nb_man, km=km, timeout=timeout, startup_timeout=STARTUP_TIMEOUT,
-                                     kernel_name=KERNEL_NAME, shutdown_kernel="immediate",
-                                     iopub_timeout=IOPUB_TIMEOUT, raise_on_iopub_timeout=True)
-    client.kc = kc  # reuse the live client: a new one per plan would leak its sockets
     error: RunError | None = None
     usable = True
     limit = kernel.get("memory_limit")
     with _MemoryWatch(kernel.get("pid"), limit) as watch:
         try:
-            client.execute()
+            run_sync(_CellRun(nb, nb_man, kernel_, timeout=timeout).run)(reset=reset)
+        except KernelResetFailed:
+            raise
         except CellTimeoutError as exc:
             usable = False
             if "IOPub" in str(exc):
@@ -485,8 +660,6 @@ def _execute(nb: NotebookNode, km: NativeKernelManager, kc: Any, *, timeout: flo
         except DeadKernelError:
             usable = False
             error = _stamp_cell_failure(nb, "dead-kernel", "DeadKernelError", "the kernel died while running a cell")
-        except CellExecutionError:  # pragma: no cover - papermill's client records these itself
-            pass
         except Exception as exc:  # noqa: BLE001 - anything else also fails only this plan
             usable = False
             error = _stamp_cell_failure(nb, "kernel-error", type(exc).__name__, str(exc) or type(exc).__name__)
