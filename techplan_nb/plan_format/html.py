@@ -16,6 +16,7 @@ small walker below relies on.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -66,6 +67,11 @@ class _Node:
     children: list[_Node | str] = field(default_factory=list)
 
 
+# Deeper nesting is read flat: the walk below recurses once a level, and no document nests tables,
+# lists or links this deep.
+MAX_DEPTH = 60
+
+
 class _Tree(HTMLParser):
     """nh3's well-formed output as a tree."""
 
@@ -75,6 +81,8 @@ class _Tree(HTMLParser):
         self.stack = [self.root]
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if len(self.stack) > MAX_DEPTH and tag not in _VOID:
+            return
         node = _Node(tag, {name: value or "" for name, value in attrs})
         self.stack[-1].children.append(node)
         if tag not in _VOID:
@@ -275,11 +283,13 @@ def is_defused(fragment: str) -> bool:
     """True when the plan's sanitiser would show some HTML element of `fragment` as text: a tag off
     its allow-list, or one with attributes. A closing tag is judged alone, not by what it closes (the
     `</details>` of a `<details>` kept in another block); a name that is no element ("<T>") is text."""
+    last_close = fragment.rfind("-->")
     pos = fragment.find("<")
     while pos != -1:
         if fragment.startswith("<!--", pos):
             # An unclosed comment is shown as text by the sanitiser, and as HTML it would hide the rest.
-            end = fragment.find("-->", pos + 4)
+            # (Known unclosed from the last "-->", without searching the rest again for each "<!--".)
+            end = fragment.find("-->", pos + 4) if last_close >= pos + 4 else -1
             pos = fragment.find("<", pos + 4 if end == -1 else end + 3)
             continue
         tag = _ALLOWED.match(fragment, pos)
@@ -305,6 +315,7 @@ def convert(markdown: str) -> str:
     if not re.search(r"<[A-Za-z]", markdown):
         return markdown
     lines = markdown.split("\n")
+    closes = [n for n, line in enumerate(lines) if "</" in line and _TABLE_CLOSE.search(line)]
     tokens = parser().parse(markdown, {})
     edits: list[tuple[int, int, str]] = []  # [start, end) lines -> their new text
     reach = 0
@@ -317,9 +328,9 @@ def convert(markdown: str) -> str:
             if len(_TABLE_OPEN.findall(html)) > len(_TABLE_CLOSE.findall(html)):
                 # A table with blank lines in it is several HTML blocks (and indented code between):
                 # it is one table up to its closing tag.
-                close = next((n for n in range(end, len(lines)) if _TABLE_CLOSE.search(lines[n])), None)
-                if close is not None:
-                    end = close + 1
+                close = bisect.bisect_left(closes, end)
+                if close < len(closes):
+                    end = closes[close] + 1
                     html = "\n".join(lines[start:end])
             text = to_markdown(html)
             before = "\n" if text and start > 0 and lines[start - 1].strip() else ""
@@ -341,13 +352,19 @@ def _inline_edit(source: str, tags: list[str]) -> str:
     """`source` (a paragraph's, a list item's or a table row's lines) with its inline HTML, found in
     order outside code spans, written as Markdown: an `<img>` an image, `<a href>…</a>` a link, other
     tags the Markdown marks they stand for or nothing, their text kept."""
-    spans = code_spans(source)
+    spans = sorted(code_spans(source).items())
     places: list[tuple[int, int]] = []
-    pos = 0
+    pos = span = 0
     for tag in tags:
         found = source.find(tag, pos)
-        while found != -1 and any(start <= found < stop for start, stop in spans.items()):
-            found = source.find(tag, found + 1)
+        while found != -1:
+            # Spans and tags are both met in order: one pass over each, however many there are.
+            while span < len(spans) and spans[span][1] <= found:
+                span += 1
+            if span < len(spans) and spans[span][0] <= found:
+                found = source.find(tag, spans[span][1])
+                continue
+            break
         if found == -1:
             return source
         places.append((found, found + len(tag)))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 
 import pytest
 
@@ -165,3 +166,19 @@ def test_a_screenshot_pasted_into_a_github_issue_is_a_markdown_image_in_the_plan
     assert ("![Export dialog stuck at 500](https://github.com/user-attachments/assets/"
             "0f3c2a1e-5b7d-4c1a-9e3f-2d6b8a7c4e11)") in rendered
     assert_no_tag_text(rendered)
+
+
+SIZE = 64 * 1024
+HOSTILE_RUNS = ["<!--", "<div>", "`a` <span>", "<table>\n\n", "<a href=x>", "<img src=x>", "<table><tr><td>",
+                "<p>", "</table>"]
+
+
+@pytest.mark.parametrize("run", HOSTILE_RUNS)
+def test_reading_html_takes_time_linear_in_the_document(run: str) -> None:
+    """64 KiB of one tag (nested, unclosed, between code spans) is read in well under the budget a
+    quadratic step would blow, and deep nesting is read flat rather than overflowing the stack."""
+    text = "Intro <span>x</span>\n\n" + run * (SIZE // len(run)) + "\n\nend\n"
+    started = time.process_time()
+    converted = convert(text)
+    assert time.process_time() - started < 10.0
+    assert "end" in converted
