@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
 from pathlib import Path
@@ -60,3 +61,29 @@ def test_the_program_leaves_what_it_loaded_out_of_the_collection_at_exit(tmp_pat
               "code = main(); print('FROZEN', gc.get_freeze_count() > 10_000, gc.get_threshold()[0]); sys.exit(code)")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert "FROZEN True 700" in result.stdout
+
+
+def command_parsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    (commands,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return dict(commands.choices)
+
+
+def test_each_command_is_looked_up_in_the_module_that_registers_it() -> None:
+    from techplan_nb.cli.main import COMMAND_MODULES, _command_modules
+
+    registered = {}
+    for module in _command_modules():
+        commands = argparse.ArgumentParser().add_subparsers()
+        module.register(commands)
+        registered.update(dict.fromkeys(commands.choices, module.__name__.rpartition(".")[2]))
+    assert COMMAND_MODULES == registered
+
+
+def test_a_command_parsed_alone_has_the_whole_parsers_arguments_help_and_errors() -> None:
+    from techplan_nb.cli.main import COMMAND_MODULES, build_parser
+
+    whole = command_parsers(build_parser())
+    for command in COMMAND_MODULES:
+        alone = command_parsers(build_parser(command))[command]
+        assert alone.format_help() == whole[command].format_help(), command
+        assert alone.format_usage() == whole[command].format_usage(), command
