@@ -62,7 +62,23 @@ def test_empty_sections_come_from_the_catalogue() -> None:
     assert empty[0] == "Functional Requirements" and "Approval" not in empty
 
 
-def test_every_section_of_the_catalogue_has_one_reader_and_fills_the_field_it_names() -> None:
+def test_every_section_of_the_catalogue_has_one_reader_and_only_containers_read_nothing() -> None:
     assert set(READERS) == {"header"} | {spec.key for spec in catalogue.SECTIONS}
-    # A section with a field is read by a reader of its own shape; only containers read nothing.
     assert {key for key, reader in READERS.items() if reader is container} == set(catalogue.containers())
+
+
+LIST_SECTIONS = ["functional", "non_functional", "out_of_scope", "system_context", "migration_strategy",
+                 "modified_endpoints", "unit_tests", "integration_tests", "e2e_tests", "internal_dependencies",
+                 "external_dependencies", "rollback", "future", "assumptions"]
+
+
+def test_a_list_section_is_read_into_the_field_the_catalogue_names_for_it() -> None:
+    lines = ["# Technical Plan: Export roasts", "", "**Issue Number**: #57", ""]
+    for spec in catalogue.SECTIONS:
+        lines += ["#" * spec.level + " " + spec.title, ""]
+        if spec.key in LIST_SECTIONS:
+            lines += [f"- an entry of {spec.key}", ""]
+    plan = PlanInput.model_validate(import_markdown("\n".join(lines), "plan.md").data)
+    for key in LIST_SECTIONS:
+        path = catalogue.by_key(key).field
+        assert path is not None and catalogue.is_filled(catalogue.field_value(plan, path)), key
