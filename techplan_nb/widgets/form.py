@@ -211,8 +211,9 @@ class PlanForm:
     def _on_tab(self, change: dict[str, Any]) -> None:
         index = change["new"]
         if isinstance(index, int):
-            self.build_tab(index)
+            # The preview scrolls first: a tab opened for the first time takes a moment to build.
             self.preview.follow(preview_heading(index))
+            self.build_tab(index)
 
     def build_tab(self, index: int) -> None:
         """Make a tab's boxes (once) and show their problems; looking at a tab changes nothing saved."""
@@ -747,11 +748,12 @@ class PlanForm:
                               key=lambda p: (_ORDER.index(_kind(p)) if _kind(p) in _ORDER else len(_ORDER), p.name))
         waited = time.monotonic() - getattr(self, "_clicked", time.monotonic())
         self._set_progress(1.0, f"Done in {max(waited, float(result.seconds or 0)):.1f} s.")
-        rows = "".join(
-            f"<li><code>{html.escape(self._shown(p))}</code> <span class='tp-muted'>({_kind(p)}, "
-            f"{p.stat().st_size:,} bytes)</span></li>" for p in self.written)
+        # By name, on a line or two: the footer stays in sight and must not cover the form.
+        rows = " · ".join(
+            f"<span class='tp-file'><code>{html.escape(p.name)}</code> <span class='tp-muted'>({_kind(p)}, "
+            f"{p.stat().st_size:,} bytes)</span></span>" for p in self.written)
         self.files_html.value = (f"<div class='tp-files-box'><b>Files written</b> to "
-                                 f"<code>{html.escape(self._shown(folder))}</code>:<ul>{rows}</ul></div>")
+                                 f"<code>{html.escape(self._shown(folder))}/</code>: {rows}</div>")
         self._offer_folder(folder)
         self._say(f"Generated the plan for #{html.escape(str(self.plan.issue.number if self.plan else ''))}.", "ok")
 

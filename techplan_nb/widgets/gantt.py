@@ -84,6 +84,8 @@ def gantt_html(source: str) -> str | None:
     def at(day: dt.date) -> float:
         return round(100 * (day - first).days / span, 3)
 
+    days = _ticks(first, last)
+    grid = "".join(f"<span class='tp-gantt-grid' style='left:{at(day)}%'></span>" for day in days)
     rows: list[str] = []
     section = None
     for bar in bars:
@@ -100,10 +102,10 @@ def gantt_html(source: str) -> str | None:
         rows.append(
             f"<div class='tp-gantt-row' title='{html.escape(bar.name)}: {when}{what}'>"
             f"<span class='tp-gantt-label'>{html.escape(bar.name)}</span>"
-            f"<span class='tp-gantt-track'><span class='tp-gantt-bar {kind}' "
+            f"<span class='tp-gantt-track'>{grid}<span class='tp-gantt-bar {kind}' "
             f"style='left:{left}%;width:{min(width, 100 - left)}%'></span></span></div>")
     ticks = "".join(f"<span class='tp-gantt-tick' style='left:{at(day)}%'>{day.strftime('%d %b')}</span>"
-                    for day in _ticks(first, last))
+                    for day in days)
     count = f"{len(bars)} task{'s' if len(bars) != 1 else ''}"
     return (f"<figure class='tp-gantt' aria-label='{html.escape(title)}: Gantt chart'>"
             f"<figcaption class='tp-gantt-title'>Schedule: {count}, {first.isoformat()} to "

@@ -19,7 +19,7 @@ CSS = """<style>
 /* Tabs keep their whole titles on one row: a bar that does not fit scrolls sideways (a thin
    scrollbar under it) rather than wrapping into a second row that moves the form down. */
 .tp-form .lm-TabBar-tab, .tp-form .p-TabBar-tab { flex: 0 0 auto !important; min-width: 0 !important;
-  max-width: none !important; padding: 0 9px !important; }
+  max-width: none !important; padding: 0 6px !important; }
 .tp-form .lm-TabBar-content { flex-wrap: nowrap; min-width: max-content; }
 .tp-form .jupyter-widget-tab > .lm-TabBar, .tp-form .widget-tab > .lm-TabBar { height: auto; overflow-x: auto;
   overflow-y: hidden; scrollbar-width: thin; flex-shrink: 0; }
@@ -53,6 +53,7 @@ CSS = """<style>
 .tp-form .tp-files-box { background: #eef6ee; border: 1px solid #bfe0c0; border-radius: 6px; padding: 4px 10px;
   margin: 4px 0; }
 .tp-form .tp-files-box ul { margin: 2px 0; padding-left: 18px; }
+.tp-form .tp-file { white-space: nowrap; }
 .tp-form .tp-stale { background: #fff4d6; padding: 3px 8px; border-radius: 4px; }
 .tp-form .tp-preview-column { border-left: 1px solid #e0e4ea; padding-left: 10px; }
 .tp-form .tp-preview-plan, .tp-form .tp-preview-plan .widget-html-content { font-size: 13px; line-height: 1.45;
@@ -128,8 +129,8 @@ CSS = """<style>
 .tp-form .tp-gantt-row { display: flex; align-items: center; min-height: 18px; }
 .tp-form .tp-gantt-label { flex: 0 0 38%; max-width: 38%; padding-right: 8px; white-space: normal;
   overflow-wrap: break-word; font-size: 12px; line-height: 1.25; }
-.tp-form .tp-gantt-track { position: relative; flex: 1 1 auto; height: 16px; border-left: 1px solid #999;
-  background: repeating-linear-gradient(90deg, transparent 0, transparent 24px, #f0f2f5 24px, #f0f2f5 25px); }
+.tp-form .tp-gantt-track { position: relative; flex: 1 1 auto; height: 16px; border-left: 1px solid #999; }
+.tp-form .tp-gantt-grid { position: absolute; top: 0; bottom: 0; width: 0; border-left: 1px solid #e3e6ea; }
 .tp-form .tp-gantt-bar { position: absolute; top: 3px; height: 10px; border-radius: 2px; }
 .tp-form .tp-gantt-crit { background: #d64541; }
 .tp-form .tp-gantt-normal { background: #4a78b5; }

@@ -846,3 +846,58 @@ def test_undo_load_puts_the_earlier_plan_back_in_the_preview(browser: object, tm
         expect(page.locator(".tp-preview-markdown pre")).not_to_contain_text("Another plan entirely")
         assert view.errors == []
         page.close()
+
+
+@contextlib.contextmanager
+def start_lab(folder: Path) -> Iterator[str]:
+    """JupyterLab serving `folder` on a free port (its settings and workspaces kept in `folder`)."""
+    import urllib.request
+
+    port, token = free_port(), "techplan-test"
+    env = {k: v for k, v in os.environ.items() if k != "TECHPLAN_DEBUG"}
+    env.update(HOME=str(folder / "home"), JUPYTER_RUNTIME_DIR=str(folder / "home" / "runtime"),
+               JUPYTER_CONFIG_DIR=str(folder / "home" / "config"), TMPDIR=str(folder / "home"))
+    (folder / "home").mkdir()
+    command = [str(Path(sys.executable).parent / "jupyter"), "lab", "--no-browser", "--allow-root",
+               "--ip=127.0.0.1", f"--port={port}", f"--IdentityProvider.token={token}",
+               f"--ServerApp.root_dir={folder}"]
+    process = subprocess.Popen(command, cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    try:
+        deadline = time.monotonic() + LOAD_TIMEOUT_MS / 1000
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status?token={token}", timeout=5):
+                    break
+            except OSError:
+                assert process.poll() is None and time.monotonic() < deadline, "JupyterLab did not start"
+                time.sleep(0.5)
+        yield f"http://127.0.0.1:{port}/lab/tree/{{}}?token={token}"
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)  # the session this test started, and only it
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+@pytest.mark.parametrize("width", [1280, 1024])
+def test_in_jupyterlab_the_plan_notebooks_preview_shows_its_charts(browser: object, tmp_path: Path,
+                                                                     width: int) -> None:
+    from playwright.sync_api import expect
+
+    root = Path(__file__).resolve().parents[2]
+    (tmp_path / "technical_plan.ipynb").write_bytes((root / "notebooks" / "technical_plan.ipynb").read_bytes())
+    with start_lab(tmp_path) as address:
+        page = browser.new_page(viewport={"width": width, "height": 900})  # type: ignore[attr-defined]
+        page.goto(address.format("technical_plan.ipynb"), wait_until="commit", timeout=LOAD_TIMEOUT_MS)
+        chart = page.locator(".jp-RenderedMarkdown img[alt^='Monte Carlo distribution of the finish date']")
+        chart.wait_for(state="attached", timeout=LOAD_TIMEOUT_MS)
+        chart.scroll_into_view_if_needed()
+        expect(chart).to_be_visible()
+        # Drawn from the output itself (a link relative to the plan folder was a broken image here).
+        assert chart.evaluate("i => i.src.startsWith('data:image/png;base64,') && i.complete && i.naturalWidth > 0")
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"jupyterlab-plan-preview-{width}.png"))
+        page.close()
