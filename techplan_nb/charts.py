@@ -8,8 +8,10 @@ the font, size and PNG metadata so the same analysis always gives the same bytes
 from __future__ import annotations
 
 import datetime as dt
+import math
 import struct
 import textwrap
+import threading
 import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -19,8 +21,9 @@ import matplotlib
 import matplotlib.lines
 import matplotlib.patches
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 from matplotlib.figure import Figure
+from matplotlib.ft2font import FT2Font, RenderMode
 
 from . import numfmt
 from .schedule import percentiles
@@ -66,8 +69,84 @@ def _style() -> Iterator[None]:
         yield
 
 
+class _Renderer(RendererAgg):
+    """Agg that remembers text it has measured and laid out, across figures.
+
+    Text is most of a chart's cost, and matplotlib keeps its text caches per renderer, which a new
+    figure replaces: a batch measured and shaped the same labels thousands of times. The glyphs are
+    still drawn one by one as RendererAgg draws them, with the same FreeType calls and the same
+    transforms, so the pixels are the same (a test compares them with the stock renderer's)."""
+
+    def get_text_width_height_descent(self, s: str, prop: Any, ismath: Any) -> tuple[float, float, float]:
+        if ismath:
+            return super().get_text_width_height_descent(s, prop, ismath)
+        found = _METRICS.get((s, prop, self.dpi, get_hinting_flag()))
+        if found is None:  # kept under a copy: a FontProperties' hash follows its mutable state
+            found = _METRICS[(s, prop.copy(), self.dpi, get_hinting_flag())] = super().get_text_width_height_descent(
+                s, prop, ismath)
+        return found
+
+    def draw_text(self, gc: Any, x: float, y: float, s: str, prop: Any, angle: float, ismath: Any = False,
+                  mtext: Any = None) -> None:
+        if ismath:
+            return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
+        flags = get_hinting_flag()
+        features = mtext.get_fontfeatures() if mtext is not None else None
+        language = mtext.get_language() if mtext is not None else None
+        # Per thread, as matplotlib keeps its fonts: a layout holds the FT2Font objects it draws with.
+        thread = threading.get_ident()
+        items = _LAYOUTS.get((s, prop, self.dpi, flags, features, language, thread))
+        if items is None:
+            font = self._prepare_font(prop)
+            items = _LAYOUTS[(s, prop.copy(), self.dpi, flags, features, language, thread)] = [
+                (item.ft_object, item.glyph_index, item.x, item.y)
+                for item in font._layout(s, flags=flags, features=features, language=language)]
+        size = prop.get_size_in_points()
+        # RendererAgg._draw_text_glyphs_and_boxes, with the transform (the same for every glyph of
+        # a text) computed once instead of per glyph.
+        radians = math.radians(angle)
+        cos, sin = math.cos(radians), math.sin(radians)
+        matrix = (0x10000 * np.array([[cos, -sin], [sin, cos]]) @ [[1, 0], [0, 1]]).round().astype(int)
+        mode = RenderMode.NORMAL if gc.get_antialiased() else RenderMode.MONO
+        height = self.height
+        for font, glyph_index, dx, dy in items:
+            font.set_size(size, self.dpi)
+            font._set_transform(matrix, [round(0x40 * (x + dx * cos - dy * sin)),
+                                         round(0x40 * (height - y + dx * sin + dy * cos))])
+            bitmap = font._render_glyph(glyph_index, flags, mode)
+            buffer = bitmap.buffer
+            if mode is RenderMode.MONO:
+                buffer *= 0xff
+            self._renderer.draw_text_image(buffer, bitmap.left, int(height) - bitmap.top + buffer.shape[0], 0, gc)
+        return None
+
+
+# Cleared when full: the labels that repeat (dates, levels, axis names) are back after a plan or
+# two, and a reused kernel's memory stays bounded (a layout holds a few KiB at most).
+_METRICS: dict[tuple[Any, ...], tuple[float, float, float]] = {}
+_LAYOUTS: dict[tuple[Any, ...], list[tuple[Any, int, float, float]]] = {}
+_CACHE_LIMIT = 4000
+_FAST_TEXT = all(hasattr(RendererAgg, name) for name in ("_prepare_font", "_draw_text_glyphs_and_boxes")) and all(
+    hasattr(FT2Font, name) for name in ("_layout", "_set_transform", "_render_glyph"))
+
+
+class _Canvas(FigureCanvasAgg):
+    def get_renderer(self) -> RendererAgg:
+        if not _FAST_TEXT:  # another matplotlib than the one these internals are written for
+            return super().get_renderer()
+        w, h = self.get_width_height(physical=True)
+        key = (w, h, self.figure.dpi)
+        if self._lastKey != key:
+            self.renderer = _Renderer(w, h, self.figure.dpi)
+            self._lastKey = key
+        return self.renderer
+
+
 def _png(fig: Figure) -> bytes:
-    canvas = FigureCanvasAgg(fig)
+    for cache in (_METRICS, _LAYOUTS):
+        if len(cache) > _CACHE_LIMIT:
+            cache.clear()
+    canvas = _Canvas(fig)
     canvas.draw()
     return encode_png(np.asarray(canvas.buffer_rgba()))
 

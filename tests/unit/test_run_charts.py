@@ -79,7 +79,8 @@ def test_a_schedule_ending_at_the_end_of_the_calendar_still_gets_its_gantt(start
 
 
 def test_the_png_holds_exactly_the_pixels_and_density_matplotlibs_savefig_writes(analysis) -> None:  # type: ignore[no-untyped-def]
-    # charts.encode_png replaces savefig's Pillow encoder for speed; what the image shows must not change.
+    # For speed, charts.encode_png replaces savefig's Pillow encoder and charts._Renderer reuses the
+    # text it measured and laid out for earlier figures: what the image shows must not change.
     import numpy as np
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
@@ -92,6 +93,7 @@ def test_the_png_holds_exactly_the_pixels_and_density_matplotlibs_savefig_writes
         return original(fig)
 
     original = charts._png
+    charts.plan_charts(analysis)  # the labels below are drawn from the text caches
     charts._png = keep
     try:
         ours = charts.plan_charts(analysis)
@@ -106,3 +108,11 @@ def test_the_png_holds_exactly_the_pixels_and_density_matplotlibs_savefig_writes
         expected, got = Image.open(theirs), Image.open(io.BytesIO(png))
         assert (got.mode, got.size, got.info.get("dpi")) == (expected.mode, expected.size, expected.info.get("dpi"))
         assert np.array_equal(np.asarray(got), np.asarray(expected))
+
+
+def test_the_text_caches_are_in_use_with_the_installed_matplotlib() -> None:
+    # charts._Renderer leans on RendererAgg's and FT2Font's private text calls; should a matplotlib
+    # release rename them, charts fall back to the stock renderer at twice the cost, and this says so.
+    from techplan_nb import charts
+
+    assert charts._FAST_TEXT
