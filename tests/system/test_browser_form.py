@@ -633,6 +633,20 @@ def test_the_section_tabs_stay_on_one_row_and_every_one_can_be_reached(
         assert 0 <= box["x"] and box["x"] + box["width"] <= width  # scrolled into sight to be clicked
         page.locator(".tp-page:visible :is(input, textarea, select):visible").first.wait_for()
         assert page.evaluate(VISIBLE_TEXT_CUT_SHORT) == []
+
+        # A problem's link opens a tab scrolled out of the bar: the bar brings it into sight.
+        page.get_by_role("tab", name="Questions").click()
+        page.locator("button.tp-questions-add").click()
+        link = page.locator(".tp-footer .tp-problem-link", has_text="Question")
+        expect(link).to_have_count(1)
+        page.get_by_role("tab", name="Issue").click()
+        link.click()
+        questions = page.get_by_role("tab", name="Questions")
+        expect(questions).to_have_attribute("aria-selected", "true")
+        bar = page.locator(".tp-tabs > .lm-TabBar")
+        page.wait_for_function("""([tab, bar]) => { const t = tab.getBoundingClientRect();
+            const b = bar.getBoundingClientRect(); return t.left >= b.left - 1 && t.right <= b.right + 1; }""",
+                               arg=[questions.element_handle(), bar.element_handle()])
         assert view.errors == []
         page.close()
 
