@@ -58,15 +58,27 @@ CRITICAL = "#d64541"
 NORMAL = "#4a78b5"
 
 
+_styled = threading.local()
+
+
 @contextmanager
 def _style() -> Iterator[None]:
+    # Entered once for a plan's charts (plan_charts), not once per chart: an rc_context copies,
+    # sets and restores every one of matplotlib's ~300 settings, validating each.
+    if getattr(_styled, "active", False):
+        yield
+        return
     # From matplotlib's own defaults, not the settings it read at import: those include a
     # matplotlibrc in the working folder, which a repository can hold (it turned the HTML export's
     # charts red, or made them unreadable).
     defaults: dict[RcKeyType, Any] = {key: value for key, value in matplotlib.rcParamsDefault.items()
                                       if key != "backend"}
     with matplotlib.rc_context({**defaults, **_STYLE}):
-        yield
+        _styled.active = True
+        try:
+            yield
+        finally:
+            _styled.active = False
 
 
 class _Renderer(RendererAgg):
@@ -103,21 +115,30 @@ class _Renderer(RendererAgg):
                 for item in font._layout(s, flags=flags, features=features, language=language)]
         size = prop.get_size_in_points()
         # RendererAgg._draw_text_glyphs_and_boxes, with the transform (the same for every glyph of
-        # a text) computed once instead of per glyph.
+        # a text) computed once instead of per glyph, and each glyph's bitmap kept: FreeType draws
+        # a glyph at a position's fraction of a pixel (1/64ths) alike wherever the whole pixels put
+        # it, and the labels of a batch's charts use about a thousand such glyphs in all.
         radians = math.radians(angle)
         cos, sin = math.cos(radians), math.sin(radians)
         matrix = (0x10000 * np.array([[cos, -sin], [sin, cos]]) @ [[1, 0], [0, 1]]).round().astype(int)
         mode = RenderMode.NORMAL if gc.get_antialiased() else RenderMode.MONO
         height = self.height
         for font, glyph_index, dx, dy in items:
-            font.set_size(size, self.dpi)
-            font._set_transform(matrix, [round(0x40 * (x + dx * cos - dy * sin)),
-                                         round(0x40 * (height - y + dx * sin + dy * cos))])
-            bitmap = font._render_glyph(glyph_index, flags, mode)
-            buffer = bitmap.buffer
-            if mode is RenderMode.MONO:
-                buffer *= 0xff
-            self._renderer.draw_text_image(buffer, bitmap.left, int(height) - bitmap.top + buffer.shape[0], 0, gc)
+            across = round(0x40 * (x + dx * cos - dy * sin))
+            up = round(0x40 * (height - y + dx * sin + dy * cos))
+            key = (font, size, self.dpi, glyph_index, angle, across & 63, up & 63, flags, mode)
+            glyph = _GLYPHS.get(key)
+            if glyph is None:
+                font.set_size(size, self.dpi)
+                font._set_transform(matrix, [across & 63, up & 63])
+                bitmap = font._render_glyph(glyph_index, flags, mode)
+                buffer = bitmap.buffer
+                if mode is RenderMode.MONO:
+                    buffer *= 0xff
+                glyph = _GLYPHS[key] = (np.array(buffer, copy=True), bitmap.left, bitmap.top)
+            buffer, left, top = glyph
+            self._renderer.draw_text_image(buffer, left + (across >> 6),
+                                           int(height) - (top + (up >> 6)) + buffer.shape[0], 0, gc)
         return None
 
 
@@ -125,6 +146,7 @@ class _Renderer(RendererAgg):
 # two, and a reused kernel's memory stays bounded (a layout holds a few KiB at most).
 _METRICS: dict[tuple[Any, ...], tuple[float, float, float]] = {}
 _LAYOUTS: dict[tuple[Any, ...], list[tuple[Any, int, float, float]]] = {}
+_GLYPHS: dict[tuple[Any, ...], tuple[Any, int, int]] = {}
 _CACHE_LIMIT = 4000
 _FAST_TEXT = all(hasattr(RendererAgg, name) for name in ("_prepare_font", "_draw_text_glyphs_and_boxes")) and all(
     hasattr(FT2Font, name) for name in ("_layout", "_set_transform", "_render_glyph"))
@@ -143,7 +165,7 @@ class _Canvas(FigureCanvasAgg):
 
 
 def _png(fig: Figure) -> bytes:
-    for cache in (_METRICS, _LAYOUTS):
+    for cache in (_METRICS, _LAYOUTS, _GLYPHS):
         if len(cache) > _CACHE_LIMIT:
             cache.clear()
     canvas = _Canvas(fig)
@@ -352,6 +374,11 @@ def finish_distribution(analysis: Analysis) -> bytes:
 
 def plan_charts(analysis: Analysis) -> dict[str, bytes]:
     """Every chart the analysis has data for, keyed as render_plan's `charts` expects."""
+    with _style():
+        return _plan_charts(analysis)
+
+
+def _plan_charts(analysis: Analysis) -> dict[str, bytes]:
     charts: dict[str, bytes] = {}
     if analysis.risk.register:
         charts["risk_heatmap"] = risk_heatmap(analysis)
