@@ -402,8 +402,8 @@ class PlanForm:
                                  self.preview.text.encode("utf-8"), "Plan (.md)"))
             # The clipboard is the browser's: the button copies the Markdown tab's text (the plan
             # exactly, as the .md download holds it), with no round trip to the kernel.
-            copy = ("<button type='button' class='tp-copy-markdown' title='Copy the plan (Markdown) to the "
-                    "clipboard' onclick=\"" + html.escape(_COPY_SCRIPT) + "\">Copy Markdown</button>")
+            copy = ("<button type='button' class='tp-copy-markdown' aria-live='polite' title='Copy the plan "
+                    "(Markdown) to the clipboard' onclick=\"" + html.escape(_COPY_SCRIPT) + "\">Copy Markdown</button>")
         else:
             links.insert(0, "<span class='tp-download-off' title='Fix the problems first'>⬇ Plan (.md)</span>")
             copy = ("<button type='button' class='tp-copy-markdown' disabled title='Fix the problems first'>"
@@ -875,7 +875,14 @@ _COPY_SCRIPT = (
     "const text = this.closest('.tp-form').querySelector('.tp-preview-markdown pre').textContent;"
     "const done = (said) => { this.textContent = said;"
     " setTimeout(() => { this.textContent = 'Copy Markdown'; }, 2500); };"
-    "navigator.clipboard.writeText(text).then(() => done('Copied ✓'), () => done('Not copied: use the download'));")
+    # Where the Clipboard API is missing (a page served over plain http from another machine, such
+    # as JupyterLab on a server), the older way: a hidden text box selected and copied.
+    "const legacy = () => { const area = document.createElement('textarea'); area.value = text;"
+    " area.style.position = 'fixed'; area.style.opacity = '0'; document.body.appendChild(area); area.select();"
+    " let ok = false; try { ok = document.execCommand('copy'); } catch (e) { ok = false; }"
+    " area.remove(); this.focus(); done(ok ? 'Copied ✓' : 'Not copied: use the download'); };"
+    "if (navigator.clipboard && window.isSecureContext) {"
+    " navigator.clipboard.writeText(text).then(() => done('Copied ✓'), legacy); } else { legacy(); }")
 
 
 def _kind(path: Path) -> str:

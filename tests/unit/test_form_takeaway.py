@@ -54,7 +54,8 @@ def test_opening_a_tab_asks_the_page_to_follow_it_in_the_preview(tmp_path: Path)
 
 def test_copy_markdown_is_offered_only_for_a_plan_that_renders(tmp_path: Path) -> None:
     form = example_form(tmp_path)
-    assert "class='tp-copy-markdown' title=" in form.downloads.value and "disabled" not in form.downloads.value
+    assert "class='tp-copy-markdown' aria-live='polite' title=" in form.downloads.value
+    assert "disabled" not in form.downloads.value
     form.field("issue", "title").control.value = ""
     form.refresh()
     assert "class='tp-copy-markdown' disabled" in form.downloads.value
