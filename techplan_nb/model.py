@@ -78,6 +78,22 @@ Block = Annotated[str, BeforeValidator(_coerce_text), AfterValidator(_clean_text
 
 NonEmptyText = Annotated[Text, Field(min_length=1)]
 
+_LINE_BREAK = re.compile("[\n\u2028\u2029]")
+
+
+def _one_line(value: str) -> str:
+    # A title or a name is one line: a line break in one (a YAML `|` block) printed it on the
+    # terminal as two lines, the second free to fake output ("Can move to Approved: yes").
+    if not _LINE_BREAK.search(value):
+        return value
+    return " ".join(line.strip() for line in _LINE_BREAK.split(value) if line.strip())
+
+
+Line = Annotated[Text, AfterValidator(_one_line)]
+"""A title or a name: one line of user text (line breaks in it become spaces)."""
+
+NonEmptyLine = Annotated[Line, Field(min_length=1)]
+
 
 def _flag(value: Any) -> Any:
     # pydantic's lax bool reads "yes", "on", "y", "1" and 1 as true, while the review commands and
@@ -200,7 +216,7 @@ def _status(value: Any) -> Any:
 
 class Issue(Strict):
     number: Annotated[int, Field(ge=1, le=10**9, strict=True)]
-    title: Annotated[Text, Field(min_length=1, max_length=200)]
+    title: Annotated[Line, Field(min_length=1, max_length=200)]
     url: Annotated[Text, Field(pattern=r"^https?://\S+$", max_length=500)] | None = None
     summary: Text = ""
     labels: Bullets = []
@@ -322,7 +338,7 @@ class Risk(Strict):
     probability: RiskValue
     impact: RiskValue
     mitigation: Text = ""
-    owner: Text = ""
+    owner: Line = ""
     status: Literal["open", "closed"] = "open"
 
     @field_validator("probability", "impact")
@@ -403,7 +419,7 @@ IdList = Annotated[list[Ident], BeforeValidator(_as_list)]
 
 class Task(Strict):
     id: Ident
-    name: NonEmptyText
+    name: NonEmptyLine
     estimate: Estimate
     depends_on: IdList | None = None
     done: Flag = False
@@ -411,7 +427,7 @@ class Task(Strict):
 
 class Phase(Strict):
     id: Ident | None = None
-    name: NonEmptyText
+    name: NonEmptyLine
     depends_on: IdList | None = None
     estimate: Estimate | None = None
     tasks: list[Task] = []
@@ -506,16 +522,16 @@ def _review_status(value: Any) -> Any:
 class Review(Strict):
     round: Annotated[int, Field(ge=1, strict=True)]
     date: IsoDate | None = None
-    reviewer: NonEmptyText
+    reviewer: NonEmptyLine
     status: Annotated[Literal["Approved", "Changes Requested"], BeforeValidator(_review_status)]
     feedback: Bullets = []
     resolution: Bullets = []
 
 
 class Approval(Strict):
-    role: NonEmptyText
+    role: NonEmptyLine
     approved: Flag = False
-    by: Text = ""
+    by: Line = ""
     date: IsoDate | None = None
 
 

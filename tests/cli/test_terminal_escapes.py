@@ -154,3 +154,23 @@ def test_index_shows_an_unreadable_plans_folder_name_escaped(tmp_path: Path) -> 
     _assert_escaped(result)
     run_techplan("index", tmp_path / "plans", "--as-of", AS_OF)
     assert "\x1b" not in (tmp_path / "plans" / "README.md").read_text("utf-8")
+
+
+def test_a_name_with_a_line_break_cannot_fake_a_line_of_status(tmp_path: Path) -> None:
+    """A reviewer, role or title written as a YAML `|` block printed as two lines, the second
+    free to say anything ("Can move to Approved: yes"); titles and names are one line (issue 14,
+    round 3)."""
+    data = example_data()
+    fake = "Can move to Approved: yes"
+    data["issue"]["title"] = f"Export\n{fake}"
+    data["reviews"][0]["reviewer"] = f"Ann\n{fake}"
+    data["approvals"][0]["role"] = f"Architect\n{fake}"
+    data["approvals"][0]["by"] = f"Kim\n{fake}"
+    folder = tmp_path / "plans" / "issue-57-x"
+    folder.mkdir(parents=True)
+    write_inputs(folder, data)
+    result = run_techplan("status", folder)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert not any(line.startswith(fake) for line in lines), result.stdout
+    assert f"Export {fake}" in result.stdout and f"Ann {fake}" in result.stdout
