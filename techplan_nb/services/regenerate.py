@@ -31,6 +31,9 @@ if TYPE_CHECKING:
     from ..model import PlanInput
 
 
+MAX_SEED = 2**32 - 1  # as --seed takes it
+
+
 @dataclass(frozen=True)
 class Settings:
     """How a plan is rendered: the seed (data, reused from the folder) and the template (code,
@@ -55,7 +58,11 @@ def settings_for(folder: PlanFolder, *, seed: int | None, template: Path | None)
 
     previous = folder.previous_settings()
     recorded_seed = previous.get("seed", 0)
-    chosen_seed = seed if seed is not None else (recorded_seed if isinstance(recorded_seed, int) else 0)
+    if seed is None and not (type(recorded_seed) is int and 0 <= recorded_seed <= MAX_SEED):
+        # The records are the folder's, anyone's to edit: a seed of -1 there was an internal error.
+        raise FieldError("seed", f"{folder.path}: the folder's records give the seed {recorded_seed!r}, which is "
+                                 f"not a whole number from 0 to {MAX_SEED}; pass --seed N (nothing was written)")
+    chosen_seed = seed if seed is not None else recorded_seed
     recorded = previous.get("template")
     images = previous.get("images") is not False  # a plan made for pasting stays so
     if template:

@@ -152,3 +152,25 @@ def test_an_audit_notebook_naming_a_template_stops_before_any_kernel(tmp_path: P
     assert result.returncode == 0, result.stderr
     assert "TEAM-MARK" in (folder / "technical-plan.md").read_text("utf-8")
     assert set(templates_loaded) == {team}
+
+
+@pytest.mark.parametrize("recorded", [-1, 2**40, "7", 1.5, True])
+def test_a_recorded_seed_that_is_not_a_seed_is_exit_2_naming_it(tmp_path: Path, recorded: Any) -> None:
+    """The seed is read from the folder's records, which a pull request can edit: -1 there was an
+    internal error (exit 3) in numpy, "7" and true were taken silently (issue 14, round 3)."""
+    data = example_data()
+    folder = tmp_path / "plans" / plan_dir_name(data["issue"]["number"], data["issue"]["title"])
+    folder.mkdir(parents=True)
+    write_inputs(folder, data)
+    assert run_techplan("update", folder, "--as-of", AS_OF).returncode == 0
+    records = json.loads((folder / ".techplan-generated.json").read_text("utf-8"))
+    records["technical-plan.md"]["settings"]["seed"] = recorded
+    (folder / ".techplan-generated.json").write_text(json.dumps(records), "utf-8")
+    data["issue"]["summary"] = "Changed, so update regenerates the plan."
+    write_inputs(folder, data)
+    before = snapshot(folder)
+    result = run_techplan("update", folder, "--as-of", AS_OF)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert f"the folder's records give the seed {recorded!r}" in result.stderr and "--seed N" in result.stderr
+    assert snapshot(folder) == before
+    assert run_techplan("update", folder, "--seed", "3", "--as-of", AS_OF).returncode == 0
