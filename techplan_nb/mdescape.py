@@ -23,9 +23,13 @@ class SafeMarkdown(Markup):
 
 
 _BACKTICK_RUN = re.compile(r"`+")
-# Always escaped: emphasis, links, tables, strikethrough, backslash itself, and '>' (a quote, or an
-# autolink's end).
-_ALWAYS = re.compile(r"([\\*\[\]>|~])")
+# Always escaped: links, tables and backslash itself. '>' only where a line starts (a quote,
+# _LINE_START): the tag or autolink it could end starts with a '<' escaped below.
+_ALWAYS = re.compile(r"([\\\[\]|])")
+# Emphasis and strikethrough marks, except one between blanks ("5 * 3", "a ~ b"), which opens and
+# closes nothing in CommonMark or GFM. A value's first mark has no blank before it, so a list item's
+# "* " is escaped; a paragraph's later lines are printed on its first.
+_EMPHASIS = re.compile(r"(?<=\s)([*~])(?=\s)|([*~])")
 # '<' only where CommonMark could read a tag, comment, declaration or autolink from it ("<b", "</",
 # "<!", "<?", "<me@x.org>"): "<100ms" and "a < b" show as written. The class stops at the next '<',
 # so the lookahead runs over each character once.
@@ -55,7 +59,9 @@ _TOUCHED = re.compile(r"[\\*\[\]<>|~_&@`]")
 
 
 def _escape_plain(text: str, hashes: bool = False) -> str:
-    text = _TAG_START.sub(r"\\<", _ALWAYS.sub(r"\\\1", text))
+    text = _ALWAYS.sub(r"\\\1", text)
+    text = _EMPHASIS.sub(lambda m: m.group(1) or "\\" + m.group(2), text)
+    text = _TAG_START.sub(r"\\<", text)
     if hashes:
         text = text.replace("#", "\\#")
     text = _UNDERSCORE.sub(r"\\_", text)

@@ -3,6 +3,7 @@ phase tables, numbered work plans, milestone sub-headings), in process."""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from typing import Any
 
@@ -10,6 +11,7 @@ from techplan_nb.importers import dump_inputs
 from techplan_nb.importers.markdown import import_markdown
 from techplan_nb.inputs import load_bytes
 from techplan_nb.model import PlanInput
+from techplan_nb.render import render_plan
 
 
 def imported(body: str) -> tuple[PlanInput, list[str]]:
@@ -93,6 +95,19 @@ def test_a_less_than_sign_that_starts_no_tag_is_printed_as_written() -> None:
 
     assert str(mdescape.inline("p95 <100ms, a < b, x <= y")) == "p95 <100ms, a < b, x <= y"
     assert str(mdescape.inline("<b> <!-- </i> <?x <me@x.org> <https://x>")) == \
-        "\\<b\\> \\<!-- \\</i\\> \\<?x \\<me@x.org\\> \\<https://x\\>"
+        "\\<b> \\<!-- \\</i> \\<?x \\<me@x.org> \\<https://x>"
     plan, _ = imported("## Risks\n\n- Latency <100ms is missed\n")
     assert plan.risks[0].risk == "Latency <100ms is missed"
+
+
+def test_marks_that_open_nothing_are_printed_as_written_and_the_rest_escaped() -> None:
+    from techplan_nb import mdescape
+
+    # A '>' inside a line, and a '*' or '~' between blanks, are no Markdown in CommonMark or GFM.
+    assert str(mdescape.inline("x -> y, 5 * 3 ~ 4, p95 > 200ms")) == "x -> y, 5 * 3 ~ 4, p95 > 200ms"
+    # A mark that could open or close emphasis, strikethrough, a list or a quote is still escaped.
+    assert str(mdescape.inline("> q *a* ~b~ a*b ~10ms")) == "\\> q \\*a\\* \\~b\\~ a\\*b \\~10ms"
+    assert str(mdescape.inline("* item")) == "\\* item"
+    plan, _ = imported("## Goals\n\n- Keep p95 > 200ms: 5 * 3 retries ~ 15 s\n")
+    assert plan.requirements.functional[0].text == "Keep p95 > 200ms: 5 * 3 retries ~ 15 s"
+    assert "- [ ] Keep p95 > 200ms: 5 * 3 retries ~ 15 s" in render_plan(plan, as_of=dt.date(2026, 11, 20))

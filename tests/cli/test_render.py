@@ -193,7 +193,7 @@ def test_user_text_is_escaped_for_markdown_inside_and_outside_autoescape_blocks(
                     "C {{ plan.issue.number }} {{ 1.5 }}\n", "utf-8")
     plan = PlanInput.model_validate({"issue": {"number": 4, "title": "<script>x|y</script> & *z*"}})
     text = render_plan(plan, as_of=AS_OF_DATE, template_path=team)
-    escaped = r"\<script\>x\|y\</script\> & \*z\*"
+    escaped = r"\<script>x\|y\</script> & \*z\*"
     assert text == f"A {escaped}\nB {escaped}\nC 4 1.5\n"
 
 
