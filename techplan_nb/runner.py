@@ -1050,7 +1050,13 @@ def _execute_in_place(job: PlanJob, source: NotebookNode, source_path: Path, ker
     if execution.status == "failed" and job.folder is not None:
         target = job.folder / FAILED_NOTEBOOK_FILE
         execution.nb.metadata.papermill["output_path"] = str(recorded_path.with_name(FAILED_NOTEBOOK_FILE))
-    atomic_write(target, nbformat.writes(execution.nb, version=4))
+    text = nbformat.writes(execution.nb, version=4).encode("utf-8")
+    if is_staging_path(target):
+        # A staging copy: the install writes it into the plan folder in its own transaction, fsynced
+        # there; an fsync here too cost a plan a few milliseconds of waiting for nothing.
+        target.write_bytes(text)
+    else:
+        atomic_write(target, text)
     if execution.status == "succeeded" and job.folder is not None:
         stale = job.folder / FAILED_NOTEBOOK_FILE
         if stale.exists():

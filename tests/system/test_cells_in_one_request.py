@@ -140,3 +140,25 @@ def test_a_reset_that_fails_costs_the_next_plan_only_a_fresh_kernel(tmp_path: Pa
     assert [result.status for result in results] == ["succeeded", "succeeded"]
     assert warm.counters == {"started": 2, "replaced": 1, "recycled": 0}
     assert results[1].kernel is not None and results[1].kernel["sequence"] == 1
+
+
+def test_a_staged_runs_notebook_is_written_plainly_and_installed_by_the_transaction(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from techplan_nb import runner
+    from techplan_nb.plan_folder import NOTEBOOK_FILE
+
+    def refused(path: Path, data: Any) -> None:
+        raise AssertionError(f"{path}: a staging copy needs no atomic write; the install is atomic")
+
+    monkeypatch.setattr(runner, "atomic_write", refused)
+    source, source_path = runner.read_source(None)
+    job = runner.job_for(varied_inputs(tmp_path / "in", 1)[0], tmp_path / "OUT", as_of=dt.date(2026, 11, 20),
+                         seed=0, template=None, force=False)
+    kernel = runner.Kernel().start()
+    try:
+        result, _ = runner.execute_job(job, source, source_path, kernel, timeout=60)
+    finally:
+        kernel.shutdown()
+    assert result.status == "succeeded", result
+    assert job.folder is not None
+    assert nbformat.read(job.folder / NOTEBOOK_FILE, as_version=4).metadata["techplan"]["status"] == "succeeded"
