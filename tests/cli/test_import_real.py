@@ -230,6 +230,7 @@ def test_a_900_kib_design_document_imports_validates_renders_and_keeps_its_words
     assert plan.issue.number == 4242 and plan.status == "Approved"
     # Fields stay within the caps every other text has; what would pass them is kept as written.
     assert len(plan.issue.summary) <= MAX_TEXT and len(plan.requirements.functional) <= MAX_ITEMS
+    assert "the summary takes the first" in result.stderr and "the list of 1,100 entries" in result.stderr
     rendered = render_plan(plan, as_of=AS_OF)
     kept = words_kept(_lines_words(text), rendered)
     assert kept >= 0.995, f"{kept:.2%} of the words kept"

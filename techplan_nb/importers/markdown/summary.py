@@ -34,15 +34,20 @@ def read_summary(page: Page, blocks: list[Block], section: Section) -> set[int]:
             first = url_at - 1
             while first > 0 and texts[first - 1] is not None:
                 first -= 1
-        stop, size = first, 0
+        stop, size, full = first, 0, True
         while stop < len(blocks) and texts[stop] is not None and not (
                 stop > first and is_url_line(page, texts[stop])):
             size += len(texts[stop] or "") + 2
             if size > MAX_TEXT:
                 # The summary takes the paragraphs a field holds; the rest follow it as written.
+                full = False
                 break
             stop += 1
         summary = summary_of(page, blocks, first, stop)
+        if not full or summary[0] < stop - first:
+            page.note(blocks[first + summary[0]].start, f"the summary takes the first {summary[0]} paragraph(s), "
+                                                        f"as many as a field holds ({MAX_TEXT:,} characters); the "
+                                                        "rest follow it as written")
         stop = first + summary[0]
         if stop > first:
             page.set("issue.summary", summary[1])
