@@ -43,9 +43,12 @@ def _analyze(args: argparse.Namespace) -> int:
     plan, as_of = dated(plan, args.as_of, today=common.today())
     if args.format == "json":
         from ..analysis import analyse
+        from ..errors import printable
 
         analysis = analyse(plan, as_of=as_of, seed=args.seed)
-        text = json.dumps(analysis.to_json(), indent=2, ensure_ascii=False) + "\n"
+        # Names and risks are user text: a line or paragraph separator in one is written \u2028,
+        # which JSON reads the same and a terminal does not act on.
+        text = printable(json.dumps(analysis.to_json(), indent=2, ensure_ascii=False), json=True) + "\n"
     else:
         from ..render import default_template_dir, render_plan
 

@@ -174,3 +174,15 @@ def test_a_name_with_a_line_break_cannot_fake_a_line_of_status(tmp_path: Path) -
     lines = result.stdout.splitlines()
     assert not any(line.startswith(fake) for line in lines), result.stdout
     assert f"Export {fake}" in result.stdout and f"Ann {fake}" in result.stdout
+
+
+def test_analyze_json_writes_line_separators_in_user_text_escaped(tmp_path: Path) -> None:
+    """A risk or task name may hold U+2028/U+2029 (no control character, so the inputs take it);
+    analyze's JSON printed it raw, a line break on some terminals (issue 14, round 3). It is
+    written \\u2028 now: the same JSON to a reader, nothing for a terminal to act on."""
+    data = example_data()
+    data["risks"][0]["risk"] = "Risk\u2028FAKE: all clear\u2029x"
+    result = run_techplan("analyze", write_inputs(tmp_path, data), "--as-of", AS_OF)
+    assert result.returncode == 0, result.stderr
+    assert "\u2028" not in result.stdout and "\u2029" not in result.stdout
+    assert "Risk\u2028FAKE: all clear\u2029x" in json.dumps(json.loads(result.stdout), ensure_ascii=False)
