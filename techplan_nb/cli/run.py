@@ -100,14 +100,16 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
                    help="text for people (default) or json for tools")
     p.set_defaults(handler=_audit)
 
+    from ..plan_folder import NOTEBOOK_FILE, PLAN_FILE
+
     p = commands.add_parser(
         "verify", help="check a plan is byte-for-byte what a notebook's run produced",
-        description="Exit 0 when PLAN is byte-for-byte the plan recorded in NOTEBOOK's run (by "
-                    "default technical-plan.ipynb beside it); exit 1 naming the first differing line when "
-                    "it is not.")
-    p.add_argument("plan", type=Path, metavar="PLAN.md", help="the plan file to check")
+        description=f"Exit 0 when PLAN is byte-for-byte the plan recorded in NOTEBOOK's run (by "
+                    f"default {NOTEBOOK_FILE} beside it); exit 1 naming the first differing line when "
+                    f"it is not. PLAN may be a plan folder: its {PLAN_FILE} is checked.")
+    p.add_argument("plan", type=Path, metavar="PLAN.md", help="the plan file to check, or its folder")
     p.add_argument("notebook", type=Path, nargs="?", default=None, metavar="NOTEBOOK",
-                   help="the executed notebook of the run (default: technical-plan.ipynb beside the plan)")
+                   help=f"the executed notebook of the run (default: {NOTEBOOK_FILE} beside the plan)")
     p.set_defaults(handler=_verify)
 
 
@@ -143,16 +145,20 @@ def _verify(args: argparse.Namespace) -> int:
     from ..errors import printable
     from ..plan_folder import PlanFolder
 
+    plan = Path(args.plan)
+    folder = PlanFolder(plan if plan.is_dir() else plan.parent)
+    if plan.is_dir():
+        plan = folder.plan_path
     # A command killed half-way through installing the folder's files left a journal: roll it back
     # first, so what is verified is a complete set of files (the previous one).
-    PlanFolder(Path(args.plan).parent).recover_if_interrupted("verify")
+    folder.recover_if_interrupted("verify")
     notebook = args.notebook
     if notebook is None:
         from ..errors import UsageError
 
-        notebook = Path(args.plan).parent / "technical-plan.ipynb"
+        notebook = folder.notebook_path
         if not notebook.is_file():
             raise UsageError(f"{notebook}: no notebook beside the plan; name the executed notebook of its run: "
-                             f"techplan verify {args.plan} NOTEBOOK")
-    print(printable(verify(args.plan, notebook)))
+                             f"techplan verify {plan} NOTEBOOK")
+    print(printable(verify(plan, notebook)))
     return 0

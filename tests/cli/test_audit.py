@@ -135,3 +135,17 @@ def test_audit_and_verify_commands_use_exit_codes(tmp_path: Path) -> None:
     result = run_techplan("audit", notebook, "--format", "json")
     assert result.returncode == 0
     assert json.loads(result.stdout)["inputs"]["normalised"] == {"issue": {"number": 1}}
+
+
+def test_verify_given_the_plan_folder_checks_its_plan_against_its_notebook(tmp_path: Path) -> None:
+    folder = tmp_path / "issue-1-demo"
+    folder.mkdir()
+    (folder / "technical-plan.md").write_text(PLAN, "utf-8")
+    _notebook(folder).rename(folder / "technical-plan.ipynb")
+    for given in (folder, f"{folder}/"):
+        result = run_techplan("verify", given)
+        assert result.returncode == 0, result.stderr
+        recorded = folder / "technical-plan.ipynb"
+        assert f"{folder / 'technical-plan.md'}: identical to the plan recorded in {recorded}" in result.stdout
+    (folder / "technical-plan.md").write_text(PLAN.replace("Draft", "Approved"), "utf-8")
+    assert run_techplan("verify", folder).returncode == 1
