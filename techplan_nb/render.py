@@ -428,7 +428,9 @@ def _sized_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
 
 class _CappedLoader(jinja2.FileSystemLoader):
     """Jinja's file loader, reading each template and each file it includes or imports through the
-    capped reader (a 5 GB file beside a template was read whole into memory)."""
+    capped reader (a 5 GB file beside a template was read whole into memory), and only from its
+    folder: a link there to a file elsewhere (footer.j2 -> ~/.ssh/id_rsa, added to a team's
+    template folder by a pull request) put that file in the plan."""
 
     def get_source(self, environment: jinja2.Environment,
                    template: str) -> tuple[str, str, Callable[[], bool]]:
@@ -442,6 +444,10 @@ class _CappedLoader(jinja2.FileSystemLoader):
                 break
         else:
             raise jinja2.TemplateNotFound(template)
+        real, home = os.path.realpath(filename), os.path.realpath(folder)
+        if os.path.commonpath([real, home]) != home:
+            raise jinja2.TemplateError(f"{filename}: is a link to a file outside the template's folder ({real}); a "
+                                       "template reads only the files in its own folder: copy the file there")
         try:
             text = read_file(filename, MAX_TEMPLATE_BYTES, what="Jinja2 template file").decode(self.encoding)
         except TechPlanError as exc:

@@ -136,3 +136,27 @@ def test_a_file_a_template_includes_is_read_with_the_templates_cap(tmp_path: Pat
     result = run_techplan("render", EXAMPLES / "minimal.yaml", "--template", team, "--as-of", AS_OF)
     assert result.returncode == 2, result.stderr
     assert "huge.md: is larger than 4 MiB" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_template_includes_no_file_from_outside_its_folder_through_a_link(tmp_path: Path) -> None:
+    """A team template's folder may take pull requests: a link there (footer.j2 -> ~/.ssh/id_rsa)
+    put that file in the plan; a link to another file of the folder still works (issue 14, round 3)."""
+    secret = tmp_path / "home" / "id_rsa"
+    secret.parent.mkdir()
+    secret.write_text("SECRET-KEY\n", "utf-8")
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / "footer.j2").symlink_to(secret)
+    (folder / "real.j2").write_text("inside\n", "utf-8")
+    (folder / "alias.j2").symlink_to("real.j2")
+    team = folder / "team.md.j2"
+    team.write_text('# Plan\n\n{% include "alias.j2" %}\n{% include "footer.j2" %}\n', "utf-8")
+    out = tmp_path / "plan.md"
+    result = run_techplan("render", EXAMPLES / "minimal.yaml", "--template", team, "-o", out, "--as-of", AS_OF)
+    assert result.returncode == 2, result.stdout
+    assert "footer.j2: is a link to a file outside the template's folder" in result.stderr
+    assert "SECRET-KEY" not in result.stdout and not out.exists()
+    kept_team = folder / "kept.md.j2"
+    kept_team.write_text('# Plan\n\n{% include "alias.j2" %}\n', "utf-8")
+    kept = run_techplan("render", EXAMPLES / "minimal.yaml", "--template", kept_team, "--as-of", AS_OF)
+    assert kept.returncode == 0 and kept.stdout == "# Plan\n\ninside\n", kept.stderr
