@@ -1,5 +1,5 @@
 """The document's outline: headings matched to the template's sections (the catalogue's names and
-aliases), at whatever level the document writes them, and the `**Label**: value` lines headers use."""
+aliases), at whatever level the document writes them."""
 
 from __future__ import annotations
 
