@@ -144,6 +144,19 @@ class Page:
                 and not url.startswith(("data:", "blob:"))]
 
 
+@contextlib.contextmanager
+def example_form(browser: object, folder: Path, *, width: int, permissions: tuple[str, ...] = ()) -> Iterator[Page]:
+    """The app on a copy of the example, in a page `width` px wide, once the form is ready and its
+    plan previewed."""
+    from playwright.sync_api import expect
+
+    with start_app(folder, "--inputs", str(example_copy(folder))) as app:
+        view = Page(browser, app, width=width, height=800, permissions=permissions)
+        expect(view.page.locator(".tp-title")).to_contain_text("ready to generate")
+        expect(view.page.locator(".tp-preview-plan h1")).to_contain_text("Export roast profiles")
+        yield view
+
+
 def test_fill_title_add_risk_generate_and_see_them_in_preview_and_files(browser: object, tmp_path: Path) -> None:
     from playwright.sync_api import expect
 
@@ -317,10 +330,8 @@ def test_on_a_laptop_screen_no_tab_title_label_or_button_is_cut_short_and_errors
         browser: object, tmp_path: Path) -> None:
     from playwright.sync_api import expect
 
-    with start_app(tmp_path, "--inputs", str(example_copy(tmp_path))) as app:
-        view = Page(browser, app, width=1280, height=800)
+    with example_form(browser, tmp_path, width=1280) as view:
         page = view.page
-        expect(page.locator(".tp-preview-plan h1")).to_contain_text("Export roast profiles")
         for index in range(page.locator(".tp-tabs .lm-TabBar-tab").count()):
             page.locator(".tp-tabs .lm-TabBar-tab").nth(index).click()
             page.locator(".tp-page:visible :is(input, textarea, select):visible").first.wait_for()
@@ -403,10 +414,8 @@ CONTROLS_CUT_SHORT = """() => {
 def test_no_box_dropdown_or_message_is_cut_short_on_any_tab(browser: object, tmp_path: Path, width: int) -> None:
     from playwright.sync_api import expect
 
-    with start_app(tmp_path, "--inputs", str(example_copy(tmp_path))) as app:
-        view = Page(browser, app, width=width, height=800)
+    with example_form(browser, tmp_path, width=width) as view:
         page = view.page
-        expect(page.locator(".tp-preview-plan h1")).to_contain_text("Export roast profiles")
         tabs = page.locator(".tp-tabs .lm-TabBar-tab")
         for index in range(tabs.count()):
             tabs.nth(index).click()
@@ -437,10 +446,8 @@ def test_typing_never_moves_the_field_and_a_problem_leads_to_its_field(
         browser: object, tmp_path: Path, width: int) -> None:
     from playwright.sync_api import expect
 
-    with start_app(tmp_path, "--inputs", str(example_copy(tmp_path))) as app:
-        view = Page(browser, app, width=width, height=800)
+    with example_form(browser, tmp_path, width=width) as view:
         page = view.page
-        expect(page.locator(".tp-title")).to_contain_text("ready to generate")
         # A new risk: its empty text is a problem, listed in the footer; typing one letter fixes it.
         # The list used to sit above the tabs, and the box typed in jumped up 78 px.
         page.get_by_role("tab", name="Risks").click()
@@ -550,10 +557,8 @@ def test_a_page_that_goes_without_a_word_frees_its_kernel_after_the_idle_time(br
 def test_the_plan_and_the_inputs_download_to_this_computer(browser: object, tmp_path: Path, width: int) -> None:
     from playwright.sync_api import expect
 
-    with start_app(tmp_path, "--inputs", str(example_copy(tmp_path))) as app:
-        view = Page(browser, app, width=width, height=800)
+    with example_form(browser, tmp_path, width=width) as view:
         page = view.page
-        expect(page.locator(".tp-title")).to_contain_text("ready to generate")
         page.locator(".tp-issue-title textarea").fill("Downloaded as typed")
         expect(page.locator(".tp-preview-plan h1")).to_have_text("Technical Plan: Downloaded as typed")
         with page.expect_download() as plan_download:
@@ -582,10 +587,8 @@ def test_the_plan_tab_draws_the_gantt_chart_in_readable_text_not_its_mermaid_sou
         browser: object, tmp_path: Path, width: int) -> None:
     from playwright.sync_api import expect
 
-    with start_app(tmp_path, "--inputs", str(example_copy(tmp_path))) as app:
-        view = Page(browser, app, width=width, height=800)
+    with example_form(browser, tmp_path, width=width) as view:
         page = view.page
-        expect(page.locator(".tp-preview-plan h1")).to_contain_text("Export roast profiles")
         plan = page.locator(".tp-preview-plan")
         chart = plan.locator(".tp-gantt")
         chart.scroll_into_view_if_needed()
@@ -616,10 +619,8 @@ def test_the_section_tabs_stay_on_one_row_and_every_one_can_be_reached(
         browser: object, tmp_path: Path, width: int) -> None:
     from playwright.sync_api import expect
 
-    with start_app(tmp_path, "--inputs", str(example_copy(tmp_path))) as app:
-        view = Page(browser, app, width=width, height=800)
+    with example_form(browser, tmp_path, width=width) as view:
         page = view.page
-        expect(page.locator(".tp-title")).to_contain_text("ready to generate")
         page.locator(".tp-issue-number input").fill("")  # a ⚠ count makes a title longer
         expect(page.get_by_role("tab", name="Issue ⚠1")).to_be_visible()
         tabs = page.locator(".tp-tabs > .lm-TabBar .lm-TabBar-tab")
@@ -656,10 +657,8 @@ def test_the_footer_with_status_and_problems_stays_in_sight_wherever_the_form_is
         browser: object, tmp_path: Path, width: int) -> None:
     from playwright.sync_api import expect
 
-    with start_app(tmp_path, "--inputs", str(example_copy(tmp_path))) as app:
-        view = Page(browser, app, width=width, height=800)
+    with example_form(browser, tmp_path, width=width) as view:
         page = view.page
-        expect(page.locator(".tp-title")).to_contain_text("ready to generate")
         page.get_by_role("tab", name="Timeline").click()
         footer = page.locator(".tp-footer")
         name = page.locator(".tp-task-name textarea").nth(5)
@@ -701,10 +700,8 @@ def test_icon_buttons_have_names_the_focus_shows_and_the_window_title_names_the_
         browser: object, tmp_path: Path, width: int) -> None:
     from playwright.sync_api import expect
 
-    with start_app(tmp_path, "--inputs", str(example_copy(tmp_path))) as app:
-        view = Page(browser, app, width=width, height=800)
+    with example_form(browser, tmp_path, width=width) as view:
         page = view.page
-        expect(page.locator(".tp-title")).to_contain_text("ready to generate")
         # The browser tab says which plan this is (it said "plan_form"), and follows the title.
         expect(page).to_have_title("#57: Export roast profiles to CSV and share them by link · Technical Plan")
         page.locator(".tp-issue-title textarea").fill("Roast exports")
@@ -750,10 +747,8 @@ def test_copy_markdown_fills_the_clipboard_and_the_generated_folder_downloads_as
 
     from playwright.sync_api import expect
 
-    with start_app(tmp_path, "--inputs", str(example_copy(tmp_path))) as app:
-        view = Page(browser, app, width=width, height=800, permissions=("clipboard-read", "clipboard-write"))
+    with example_form(browser, tmp_path, width=width, permissions=("clipboard-read", "clipboard-write")) as view:
         page = view.page
-        expect(page.locator(".tp-title")).to_contain_text("ready to generate")
         page.get_by_role("button", name="Copy Markdown").click()
         copy = page.locator("button.tp-copy-markdown")  # by its class: its name changes as it says it copied
         expect(copy).to_have_text("Copied ✓")
@@ -803,10 +798,8 @@ def test_the_preview_follows_the_open_section_and_its_tables_and_charts_are_read
         browser: object, tmp_path: Path, width: int) -> None:
     from playwright.sync_api import expect
 
-    with start_app(tmp_path, "--inputs", str(example_copy(tmp_path))) as app:
-        view = Page(browser, app, width=width, height=800)
+    with example_form(browser, tmp_path, width=width) as view:
         page = view.page
-        expect(page.locator(".tp-title")).to_contain_text("ready to generate")
         for tab, heading in (("Risks", "Risk Assessment"), ("Timeline", "Implementation Timeline"),
                              ("Quality", "Security Considerations"), ("Questions", "Questions & Assumptions")):
             page.get_by_role("tab", name=tab).click()
