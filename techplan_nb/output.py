@@ -162,6 +162,11 @@ def check_writable(path: Path, *, force: bool) -> None:
     """Refuse, before any work, to replace a file a person edited (unless forced)."""
     if Path(path).is_dir():
         raise OutputError(f"{path}: is a folder; give the name of the file to write")
+    if Path(path).is_symlink():
+        # Its target was read as "the previous file": --force copied it (~/.ssh/id_rsa, say) into
+        # PATH.bak beside the plan, and a failed write put it back as a file in the link's place.
+        raise OutputError(f"{path}: is a symbolic link; techplan writes a file of its own there, and neither "
+                          "reads nor replaces what a link points at: remove the link, or give another name")
     _refuse_special(Path(path))  # before it is read to be hashed: reading /dev/zero never ends
     if not force and edited_by_hand(path):
         raise OutputError(

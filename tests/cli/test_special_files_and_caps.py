@@ -167,3 +167,20 @@ def test_the_template_bundle_hash_refuses_a_special_file_beside_the_template(tmp
             handle.truncate(50 * 2**20)
     with pytest.raises(UsageError, match="zz.j2: is"):
         template_bundle_sha256(team)
+
+
+@pytest.mark.parametrize("force", [[], ["--force"]])
+def test_an_output_path_that_is_a_link_is_refused_and_its_target_never_copied(tmp_path: Path,
+                                                                               force: list[str]) -> None:
+    """`-o plan.md` where plan.md is a link (a repository can hold one): --force copied its target
+    (~/.ssh/id_rsa, say) into plan.md.bak beside the plan (issue 14, round 3)."""
+    secret = tmp_path / "id_rsa"
+    secret.write_text("SECRET-KEY\n", "utf-8")
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "plan.md").symlink_to(secret)
+    result = run_techplan("render", BUNDLED_EXAMPLE, "-o", work / "plan.md", "--as-of", AS_OF, *force)
+    assert result.returncode == 2, result.stderr
+    assert "plan.md: is a symbolic link" in result.stderr
+    assert sorted(p.name for p in work.iterdir()) == ["plan.md"] and (work / "plan.md").is_symlink()
+    assert secret.read_text("utf-8") == "SECRET-KEY\n"
