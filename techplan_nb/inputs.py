@@ -639,6 +639,9 @@ def _message(error: Any, loc: Loc) -> str:
             return (f"{shown} is not an id: use 1-64 letters, digits, '-', '_' or '.', starting with a letter "
                     "or digit")
         if pattern.startswith("^https?://"):
+            if re.match(r"(?i)^https?://[^\s/?#]*@", value):
+                return (f"{shown} names a user before its host (the part up to '@'), so the address goes "
+                        "somewhere other than it reads; write it without that part")
             return f"{shown} is not a web address; write one starting with https:// (or http://)"
     if kind == "literal_error" and loc and loc[0] in ("dependencies", "monitoring") and len(loc) == 2:
         allowed = allowed_keys(loc[:1])

@@ -217,7 +217,8 @@ def _status(value: Any) -> Any:
 class Issue(Strict):
     number: Annotated[int, Field(ge=1, le=10**9, strict=True)]
     title: Annotated[Line, Field(min_length=1, max_length=200)]
-    url: Annotated[Text, Field(pattern=r"^https?://\S+$", max_length=500)] | None = None
+    # No user name before the host: https://github.com@evil.example/ reads as GitHub and goes elsewhere.
+    url: Annotated[Text, Field(pattern=r"^https?://[^\s/?#@]+(?:[/?#]\S*)?$", max_length=500)] | None = None
     summary: Text = ""
     labels: Bullets = []
 

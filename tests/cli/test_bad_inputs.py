@@ -80,6 +80,7 @@ EXPECTED: dict[str, tuple[int, str, str]] = {
     "status-unknown.exit2.yaml": (4, "status", "'Done' is not a status"),
     "http-method-unknown.exit2.yaml": (6, "api.new_endpoints[0].method", "'FETCH' is not an HTTP method"),
     "url-javascript.exit2.yaml": (4, "issue.url", "is not a web address"),
+    "url-user-before-host.exit2.yaml": (4, "issue.url", "names a user before its host"),
     "risk-scale-4.exit2.yaml": (4, "risk_scale", "3 or 5"),
     # dates
     "date-impossible.exit2.yaml": (4, "created", "'2026-02-30' is not a real calendar date"),
