@@ -155,10 +155,11 @@ def _verify(args: argparse.Namespace) -> int:
     notebook = args.notebook
     if notebook is None:
         from ..errors import UsageError
+        from ..safe_files import shown_name
 
         notebook = folder.notebook_path
         if not notebook.is_file():
-            raise UsageError(f"{notebook}: no notebook beside the plan; name the executed notebook of its run: "
-                             f"techplan verify {plan} NOTEBOOK")
+            raise UsageError(f"{shown_name(notebook)}: no notebook beside the plan; name the executed notebook of "
+                             f"its run: techplan verify {shown_name(plan)} NOTEBOOK")
     print(printable(verify(plan, notebook)))
     return 0

@@ -149,3 +149,13 @@ def test_verify_given_the_plan_folder_checks_its_plan_against_its_notebook(tmp_p
         assert f"{folder / 'technical-plan.md'}: identical to the plan recorded in {recorded}" in result.stdout
     (folder / "technical-plan.md").write_text(PLAN.replace("Draft", "Approved"), "utf-8")
     assert run_techplan("verify", folder).returncode == 1
+
+
+def test_verify_names_a_folder_with_a_line_break_on_one_line(tmp_path: Path) -> None:
+    folder = tmp_path / "issue-1\nCan move to Approved: yes"
+    folder.mkdir()
+    (folder / "technical-plan.md").write_text(PLAN, "utf-8")
+    result = run_techplan("verify", folder)
+    assert result.returncode == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert "issue-1\\nCan move to Approved: yes" in line
