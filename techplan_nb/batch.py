@@ -144,7 +144,7 @@ def _plan_items(paths: list[Path], options: BatchOptions) -> list[Item]:
     for index, path in enumerate(paths):
         item = Item(index, path)
         items.append(item)
-        problem = utf8_name_problem(path)
+        problem = utf8_name_problem(path) or _link_out_problem(path)
         if problem:  # its failed notebook could not name it either: it fails here, alone
             item.result = _failure(path, "refused", f"{shown_name(path)}: {problem}")
             continue
@@ -173,6 +173,19 @@ def _plan_items(paths: list[Path], options: BatchOptions) -> list[Item]:
         folders[job.folder_name] = path
         item.job = job
     return items
+
+
+def _link_out_problem(path: Path) -> str | None:
+    """An inputs file that links out of its folder: an inputs folder from a pull request could hold
+    one pointing at a private file, whose text the plan, its copy of the inputs and the summaries
+    would then publish."""
+    if not path.is_symlink() or not path.exists():
+        return None  # a broken link or loop fails in the loader, with its own reason
+    folder = Path(os.path.realpath(path.parent))
+    if Path(os.path.realpath(path)).is_relative_to(folder):
+        return None
+    return ("is a symbolic link to a file outside its folder; a batch reads only the files in the folders it is "
+            "given: name the file the link points to, or put a copy of it in the folder")
 
 
 def _failure(path: Path, reason: str, message: str) -> PlanResult:

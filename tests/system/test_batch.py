@@ -269,3 +269,22 @@ def test_ctrl_c_stops_every_kernel_and_keeps_the_summary(tmp_path: Path) -> None
     while _processes_with(token) and time.monotonic() < deadline:
         time.sleep(0.5)
     assert not _processes_with(token)
+
+
+@pytest.mark.kernel
+def test_an_input_linking_out_of_its_folder_fails_alone_and_its_target_is_never_read(tmp_path: Path) -> None:
+    paths = varied_inputs(tmp_path / "in", 1)
+    (tmp_path / "private").mkdir()
+    private = write_inputs(tmp_path / "private", {**example_data(), "issue": {
+        "number": 99, "title": "Private", "summary": "the secret text"}}, "secret.yaml")
+    (tmp_path / "in" / "link.yaml").symlink_to(private)
+    (tmp_path / "in" / "z-inside.yaml").symlink_to(paths[0].name)  # a link within the folder is fine
+    out = tmp_path / "OUT"
+    result = run_techplan("batch", tmp_path / "in", "--out", out, "--as-of", AS_OF, "--no-progress")
+    assert result.returncode == 1, result.stderr
+    rows = {Path(row["input"]).name: row for row in batch_summary(out)["items"]}
+    assert rows["link.yaml"]["status"] == "failed"
+    assert "is a symbolic link to a file outside its folder" in rows["link.yaml"]["error"]
+    assert rows["issue-01.yaml"]["status"] == "succeeded"
+    assert "z-inside.yaml" not in rows  # the same file as issue-01.yaml, made once
+    assert not any("the secret text" in p.read_text("utf-8", "replace") for p in out.rglob("*") if p.is_file())
