@@ -78,6 +78,14 @@ def processes_with(marker: str) -> list[int]:
     return found
 
 
+def _start_resource_tracker() -> None:
+    """multiprocessing's resource tracker serves this test process until it exits; started by the
+    batch, it would inherit the marker and be counted as a process the batch left running."""
+    from multiprocessing import resource_tracker
+
+    resource_tracker.ensure_running()
+
+
 def test_runaway_cells_time_out_and_the_batch_makes_every_other_plan(tmp_path: Path) -> None:
     inputs = tmp_path / "inputs"
     inputs.mkdir()
@@ -86,6 +94,7 @@ def test_runaway_cells_time_out_and_the_batch_makes_every_other_plan(tmp_path: P
         write_inputs(inputs, {"issue": {"number": number, "title": name}}, f"{name}.yaml")
     out = tmp_path / "out"
     marker = f"TECHPLAN_STRESS_{uuid.uuid4().hex}"
+    _start_resource_tracker()
     os.environ[marker] = "1"  # inherited by the batch and its kernels, to find any left running
     try:
         start = time.monotonic()
@@ -127,6 +136,7 @@ def test_unbounded_allocations_fail_fast_with_reason_memory_and_the_batch_goes_o
         write_inputs(inputs, {"issue": {"number": number, "title": name}}, f"{name}.yaml")
     out = tmp_path / "out"
     marker = f"TECHPLAN_STRESS_{uuid.uuid4().hex}"
+    _start_resource_tracker()
     os.environ[marker] = "1"
     try:
         # A timeout far beyond what the cap needs: a "timeout" here means the cap did not work.
