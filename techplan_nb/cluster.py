@@ -223,8 +223,11 @@ def _client(options: BatchOptions) -> Iterator[Client]:
         # imports from the user's folders (isolation.py); a plan that kills workers fails sooner.
         with isolation.safe_spawn_environment(), \
                 dask.config.set({"distributed.scheduler.allowed-failures": LOCAL_ALLOWED_FAILURES}):
+            # The scheduler serves HTTP (health, metrics) even without a dashboard, on 8787 unless
+            # told otherwise: a free port, so a second batch or a running cluster prints no warning.
             cluster = LocalCluster(n_workers=options.jobs, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                   dashboard_address=None, silence_logs=logging.ERROR)
+                                   dashboard_address=None, silence_logs=logging.ERROR,
+                                   scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
         try:
             with Client(cluster) as client:
                 yield client

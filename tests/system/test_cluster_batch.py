@@ -122,9 +122,14 @@ def test_plans_on_a_cluster_are_the_local_batch_s_bytes(cluster: Cluster, tmp_pa
     remote = run_techplan_process("batch", tmp_path / "in", "--out", tmp_path / "remote",
                                   "--scheduler", cluster.address, *common)
     assert remote.returncode == 0, remote.stderr
-    in_process = run_techplan_process("batch", tmp_path / "in", "--out", tmp_path / "lc", "--scheduler", "local",
-                                      "--jobs", "2", *common)
+    with contextlib.ExitStack() as busy:
+        # Dask's default HTTP port taken (another cluster, a second batch): the batch says nothing of it.
+        with contextlib.suppress(OSError):
+            busy.enter_context(socket.create_server(("127.0.0.1", 8787)))
+        in_process = run_techplan_process("batch", tmp_path / "in", "--out", tmp_path / "lc", "--scheduler", "local",
+                                          "--jobs", "2", *common)
     assert in_process.returncode == 0, in_process.stderr
+    assert "already in use" not in in_process.stderr and "Warning" not in in_process.stderr, in_process.stderr
     alone = run_techplan_process("run", paths[2], "--out", tmp_path / "single", *common[:-1])
     assert alone.returncode == 0, alone.stderr
 
@@ -240,3 +245,34 @@ def test_ctrl_c_cancels_the_batch_stops_its_kernels_and_keeps_the_summary(cluste
         time.sleep(0.2)
     assert not _processes(cluster.token, kernels=True)
     assert len(cluster.wait_for_workers(2)) == 2  # the cluster itself carries on
+
+
+def test_ctrl_c_on_a_local_cluster_batch_leaves_no_worker_or_kernel_running(tmp_path: Path) -> None:
+    """--scheduler local: the batch's own LocalCluster (its scheduler, workers and their kernels)
+    goes with it."""
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    token = f"local-cancel-{os.getpid()}-{time.monotonic_ns()}"
+    notebook = notebook_with(tmp_path, "import os, pathlib, time\n"
+                                        "pathlib.Path(os.environ['TECHPLAN_TEST_MARKS'], "
+                                        "str(run.plan.issue.number)).touch()\ntime.sleep(120)")
+    varied_inputs(tmp_path / "in", 4)
+    out = tmp_path / "OUT"
+    env = dict(os.environ, TECHPLAN_TEST_TOKEN=token, TECHPLAN_TEST_MARKS=str(marks))
+    process = subprocess.Popen([sys.executable, "-m", "techplan_nb", "batch", str(tmp_path / "in"), "--out", str(out),
+                                "--as-of", AS_OF, "--notebook", str(notebook), "--scheduler", "local", "--jobs", "2",
+                                "--no-progress"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    deadline = time.monotonic() + 120
+    while len(list(marks.iterdir())) < 2 and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.1)
+    assert len(list(marks.iterdir())) == 2  # both workers are in the middle of a plan
+    assert len(_processes(token, kernels=True)) == 2
+    os.kill(process.pid, signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    assert {row["reason"] for row in batch_summary(out)["items"]} == {"interrupted"}
+    deadline = time.monotonic() + 30
+    while _processes(token, kernels=False) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _processes(token, kernels=False)
