@@ -37,6 +37,7 @@ from . import mdescape
 from .errors import RenderError
 from .mdescape import SafeMarkdown
 from .model import PlanInput
+from .plan_format import sections
 from .plan_view import build_context, has_any
 
 DEFAULT_TEMPLATE = "technical-plan.md.j2"
@@ -615,10 +616,16 @@ def _section_above(extra: Mapping[str, Any], key: str) -> SafeMarkdown:
     return SafeMarkdown(f"{entry['before']}\n\n" if entry and entry["before"] else "")
 
 
+def _section_kept(extra: Mapping[str, Any], key: str) -> bool:
+    """The document's text kept in the section: the template then prints no "_Not specified._"."""
+    return sections.has_kept(extra, key)
+
+
 _METHODS = (MethodType, BuiltinMethodType)
 _BINOPS: dict[str, Callable[[Any, Any], Any]] = {"*": operator.mul, "**": operator.pow, "+": operator.add,
                                                  "%": operator.mod}
-_SECTION_HELPERS: frozenset[Any] = frozenset({_section_title, _section_head, _section_after, _section_above})
+_SECTION_HELPERS: frozenset[Any] = frozenset({_section_title, _section_head, _section_after, _section_above,
+                                                    _section_kept})
 
 
 @lru_cache(maxsize=8)
@@ -644,7 +651,8 @@ def _environment(search_path: tuple[str, ...]) -> ImmutableSandboxedEnvironment:
         raw_template=mdescape.SafeMarkdown,
     )
     env.globals.update(section_title=_section_title, section_head=_section_head,
-                       section_after=_section_after, section_above=_section_above, has_any=has_any)
+                       section_after=_section_after, section_above=_section_above,
+                       section_kept=_section_kept, has_any=has_any)
     # Jinja's lorem-ipsum generator makes text of any size on request; no plan needs it.
     del env.globals["lipsum"]
     env.filters.update({name: _sized_filter(name, func) for name, func in env.filters.items()})

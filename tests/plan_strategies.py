@@ -64,13 +64,16 @@ _NO_PARAGRAPHS = {"issue_summary"}
 
 
 @st.composite
-def extra_for(draw: Any, key: str) -> dict[str, str]:
+def extra_for(draw: Any, key: str, empty_list: bool = False) -> dict[str, str]:
     choices = [b for b in _EXTRA_BLOCKS if b not in _FIELD_LIKE.get(key, set())]
+    # A section whose list field is empty prints no "_Not specified._" after the text kept before
+    # it, so a numbered list there reads back as its list, as it would in any document.
+    before_choices = [b for b in choices if not (empty_list and b.startswith("1."))]
     if key in _NO_PARAGRAPHS:
         choices = [b for b in choices if b.startswith(("#", ">", "|", "```", "1."))]
     slot: dict[str, str] = {}
     if draw(st.booleans()):
-        slot["before"] = "\n\n".join(draw(st.lists(st.sampled_from(choices), min_size=1, max_size=2)))
+        slot["before"] = "\n\n".join(draw(st.lists(st.sampled_from(before_choices), min_size=1, max_size=2)))
     if draw(st.booleans()):
         slot["after"] = "\n\n".join(draw(st.lists(st.sampled_from(choices), min_size=1, max_size=2)))
     if key not in ("header", "frontend", "backend") and draw(st.integers(0, 3)) == 0:
@@ -78,6 +81,14 @@ def extra_for(draw: Any, key: str) -> dict[str, str]:
 
         slot["heading"] = TITLES[key] + draw(st.sampled_from([" (REVISED)", " (v2)", " — updated"]))
     return slot
+
+
+def _empty_list(data: dict[str, Any], key: str) -> bool:
+    from techplan_nb.plan_format.sections import by_key, field_value
+
+    spec = by_key(key) if key != "header" else None
+    value = field_value(data, spec.field) if spec is not None and spec.field else None
+    return isinstance(value, list) and not value
 
 
 @st.composite
@@ -141,7 +152,7 @@ def plan_inputs(draw: Any) -> dict[str, Any]:
         lambda r, a, b, d: {"role": r, "approved": a, "by": b, "date": d},
         text(max_words=4), st.booleans(), optional_text(), st.one_of(st.none(), dates)), max_size=4))
     keys = draw(st.lists(st.sampled_from(SECTION_KEYS), unique=True, max_size=6))
-    extra = {key: draw(extra_for(key)) for key in keys}
+    extra = {key: draw(extra_for(key, _empty_list(data, key))) for key in keys}
     data["extra"] = {key: slot for key, slot in extra.items() if slot}
     return data
 

@@ -96,6 +96,7 @@ SECTIONS: tuple[SectionSpec, ...] = (
                 "api.modified_endpoints"),
     SectionSpec("security", "Security Considerations", 2, None, ("security considerations", "security"),
                 ("security and privacy", "security and privacy considerations", "privacy considerations",
+                 "security/privacy considerations", "security/privacy",
                  "security implications", "security model", "threat model"),
                 "security", required=True),
     SectionSpec("performance", "Performance Implications", 2, None, ("performance implications", "performance"),
@@ -129,8 +130,9 @@ SECTIONS: tuple[SectionSpec, ...] = (
                 ("monitoring and observability", "monitoring"),
                 ("observability", "metrics", "monitoring requirements", "telemetry"), "monitoring"),
     SectionSpec("rollback", "Rollback Strategy", 2, None, ("rollback strategy", "rollback plan", "rollback"),
-                ("rollback and recovery", "backout plan", "reversibility", "compatibility",
-                 "backwards compatibility", "backward compatibility", "source compatibility"),
+                # Not "Compatibility": what a change keeps working is no way to undo it, so that
+                # section stays a named block of its own where the document has it.
+                ("rollback and recovery", "backout plan", "reversibility"),
                 "rollback", required=True),
     SectionSpec("future", "Future Considerations", 2, None, ("future considerations",),
                 ("future work", "future possibilities", "future", "future enhancements", "follow-up work",
@@ -262,7 +264,25 @@ def is_filled(value: object) -> bool:
     return bool(value)
 
 
+def has_kept(extra: object, key: str) -> bool:
+    """Whether section `key` holds the document's own text in place of its field (`extra` is a
+    plan's `extra`, as a model or as the plain data a template sees). Only text kept `before` the
+    field counts: a section whose field is empty keeps everything there, unless the document itself
+    wrote "_Not specified._", and the text after that filler is `after` -- which must print after it
+    again for the plan to read back the same."""
+    entry = extra.get(key) if isinstance(extra, dict) else None
+    return is_filled(field_value(entry, "before")) if entry else False
+
+
+def is_specified(plan: object, spec: SectionSpec) -> bool:
+    """Whether a section says anything: its field, or the document's text kept in it. The template
+    prints "_Not specified._" only where this is false, and the empty-section report and `check`
+    count the same sections, so the plan never shows a document's text followed by the filler."""
+    return (spec.field is not None and is_filled(field_value(plan, spec.field))) or \
+        has_kept(field_value(plan, "extra"), spec.key)
+
+
 def empty(plan: object) -> list[str]:
     """The titles of the sections a plan leaves empty (printed "_Not specified._")."""
     return [spec.title for spec in with_field() if not spec.defaulted and not spec.computed
-            and spec.field is not None and not is_filled(field_value(plan, spec.field))]
+            and not is_specified(plan, spec)]

@@ -100,11 +100,11 @@ FILLED: dict[str, int] = {
     "adr-jph-4-day-work-week.md": 2,
     "ember-rfc-0010-engines.md": 1,
     "go-11970-decentralized-gc.md": 1,
-    "go-12166-subtests.md": 3,
+    "go-12166-subtests.md": 2,  # its Compatibility section is no Rollback Strategy
     "govuk-rfc-106-docker.md": 1,
     "grpc-a10-localhost.md": 1,
     "kep-1591-daemonset-surge.md": 4,
-    "kep-2232-suspend-jobs.md": 5,
+    "kep-2232-suspend-jobs.md": 4,  # the Feature Enablement list is no Data Migration Strategy
     "madr-0000-use-madr.md": 1,
     "madr-0001-license.md": 1,
     "nixos-rfc-0023-musl.md": 3,
