@@ -172,7 +172,9 @@ def load(imported: dict[str, tuple[Any, Path]], name: str) -> PlanInput:
 def test_numbered_headings_front_matter_and_star_lists_are_read(imported: dict[str, tuple[Any, Path]]) -> None:
     plan = load(imported, "handwritten-numbered.plan.md")
     assert (plan.issue.number, plan.issue.title) == (214, "Roast schedule reminders 🔔")
-    assert plan.extra["header"].before.startswith("---\ntitle: Roast schedule reminders")
+    # Kept after the header it was read into, under a line naming it, not above the title.
+    assert plan.extra["header"].after.startswith(
+        "Front matter (what the header above has is read from it):\n\n```yaml\ntitle: Roast schedule reminders")
     assert plan.extra["functional"].heading == "2.1 Functional Requirements"
     assert [(i.text, i.done) for i in plan.requirements.functional][:1] == [("Schedule a reminder per roast", True)]
     assert plan.requirements.out_of_scope == ["SMS reminders", "Calendar (iCal) export"]

@@ -48,7 +48,7 @@ def run(page: Page) -> ImportResult:
     if matter is not None:
         read_front_matter(page, matter)
     blocks = split_blocks(page.lines, page.env)
-    sections = outline(page.lines, blocks)
+    sections = outline(page.lines, blocks, titled="title" in page.metadata)
     for previous, following in itertools.pairwise(sections):
         # The template's rule above "## Approval" is printed by the template itself.
         if following.key == "approval" and previous.blocks and previous.blocks[-1].kind == "hr":
@@ -67,8 +67,10 @@ def run(page: Page) -> ImportResult:
     if page.title is not None:
         page.set("issue.title", page.title)
     if "issue" not in page.data or "number" not in page.data.get("issue", {}):
-        raise InputError.single(page.name, "no issue number found in the document (no '**Issue Number**: #57', "
-                                           "'Issue:' or issue link); give one with --issue N",
+        raise InputError.single(page.name, "no issue number found in the document's header (read from "
+                                           "'**Issue Number**: #57', 'Issue: #57', 'eip: 57' in front matter, "
+                                           "a header line linking .../issues/57 or 'KEP-57:' in the title); "
+                                           "give one with --issue N",
                                 field="issue.number")
     if not page.data["issue"].get("title"):
         raise InputError.single(page.name, "no title found; the plan needs a first line like '# Technical "

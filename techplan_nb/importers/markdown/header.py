@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import yaml
 
@@ -18,6 +18,7 @@ from .metadata import (
     DATE,
     META_LABELS,
     META_LINE,
+    NUMBER_LABEL,
     STATUS_MARK,
     TITLE_NUMBER,
     header_key,
@@ -227,15 +228,20 @@ def read_status(page: Page, value: str, line: int) -> None:
                     "words kept as status_note; set `status` in the inputs")
 
 
+FRONT_MATTER_NOTE = "Front matter (what the header above has is read from it):"
+
+
 def read_front_matter(page: Page, end: int) -> None:
-    """YAML front matter (lines 0..end): the values a header takes are read; the block is kept as
-    written above the title, and blanked here so the Markdown parser does not read it as a rule and
-    a heading."""
+    """YAML front matter (lines 0..end): the values a header takes are read into it. The block is
+    kept as written after the header, under a line that says what it is: above the title it read as
+    a stray rule and text, and its other keys (reviewers, teams) have no field. The lines are
+    blanked here so the Markdown parser does not read them as a rule and a heading."""
     text = "\n".join(page.lines[1:end])
-    kept = page.source(0, end + 1)
+    raw = page.lines[:end + 1]
     for number in range(end + 1):
         page.lines[number] = ""
-    page.keep("header", "before", kept)
+    if text.strip():
+        page.keep("header", "after", _front_matter_block(raw[1:end]))
     try:
         values = yaml.safe_load(text) if len(text) <= 65_536 else None
     except yaml.YAMLError:
@@ -243,19 +249,24 @@ def read_front_matter(page: Page, end: int) -> None:
         return
     if not isinstance(values, dict):
         return
-    flat: list[tuple[Any, Any]] = []
-    for label, value in values.items():
+    for offset, (label, value) in enumerate(values.items()):
         # One level of nesting ("meta: {ember-issue: URL}") is read by the inner names.
-        flat.extend(value.items() if isinstance(value, dict) else [(label, value)])
-    for offset, (label, value) in enumerate(flat):
-        if isinstance(value, (list, tuple)):
-            value = ", ".join(str(v) for v in value if not isinstance(v, (dict, list)))
-        elif isinstance(value, (dt.date, dt.datetime)):
-            value = value.isoformat()
-        elif isinstance(value, dict) or value is None:
-            continue
-        line = next((n for n in range(1, end) if page.lines_raw[n].lstrip().startswith(str(label))), offset + 1)
-        metadata_value(page, str(label), str(value), line)
+        inner = value.items() if isinstance(value, dict) else [(label, value)]
+        line = next((n for n in range(1, end) if raw[n].lstrip().startswith(str(label))), offset + 1)
+        for name, item in inner:
+            if isinstance(item, (list, tuple)):
+                item = ", ".join(str(v) for v in item if not isinstance(v, (dict, list)))
+            elif isinstance(item, (dt.date, dt.datetime)):
+                item = item.isoformat()
+            elif isinstance(item, dict) or item is None:
+                continue
+            metadata_value(page, str(name), str(item), line)
+
+
+def _front_matter_block(lines: list[str]) -> str:
+    fence = "`" * max(3, 1 + max((len(run) for line in lines for run in re.findall(r"`+", line)), default=0))
+    body = "\n".join(lines).strip("\n")
+    return f"{FRONT_MATTER_NOTE}\n\n{fence}yaml\n{body}\n{fence}"
 
 
 def read_document_metadata(page: Page, header: Section) -> None:
@@ -264,8 +275,16 @@ def read_document_metadata(page: Page, header: Section) -> None:
     "Author(s): Austin Clements", "| Status | Accepted |", "Discussion at https://golang.org/issue/N",
     a number in the title ("# KEP-2232: ..."). The lines stay as written (their words are the
     document's); only what the template's header lines did not give is taken."""
-    for block in header.blocks:
+    for index, block in enumerate(header.blocks):
         if header.heading is not None and block.start < header.heading.start and block.kind == "heading":
+            continue
+        if block.kind == "heading" and core_title(heading_text(page.lines, block)) in ("status", "decision status"):
+            # An ADR's "## Status" section holding one line ("Accepted", "[Approved](.../pull/918)").
+            body = header.blocks[index + 1:index + 2]
+            following = header.blocks[index + 2:index + 3]
+            if body and body[0].kind == "paragraph" and body[0].end - body[0].start == 1 and \
+                    (not following or following[0].kind == "heading"):
+                metadata_value(page, "status", page.lines[body[0].start], body[0].start)
             continue
         if block.kind == "paragraph":
             for offset, raw in enumerate(page.lines[block.start:block.end]):
@@ -283,7 +302,7 @@ def read_document_metadata(page: Page, header: Section) -> None:
         src = heading_text(page.lines, header.heading)
         ident = TITLE_NUMBER.match(unescape(src))
         if ident:
-            metadata_candidate(page, "number", 5, ident.group(1), header.heading.start)
+            metadata_candidate(page, "number", 5, ident.group(1) or ident.group(2), header.heading.start)
     else:
         # No '# Title': a document whose first block is a heading the catalogue does not know
         # (a Setext "Title\n----") is titled by it.
@@ -326,15 +345,16 @@ def metadata_line(page: Page, raw: str, line: int) -> None:
         metadata_value(page, match.group("label"), match.group("value"), line)
 
 
-def metadata_value(page: Page, label_src: str, value_src: str, line: int) -> None:
+def metadata_value(page: Page, label_src: str, value_src: str, line: int) -> bool:
+    """Reads a header label's value into the field it names; whether the label names one."""
     label = re.sub(r"[*_`]", "", unescape(label_src)).strip().rstrip(":").strip().lower()
     label = " ".join(label.replace("-", " ").split())
     value = value_src.strip()
     if not value or len(value) > 2000:
-        return
-    target = META_LABELS.get(label) or ("number" if re.search(r"\bissues?$", label) else None)
+        return False
+    target = META_LABELS.get(label) or ("number" if NUMBER_LABEL.search(label) else None)
     if target is None:
-        return
+        return False
     # A link shows its words only: "[John McCall](https://github.com/rjmccall)" is "John McCall".
     shown, _ = plain(re.sub(r"(?<!!)\[([^\]]*)\]\([^)]*\)", r"\1", value) if target != "number" else value,
                      env=page.env)
@@ -342,28 +362,31 @@ def metadata_value(page: Page, label_src: str, value_src: str, line: int) -> Non
     if target == "number":
         rank = 4 if re.search(r"issue|ticket|tracking|discussion", label) else 2
         url = re.search(r"https?://[^\s)>\]]+", value)
-        number = re.search(r"/(?:issues?|pull)/(\d+)\b", url.group(0)) if url else None
+        number = re.search(r"/(?:issues?|pull|discussions)/(\d+)\b", url.group(0)) if url else None
         number = number or re.search(r"#(\d+)\b", shown) or re.match(r"\s*[A-Za-z]{1,6}-0*(\d+)\b", shown) or \
             re.fullmatch(r"\s*0*(\d+)\s*", shown) or re.match(r"\s*0*(\d+)\s*,", shown)
-        if number is not None and 1 <= int(number.group(1)) <= 10**9:
-            metadata_candidate(page, "number", rank, number.group(1), line)
-            if url is not None and rank == 4 and len(url.group(0)) <= 500:
-                metadata_candidate(page, "url", rank, url.group(0), line)
+        if number is None or not 1 <= int(number.group(1)) <= 10**9:
+            return False
+        metadata_candidate(page, "number", rank, number.group(1), line)
+        if url is not None and rank == 4 and len(url.group(0)) <= 500:
+            metadata_candidate(page, "url", rank, url.group(0), line)
     elif target in ("created", "last_updated"):
         iso = re.search(r"(?<!\d)(\d{4}-\d{2}-\d{2})(?!\d)", shown)  # "2014-10-24T00:00:00Z" too
         day = iso.group(1) if iso else human_date(shown)
-        if day is not None:
-            try:
-                dt.date.fromisoformat(day)
-            except ValueError:
-                return
-            metadata_candidate(page, target, 1, day, line)
+        if day is None:
+            return False
+        try:
+            dt.date.fromisoformat(day)
+        except ValueError:
+            return False
+        metadata_candidate(page, target, 1, day, line)
     elif target == "created_by":
         metadata_candidate(page, target, 1, shown[:200], line)
     elif target == "status":
         metadata_candidate(page, target, 1, shown, line)
     elif target == "title":
         metadata_candidate(page, target, 1 if label == "title" else 0, shown, line)
+    return True
 
 
 def metadata_candidate(page: Page, target: str, rank: int, value: str, line: int) -> None:

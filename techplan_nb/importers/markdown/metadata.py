@@ -17,12 +17,14 @@ for _target, _labels in {
     "created_by": ("author", "authors", "author(s)", "owner", "owners", "owner(s)", "written by", "proposed by",
                    "champion", "champions", "champion(s)", "created by", "creator", "drivers", "driver"),
     "created": ("date", "start date", "created", "created date", "created at", "created on", "proposed",
-                "proposed on", "published", "creation date"),
+                "proposed on", "published", "creation date", "date started", "started"),
     "last_updated": ("last updated", "updated", "last modified", "last update", "updated at", "last revised"),
     "status": ("status", "state", "stage", "decision status"),
     "number": ("issue", "issues", "issue number", "ticket", "tracking issue", "rust issue", "react issue",
                "github issue", "discussion", "discussion at", "enhancement issue", "related issues",
-               "proposal", "rfc pr", "pr", "pull request", "kep number", "rfc", "implementation"),
+               "proposal", "rfc pr", "pr", "pull request", "kep number", "rfc", "implementation",
+               # Front matter names the number by the series it belongs to ("eip: 1559").
+               "number", "eip", "pip", "kep", "pep", "jep", "bip", "tip", "keep", "se", "adr", "rfc number"),
     "title": ("title", "feature name", "feature"),
 }.items():
     for _label in _labels:
@@ -33,7 +35,14 @@ META_LINE = re.compile(r"^(?:\*\*|__)?(?P<label>[A-Za-z][A-Za-z ()#/_-]{0,40}?)(
                         r"(?P<value>\S.*)$")
 
 
-TITLE_NUMBER = re.compile(r"^\s*(?:KEP|RFC|SE|ADR|OTEP|PEP|MCP|GEP|AIP)[- ]?0*(\d{1,9})\b\s*[:.—–-]", re.IGNORECASE)
+# "# KEP-2232: ...", "# PIP-334: ...": a series' known prefix, or any capitals joined to the number by
+# a hyphen and followed by a colon (not "# Phase 1: ...", which has no hyphen).
+TITLE_NUMBER = re.compile(r"^\s*(?:(?i:KEP|RFC|SE|ADR|OTEP|PEP|MCP|GEP|AIP)[- ]?0*(\d{1,9})\b\s*[:.—–-]|"
+                          r"[A-Z]{2,6}-0*(\d{1,9})\s*:)")
+
+# A header line about where the proposal is discussed ("Original proposal and discussion",
+# "RFC #"): its issue or pull-request link is the number.
+NUMBER_LABEL = re.compile(r"\b(?:issues?|discussion|proposal|rfc|pr|pull request)\b")
 
 
 def front_matter(lines: list[str]) -> int | None:

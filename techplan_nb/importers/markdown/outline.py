@@ -88,6 +88,14 @@ class Section:
     heading: Block | None
     blocks: list[Block] = field(default_factory=list)
     kept: bool = False  # another heading of a section already read: kept verbatim under it
+    level: int = 0  # its heading's level as the template would have it (heading_levels)
+    own: int | None = None  # its blocks before an unknown heading at its level or above, when one follows
+
+    @property
+    def own_blocks(self) -> list[Block]:
+        """The blocks that are this section's own: "## Glossary" after "## Future work" starts a
+        section the template does not have, whose list is no Future Consideration."""
+        return self.blocks if self.own is None else self.blocks[:self.own]
 
 
 def heading_text(lines: list[str], block: Block) -> str:
@@ -101,13 +109,16 @@ def is_section_name(core: str) -> bool:
     return core in catalogue.top_names() or bool(catalogue.alias_keys(core) or catalogue.own_name_keys(core))
 
 
-def heading_levels(lines: list[str], blocks: list[Block]) -> dict[int, int]:
+def heading_levels(lines: list[str], blocks: list[Block], titled: bool = False) -> dict[int, int]:
     """Each heading's level as the template would have it, by its first line. A plan pasted into an
     issue comment often has every heading one level down ("## Technical Plan", "### Issue Summary"),
     and some people write the sections at the title's level ("# Issue Summary"): the template's
     section titles tell which. An RFC written with H1 sections and no title ("# Summary",
     "# Motivation") has every heading one level up."""
     headings = [b for b in blocks if b.kind == "heading"]
+    if titled and headings and headings[0].level == 1 and is_section_name(core_title(heading_text(lines, headings[0]))):
+        # The front matter gives the title: a first "# Overview" is a section, as is every H1.
+        return {b.start: b.level + 1 for b in headings}
     sections = [b.level for b in headings if core_title(heading_text(lines, b)) in catalogue.top_names()]
     if not sections:
         sections = [b.level for b in headings if is_section_name(core_title(heading_text(lines, b)))]
@@ -119,14 +130,14 @@ def heading_levels(lines: list[str], blocks: list[Block]) -> dict[int, int]:
     first = headings[0]
     first_core = core_title(heading_text(lines, first))
     h1 = sum(1 for b in headings if b.level == 1)
-    if top == 1 and first.level == 1 and first_core not in catalogue.top_names() and h1 > 1 and not any(
-            b.level == 2 and core_title(heading_text(lines, b)) in catalogue.top_names() for b in headings):
-        return {b.start: b.level if b is first else b.level + 1 for b in headings}
     if top == 1 and first.level == 1 and h1 > 1 and is_section_name(first_core) and \
             first_core not in catalogue.top_names() and not any(b.level == 2 and core_title(heading_text(lines, b))
                                                       in catalogue.top_names() for b in headings):
-        # "# Summary" first, "# Motivation" next: sections at H1 and no title.
+        # "# Overview" first, "# Syntax" next: sections at H1 and no title (front matter may give it).
         return {b.start: b.level + 1 for b in headings}
+    if top == 1 and first.level == 1 and first_core not in catalogue.top_names() and h1 > 1 and not any(
+            b.level == 2 and core_title(heading_text(lines, b)) in catalogue.top_names() for b in headings):
+        return {b.start: b.level if b is first else b.level + 1 for b in headings}
     if top == 1 and first.level == 1 and h1 > 1 and first_core in catalogue.top_names() and not any(
             b.level == 2 and core_title(heading_text(lines, b)) in catalogue.top_names() for b in headings) and \
             sum(1 for b in headings if b.level == 1 and is_section_name(core_title(heading_text(lines, b)))) > 2:
@@ -139,15 +150,16 @@ def heading_levels(lines: list[str], blocks: list[Block]) -> dict[int, int]:
 _ALIAS_DEPTH = 3
 
 
-def outline(lines: list[str], blocks: list[Block]) -> list[Section]:
+def outline(lines: list[str], blocks: list[Block], titled: bool = False) -> list[Section]:
     """The plan's sections by template key, in the order they appear; content before the
-    title and under headings the template does not know stays with the section before it.
+    title and under headings the template does not know stays with the section before it. `titled`:
+    the front matter gives the title, so a first H1 with a section's name is that section.
 
     Headings are read by the template's names first. Then, for the sections the document does not
     have under those names, by what other documents call them (the catalogue's aliases: "Goals",
     "Drawbacks", "Unresolved questions"): a second heading of the same kind ("Alternatives" after
     "Proposal") is kept, heading and all, under the section it belongs to (`kept`)."""
-    levels = heading_levels(lines, blocks)
+    levels = heading_levels(lines, blocks, titled)
     strict = _outline(lines, blocks, levels, None)
     present = {section.key for section in strict}
     if not any(b.kind == "heading" and is_section_name(core_title(heading_text(lines, b))) and
@@ -187,10 +199,14 @@ def _outline(lines: list[str], blocks: list[Block], levels: dict[int, int],
                 if key is None and candidates:
                     key, kept = candidates[0], True
         if key is None:
-            sections[-1].blocks.append(block)
+            current = sections[-1]
+            if block.kind == "heading" and current.key != "header" and current.own is None and \
+                    level <= current.level:
+                current.own = len(current.blocks)
+            current.blocks.append(block)
             continue
         if kept:
-            sections.append(Section(key, block, kept=True))
+            sections.append(Section(key, block, kept=True, level=level))
             continue
         seen.add(key)
         if level == 2 or (key != "header" and catalogue.by_key(key).parent is None):
@@ -198,5 +214,5 @@ def _outline(lines: list[str], blocks: list[Block], levels: dict[int, int],
         if key == "header":
             sections[0].heading = block
             continue
-        sections.append(Section(key, block))
+        sections.append(Section(key, block, level=level))
     return sections

@@ -97,4 +97,4 @@ READERS: dict[str, Reader] = {
 def read_section(page: Page, section: Section) -> set[int]:
     if section.heading is not None and section.key != "header":
         page.read_heading(section)
-    return READERS[section.key](page, section.blocks, section)
+    return READERS[section.key](page, section.own_blocks, section)
