@@ -38,31 +38,51 @@ _HINTS = re.compile(
     r".{0,40}:?\s*\[e\.g\.?[^\]]*\]|\.\.\.[^.]{0,80}\.\.\.)$", re.IGNORECASE)
 
 
-def is_hint(line: str) -> bool:
-    """A line that is an issue template's hint or a placeholder, not the author's words."""
+# GitHub's own bug template's steps, and any step that only quotes an ellipsis ("Run '...'").
+_PLACEHOLDER_STEPS = re.compile(
+    r"^(?:in this environment|with this config|see error|steps to reproduce)\s*(?:\.{2,}|…)$|"
+    r"^.{0,40}(?:'(?:\.{2,}|…)'|\"(?:\.{2,}|…)\"|<(?:\.{2,}|…)>).{0,20}$", re.IGNORECASE)
+# "- npm:" with nothing after it: a form's environment list left unanswered.
+_EMPTY_LIST_LABEL = re.compile(r"^\s*[-*+]\s+[^:\s][^:]{0,30}:\s*$")
+
+
+def is_hint(line: str, *, next_line: str = "") -> bool:
+    """A line that is an issue template's hint or a placeholder, not the author's words. `next_line`:
+    a list label with nothing after it is a placeholder unless items follow under it."""
+    if _EMPTY_LIST_LABEL.match(line):
+        nested = next_line.strip() and len(next_line) - len(next_line.lstrip()) > len(line) - len(line.lstrip())
+        if not nested:
+            return True
     text = re.sub(r"^\s*(?:[-*+]|\d+[.)])\s*", "", line.strip())
     text = text.strip().strip("*_").strip()
-    return bool(text) and (text.lower() in EMPTY_ANSWERS or _HINTS.match(text) is not None)
+    return bool(text) and (text.lower() in EMPTY_ANSWERS or _HINTS.match(text) is not None or
+                           _PLACEHOLDER_STEPS.match(text) is not None)
 
 
-def drop_hints(text: str) -> tuple[str, int]:
-    """The body without template hint lines (outside code fences), and how many were dropped."""
+def drop_hints(text: str) -> tuple[str, list[str]]:
+    """The body without template hint lines (outside code fences), and the lines dropped."""
     out: list[str] = []
-    dropped = 0
+    dropped: list[str] = []
     fence: str | None = None
-    for line in text.split("\n"):
+    lines = text.split("\n")
+    for number, line in enumerate(lines):
         stripped = line.strip()
         marker = re.match(r"^(`{3,}|~{3,})", stripped)
         if fence is None and marker:
             fence = marker.group(1)[0] * len(marker.group(1))
         elif fence is not None and stripped.startswith(fence):
             fence = None
-        elif fence is None and is_hint(line):
-            dropped += 1
+        elif fence is None and is_hint(line, next_line=lines[number + 1] if number + 1 < len(lines) else ""):
+            dropped.append(stripped)
             continue
         out.append(line)
     return "\n".join(out), dropped
 
+
+# Form labels that ask for the problem: "The problem", "What is the problem this feature will solve?",
+# "Current vs. Expected behavior" -- not "What version has the issue?".
+_DESCRIBING = re.compile(r"\b(?:problem|bug|behaviou?r|what happened|describe|description)\b")
+_NOT_DESCRIBING = re.compile(r"\b(?:version|environment|platform|operating system|reproduc\w*|steps)\b")
 
 # A classic Markdown template's labels as bold lines ("**Describe the bug**"), read like form headings.
 _BOLD_HEADING = re.compile(r"^(?:\*\*|__)(?P<label>[^*_\n]{1,80}?)(?:\*\*|__)\s*:?\s*$")
@@ -352,8 +372,9 @@ class BodyReader:
         text = _drop_comments(self.issue.body.replace("\r\n", "\n").replace("\r", "\n"))
         text, dropped = drop_hints(text)
         if dropped:
-            self.note(f"{dropped} line{'s' if dropped > 1 else ''} of the issue template's hints and placeholders "
-                      "(\"A clear and concise description...\", \"[e.g. iOS]\", _TBC_) left out")
+            shown = ", ".join(repr(line[:40] + ("..." if len(line) > 40 else "")) for line in dropped[:4])
+            self.note(f"{len(dropped)} line{'s' if len(dropped) > 1 else ''} of the issue template's hints and "
+                      f"placeholders left out: {shown}{', ...' if len(dropped) > 4 else ''}")
         # "**Describe the bug**" on a line of its own, in a form the mapping knows: read as a heading,
         # and kept as written.
         lines: list[str] = []
@@ -369,9 +390,26 @@ class BodyReader:
         if sections is None:
             self.free_form(lines, blocks)
         else:
-            for label, start, end in sections:
+            answers = [(label, start, "\n".join(lines[start:end]).strip("\n")) for label, start, end in sections]
+            described = self.describing_answer(answers)
+            for label, start, value in answers:
                 self.heading_of = self.heading_marks.get(start, f"#### {label}")
-                self.answer(label, "\n".join(lines[start:end]).strip("\n"))
+                self.answer(label, value, summary=start == described)
+
+    def describing_answer(self, answers: list[tuple[str | None, int, str]]) -> int | None:
+        """Where the answer that becomes the summary starts, when no answer the mapping sends there
+        has words of its own (a form asking "The problem", or a screenshot as its bug description):
+        the first free-text answer whose label asks for the problem or the behaviour."""
+        def words(value: str) -> bool:
+            lines = value.split("\n")
+            return value.strip().lower() not in EMPTY_ANSWERS and any(
+                b.kind == "paragraph" and not has_image(b) for b in split_blocks(lines))
+        targets = [(self.mapping.get(normalise_label(label), "extra") if label else "issue.summary", start, value,
+                    normalise_label(label or "")) for label, start, value in answers]
+        if any(target == "issue.summary" and words(value) for target, _, value, _ in targets):
+            return None
+        return next((start for target, start, value, label in targets if target == "extra" and
+                     _DESCRIBING.search(label) and not _NOT_DESCRIBING.search(label) and words(value)), None)
 
     def form_sections(self, lines: list[str], blocks: list[Block]) -> list[tuple[str | None, int, int]] | None:
         """(label, first line, end line) per answer, or None when the body is not an issue form.
@@ -382,6 +420,12 @@ class BodyReader:
         """
         known = [b for b in blocks if b.kind == "heading" and b.level in (2, 3) and b.inline is not None
                  and normalise_label(b.inline.content) in self.mapping]
+        if not known:
+            # A form of labels the mapping does not know: GitHub prints each as "### Label", and
+            # one asking for the problem ("### The problem") makes it a form all the same.
+            known = [b for b in blocks if b.kind == "heading" and b.level == 3 and b.inline is not None
+                     and _DESCRIBING.search(normalise_label(b.inline.content))
+                     and not _NOT_DESCRIBING.search(normalise_label(b.inline.content))]
         if not known:
             return None
         levels = {b.level for b in known}
@@ -399,10 +443,11 @@ class BodyReader:
             self.heading_marks[end] = self.marks.get(start, lines[start].strip())
         return sections
 
-    def answer(self, label: str | None, value: str) -> None:
+    def answer(self, label: str | None, value: str, *, summary: bool = False) -> None:
         if value.strip().lower() in EMPTY_ANSWERS or not value.strip():
             return
-        target = self.mapping.get(normalise_label(label), "extra") if label else "issue.summary"
+        target = "issue.summary" if summary else (
+            self.mapping.get(normalise_label(label), "extra") if label else "issue.summary")
         if target == "ignore":
             return
         if target == "extra":
