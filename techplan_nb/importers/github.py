@@ -589,7 +589,10 @@ class BodyReader:
             self.data.setdefault("issue", {})["summary"] = f"{existing}\n\n{summary}" if existing else summary
         if self.extra:
             # A screenshot pasted into an issue is an <img> tag: kept, it is the Markdown image it shows.
-            self.data.setdefault("extra", {})["issue_summary"] = {"after": html.convert("\n\n".join(self.extra))}
+            # With no summary the kept answers are the section's text: before its field, so the plan
+            # prints them in place of "_Not specified._" rather than after it.
+            where = "after" if summary or self.data.get("issue", {}).get("summary") else "before"
+            self.data.setdefault("extra", {})["issue_summary"] = {where: html.convert("\n\n".join(self.extra))}
         return self.data
 
 

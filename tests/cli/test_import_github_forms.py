@@ -48,3 +48,14 @@ def test_unanswered_placeholders_are_left_out_and_the_note_names_them(tmp_path: 
         assert placeholder not in kept
     assert "- Node: 20" in kept
     assert "6 lines of the issue template's hints and placeholders left out: '1. In this environment...'" in messages
+
+
+def test_an_issue_with_no_summary_prints_its_kept_answers_without_filler(tmp_path: Path) -> None:
+    imported(tmp_path, "### Describe the bug\n\n![shot](https://example.com/a.png)\n\n### Steps\n\nOpen it.\n")
+    plan = tmp_path / "plan.md"
+    rendered = run_techplan("render", tmp_path / "inputs.yaml", "-o", plan, "--as-of", "2026-11-20")
+    assert rendered.returncode == 0, rendered.stderr
+    text = plan.read_text(encoding="utf-8")
+    summary = text[text.index("## Issue Summary"):text.index("## Requirements Analysis")]
+    assert "![shot](https://example.com/a.png)" in summary and "Open it." in summary
+    assert "_Not specified._" not in summary
