@@ -66,11 +66,11 @@ _NO_PARAGRAPHS = {"issue_summary"}
 @st.composite
 def extra_for(draw: Any, key: str, empty_list: bool = False) -> dict[str, str]:
     choices = [b for b in _EXTRA_BLOCKS if b not in _FIELD_LIKE.get(key, set())]
+    if key in _NO_PARAGRAPHS:
+        choices = [b for b in choices if b.startswith(("#", ">", "|", "```", "1."))]
     # A section whose list field is empty prints no "_Not specified._" after the text kept before
     # it, so a numbered list there reads back as its list, as it would in any document.
     before_choices = [b for b in choices if not (empty_list and b.startswith("1."))]
-    if key in _NO_PARAGRAPHS:
-        choices = [b for b in choices if b.startswith(("#", ">", "|", "```", "1."))]
     slot: dict[str, str] = {}
     if draw(st.booleans()):
         slot["before"] = "\n\n".join(draw(st.lists(st.sampled_from(before_choices), min_size=1, max_size=2)))

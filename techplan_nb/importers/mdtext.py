@@ -59,9 +59,12 @@ def unescape(src: str, *, cell: bool = False) -> str:
 
 
 def _fence_for(content: str) -> str:
-    longest = max((len(run) for run in re.findall(r"`+", content)), default=0)
-    ticks = "`" * (longest + 1)
-    pad = " " if content.startswith("`") or content.endswith("`") else ""
+    """A code span showing `content`: the shortest backtick run that is no run inside it (the one a
+    person writes, so a span reads back as written), padded where CommonMark would strip."""
+    inside = {len(run) for run in re.findall(r"`+", content)}
+    ticks = "`" * next(n for n in range(1, len(inside) + 2) if n not in inside)
+    strips = content[:1] == content[-1:] == " " and content.strip(" ") != ""
+    pad = " " if content.startswith("`") or content.endswith("`") or strips else ""
     return f"{ticks}{pad}{content}{pad}{ticks}"
 
 

@@ -268,10 +268,13 @@ def has_kept(extra: object, key: str) -> bool:
     """Whether section `key` holds the document's own text in place of its field (`extra` is a
     plan's `extra`, as a model or as the plain data a template sees). Only text kept `before` the
     field counts: a section whose field is empty keeps everything there, unless the document itself
-    wrote "_Not specified._", and the text after that filler is `after` -- which must print after it
-    again for the plan to read back the same."""
+    wrote "_Not specified._". Text kept `after` the field comes only from such a document: the
+    filler is printed again between the two, or the text after it would read back as the field
+    (a numbered list as the section's list)."""
     entry = extra.get(key) if isinstance(extra, dict) else None
-    return is_filled(field_value(entry, "before")) if entry else False
+    if not entry:
+        return False
+    return is_filled(field_value(entry, "before")) and not is_filled(field_value(entry, "after"))
 
 
 def is_specified(plan: object, spec: SectionSpec) -> bool:

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 def read_summary(page: Page, blocks: list[Block], section: Section) -> set[int]:
     consumed: set[int] = set()
+    url_at: int | None = None
     # A paragraph showing an image stays verbatim: as summary text it would become "alt (src)".
     texts = [page.source(b.start, b.end).strip() if b.kind == "paragraph" and not has_image(b) else None
              for b in blocks]
@@ -27,16 +28,16 @@ def read_summary(page: Page, blocks: list[Block], section: Section) -> set[int]:
     else:
         # The summary is the run of paragraphs just before "GitHub issue: <url>", or else the
         # first run of paragraphs; anything before it is extra content.
-        url_at = next((i for i, text in enumerate(texts) if i > 0 and texts[i - 1] is not None and
-                       is_url_line(page, text)), None)
+        # A summary paragraph never reads as that line (the renderer escapes its '<'), so the line
+        # with no paragraph before it (kept text first, the summary empty) is no summary either.
+        url_at = next((i for i, text in enumerate(texts) if is_url_line(page, text)), None)
         first = next((i for i, text in enumerate(texts) if text is not None), len(blocks))
         if url_at is not None:
-            first = url_at - 1
+            first = url_at
             while first > 0 and texts[first - 1] is not None:
                 first -= 1
         stop, size, full = first, 0, True
-        while stop < len(blocks) and texts[stop] is not None and not (
-                stop > first and is_url_line(page, texts[stop])):
+        while stop < len(blocks) and texts[stop] is not None and not is_url_line(page, texts[stop]):
             size += len(texts[stop] or "") + 2
             if size > MAX_TEXT:
                 # The summary takes the paragraphs a field holds; the rest follow it as written.
@@ -53,8 +54,9 @@ def read_summary(page: Page, blocks: list[Block], section: Section) -> set[int]:
             page.set("issue.summary", summary[1])
             consumed.update(range(first, stop))
         start = stop
-    # "GitHub issue: <url>" follows the summary (or its "_Not specified._").
-    if consumed:
+    # "GitHub issue: <url>" follows the summary (or its "_Not specified._", or kept text when both
+    # are absent).
+    if consumed or url_at is not None:
         for index in range(start, len(blocks)):
             text = texts[index]
             url = re.fullmatch(r"GitHub issue:\s+(\S+)", text or "")
