@@ -39,6 +39,11 @@ ALLOWED_TAGS = frozenset({
     "strong", "sub", "summary", "sup",
 })
 
+# Kept only where they start an HTML block: inside a line (a table cell, a paragraph) a browser
+# closes them where Markdown's inline text ends, and the closer kept text gets at its end is then
+# a stray tag outside any block ('| c | <details open>' in a table).
+_BLOCK_TAGS = frozenset({"details", "summary", "p", "hr"})
+
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)((?:\s+open)?)\s*(/?)>")
 _AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.-]{1,31}):[^\s<>]*>")
 _EMAIL = re.compile(r"<[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
@@ -75,7 +80,7 @@ def _defuse_tag(text: str, pos: int, *, allow_autolinks: bool, last_close: int) 
         name = tag.group(2).lower()
         closing, opened, selfclose = tag.group(1), tag.group(3), tag.group(4)
         if name in ALLOWED_TAGS and not (opened and (closing or name != "details")) and not (
-                selfclose and name not in ("br", "hr")):
+                selfclose and name not in ("br", "hr")) and not (allow_autolinks and name in _BLOCK_TAGS):
             return tag.group(0), tag.end()
         return "&lt;", pos + 1
     if allow_autolinks:

@@ -131,6 +131,7 @@ def document(pieces: list[str]) -> str:
 @example(["x-@alice and (@bob) and &#64;carol"])
 @example(["### System Context<!--\n  Owner: @marta\n-->"])  # found by fuzz/fuzz_sanitizer.py
 @example(["see [the doc](https://a.example)@bob and [https://a.example](x)@carol"])  # a link's address ends at ")"
+@example(["| a | b |\n|---|---|\n| c | d | <details open> x"])  # a <details> inside a table cell
 def test_an_imported_hostile_document_renders_safe_to_post_on_github(pieces: list[str]) -> None:
     source = document(pieces)
     result = import_markdown(source, "plan.md")
