@@ -124,6 +124,13 @@ def browser() -> Iterator[object]:
             chromium.close()
 
 
+STILL = """() => { const n = document.querySelectorAll('.jupyter-widgets').length;
+  const w = window.__tpWidgets || (window.__tpWidgets = {n: -1, since: 0});
+  if (n !== w.n) { w.n = n; w.since = Date.now(); return false; }
+  return Date.now() - w.since > 1000; }"""
+"""True once the page's widget count has not changed for a second."""
+
+
 class Page:
     """A browser page on the app, recording every request and console error."""
 
@@ -138,6 +145,11 @@ class Page:
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
         self.page.goto(app.url)
         self.page.locator(".tp-issue-title textarea").wait_for(timeout=LOAD_TIMEOUT_MS)
+        # Voilà keeps making the page's widgets from the kernel's state after the first ones show;
+        # a click before it is done can make a widget whose parts the page is still waiting for
+        # (ipywidgets waits 2 s, then logs "widget model not found"). As a person would, the
+        # test starts once the page has stopped growing.
+        self.page.wait_for_function(STILL, polling=250, timeout=LOAD_TIMEOUT_MS)
 
     def outside_requests(self) -> list[str]:
         return [url for url in self.requests if urlparse(url).hostname not in ("127.0.0.1", "localhost")
